@@ -1,0 +1,22 @@
+// A synthetic person, materialised on demand from the compact population store (population/store.ts).
+
+export const PERSONAS = ['newcomer', 'incumbent', 'helper', 'lurker', 'creator'] as const;
+export type Persona = (typeof PERSONAS)[number];
+
+export interface Person {
+  /** Global index in the population; (seed, index) determines everything else. */
+  index: number;
+  cohort: string;
+  handle: string;
+  displayName: string;
+  password: string;
+  locale: string; // e.g. en_US, zh_CN
+  /** Languages the person reads, primary first (ISO 639-1: en, zh, es, pt, fr, de, ja, ko). */
+  languages: string[];
+  primaryLanguage: string;
+  country: string; // ISO 3166-1 alpha-2
+  tz: string; // IANA time zone
+  persona: Persona;
+  /** Relative activity level, mean 1 (heavy users > 1). */
+  activity: number;
+}
