@@ -1,0 +1,14 @@
+// Store failures that are the client's doing; the API maps them to 4xx (api/errors.ts).
+export type StoreErrorKind = 'not_found' | 'conflict' | 'invalid';
+
+export class StoreError extends Error {
+  readonly kind: StoreErrorKind;
+  /** The input field at fault, when there is one (e.g. 'handle'). */
+  readonly field?: string;
+  constructor(kind: StoreErrorKind, message: string, field?: string) {
+    super(message);
+    this.name = 'StoreError';
+    this.kind = kind;
+    this.field = field;
+  }
+}
