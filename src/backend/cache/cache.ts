@@ -1,0 +1,40 @@
+// Timelines, counters and rate-limit state (DESIGN.md §5): Redis (redis-cache.ts, ioredis) or an in-process
+// equivalent (memory-cache.ts) with the same semantics, so one process needs no Redis and many share one.
+// Keys are plain strings; each implementation applies the configured key prefix itself.
+
+export interface WindowHit {
+  /** Hits in the current window, this one included. */
+  count: number;
+  /** Seconds until the window resets. */
+  ttlSec: number;
+}
+
+export interface Cache {
+  readonly kind: 'redis' | 'memory';
+
+  get(key: string): Promise<string | null>;
+  /** ttlSec omitted or 0: no expiry. */
+  set(key: string, value: string, ttlSec?: number): Promise<void>;
+  del(key: string): Promise<void>;
+
+  /**
+   * LPUSH + LTRIM: pushes values in the order given (so the last one ends up at the head, index 0) and keeps
+   * only the first `cap` elements. ttlSec (optional) refreshes the list's expiry.
+   */
+  pushCapped(key: string, values: string[], cap: number, ttlSec?: number): Promise<void>;
+  /** The same value pushed onto many capped lists in one round trip (fan-out on write). */
+  pushCappedMany(keys: string[], value: string, cap: number, ttlSec?: number): Promise<void>;
+  /** LRANGE: inclusive indexes, negative counts from the end (-1 = last). Missing key: []. */
+  range(key: string, start: number, stop: number): Promise<string[]>;
+  listLength(key: string): Promise<number>;
+  /** LREM key 0 value: removes every occurrence; returns how many. */
+  removeFromList(key: string, value: string): Promise<number>;
+
+  /** INCRBY; when ttlSec is given and the key is new, it expires after ttlSec. */
+  incr(key: string, by?: number, ttlSec?: number): Promise<number>;
+  /** Fixed-window counter for rate limits: one hit on key, window of windowSec starting at the first hit. */
+  windowHit(key: string, windowSec: number): Promise<WindowHit>;
+
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
