@@ -1,0 +1,130 @@
+// The per-second timeline (timeline.json): one bucket per second of the measured phase, closed as time passes.
+// Memory per open bucket is fixed (small histograms reused each second); closed buckets hold only numbers.
+// Each closed bucket is handed to the plugins' onBucket (which may add fields such as bucket.feed).
+import type { ArrivalSample, RequestSample, RunEvent, RunObserver } from './events.ts';
+import type { Timeline, TimelineBucket } from '../report/summary.ts';
+import { LatencyHistogram, round3 } from './latency.ts';
+
+interface OpenBucket {
+  intended: Record<string, number>;
+  achieved: Record<string, number>;
+  dropped: Record<string, number>;
+  requests: number;
+  errors: Record<string, number>;
+  service: Map<string, LatencyHistogram>;
+  corrected: Map<string, LatencyHistogram>;
+  lag: LatencyHistogram;
+}
+
+export class TimelineRecorder implements RunObserver {
+  readonly buckets: TimelineBucket[] = [];
+  readonly events: RunEvent[] = [];
+  private nextT = 0; // t of the open bucket
+  private readonly open: OpenBucket = {
+    intended: {},
+    achieved: {},
+    dropped: {},
+    requests: 0,
+    errors: {},
+    service: new Map(),
+    corrected: new Map(),
+    lag: new LatencyHistogram(2),
+  };
+
+  constructor(private readonly onBucket: (bucket: TimelineBucket) => void = () => {}) {}
+
+  onArrival(sample: ArrivalSample): void {
+    const b = this.open;
+    b.intended[sample.cohort] = (b.intended[sample.cohort] ?? 0) + 1;
+    if (sample.outcome === 'dropped') {
+      b.dropped[sample.cohort] = (b.dropped[sample.cohort] ?? 0) + 1;
+    } else {
+      b.achieved[sample.cohort] = (b.achieved[sample.cohort] ?? 0) + 1;
+      b.lag.recordMs(Math.max(0, (sample.startedAt ?? sample.intendedAt) - sample.intendedAt));
+    }
+  }
+
+  onRequest(sample: RequestSample): void {
+    if (sample.startedAt < 0) return; // setup
+    const b = this.open;
+    if (!sample.ok) {
+      const kind = sample.errorKind ?? 'other';
+      if (kind === 'aborted') return;
+      b.errors[kind] = (b.errors[kind] ?? 0) + 1;
+    }
+    b.requests++;
+    histogram(b.service, sample.endpoint).recordMs(sample.endedAt - sample.startedAt);
+    histogram(b.corrected, sample.endpoint).recordMs(sample.endedAt - Math.min(sample.intendedAt, sample.startedAt));
+  }
+
+  onEvent(event: RunEvent): void {
+    this.events.push(event);
+  }
+
+  /** Close every bucket whose second has fully passed at `nowMs`. */
+  roll(nowMs: number, activeSessions: number): void {
+    while ((this.nextT + 1) * 1000 <= nowMs) this.close(activeSessions);
+  }
+
+  /** Close the open (partial) bucket at the end of the run, if anything happened in it. */
+  finish(nowMs: number, activeSessions: number): void {
+    this.roll(nowMs, activeSessions);
+    const b = this.open;
+    if (b.requests > 0 || Object.keys(b.intended).length > 0 || nowMs > this.nextT * 1000) this.close(activeSessions);
+  }
+
+  toTimeline(scenario: string, startedAt: string): Timeline {
+    return {
+      scenario,
+      startedAt,
+      buckets: this.buckets,
+      events: this.events.map((e) => ({ at: e.at, name: e.name, kind: e.kind, description: e.description, endAt: e.endAt })),
+    };
+  }
+
+  private close(activeSessions: number): void {
+    const b = this.open;
+    const latencyMs: TimelineBucket['latencyMs'] = {};
+    const correctedLatencyMs: TimelineBucket['correctedLatencyMs'] = {};
+    for (const [endpoint, h] of b.service) {
+      if (h.count === 0) continue;
+      latencyMs[endpoint] = { p50: round3(h.percentileMs(50)), p99: round3(h.percentileMs(99)) };
+      h.reset();
+    }
+    for (const [endpoint, h] of b.corrected) {
+      if (h.count === 0) continue;
+      correctedLatencyMs[endpoint] = { p50: round3(h.percentileMs(50)), p99: round3(h.percentileMs(99)) };
+      h.reset();
+    }
+    const bucket: TimelineBucket = {
+      t: this.nextT,
+      intended: b.intended,
+      achieved: b.achieved,
+      dropped: b.dropped,
+      activeSessions,
+      requests: b.requests,
+      errors: b.errors,
+      latencyMs,
+      correctedLatencyMs,
+      lagMsP99: round3(b.lag.percentileMs(99)),
+    };
+    b.lag.reset();
+    b.intended = {};
+    b.achieved = {};
+    b.dropped = {};
+    b.errors = {};
+    b.requests = 0;
+    this.nextT++;
+    this.buckets.push(bucket);
+    this.onBucket(bucket);
+  }
+}
+
+function histogram(map: Map<string, LatencyHistogram>, key: string): LatencyHistogram {
+  let h = map.get(key);
+  if (!h) {
+    h = new LatencyHistogram(2);
+    map.set(key, h);
+  }
+  return h;
+}

@@ -1,0 +1,60 @@
+// Failure classification shared by HTTP adapters: every failed operation gets exactly one ErrorKind.
+import type { ErrorKind, OpError } from './target.ts';
+
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ERR_STREAM_PREMATURE_CLOSE']);
+const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+const ABORT_CODES = new Set(['UND_ERR_ABORTED', 'ABORT_ERR']);
+
+/** Map a thrown socket/client error (undici, node:net, fetch) to an OpError. */
+export function classifyThrown(err: unknown): OpError {
+  const e = unwrap(err);
+  const code = typeof e?.code === 'string' ? e.code : undefined;
+  const message = e?.message || String(err);
+  let kind: ErrorKind = 'other';
+  if (e?.name === 'AbortError' || (code && ABORT_CODES.has(code))) kind = 'aborted';
+  else if (code === 'ECONNREFUSED') kind = 'connect_refused';
+  else if (code && RESET_CODES.has(code)) kind = 'reset';
+  else if (code && TIMEOUT_CODES.has(code)) kind = 'timeout';
+  else if (e?.name === 'TimeoutError') kind = 'timeout';
+  else if (e instanceof SyntaxError) kind = 'protocol';
+  return { kind, code, message };
+}
+
+/** An HTTP error status with the body's `{error: {code, message}}` when present and Retry-After in ms. */
+export function httpError(status: number, body: unknown, retryAfter: string | string[] | undefined): OpError {
+  const err = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+  const out: OpError = {
+    kind: status >= 500 ? 'http_5xx' : 'http_4xx',
+    status,
+    code: typeof err?.code === 'string' ? err.code : undefined,
+    message: typeof err?.message === 'string' ? err.message : `HTTP ${status}`,
+  };
+  const ms = parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+  if (ms !== undefined) out.retryAfterMs = ms;
+  return out;
+}
+
+/** Retry-After is delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
+export function parseRetryAfter(value: string | undefined, nowMs = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+}
+
+export function protocolError(message: string, status?: number): OpError {
+  return { kind: 'protocol', status, message };
+}
+
+/** Node wraps dual-stack connect failures in AggregateError and fetch puts the socket error in `cause`. */
+function unwrap(err: unknown): { code?: unknown; name?: string; message?: string } | undefined {
+  let e = err as { code?: unknown; name?: string; message?: string; cause?: unknown; errors?: unknown[] } | undefined;
+  for (let depth = 0; depth < 4 && e; depth++) {
+    if (typeof e.code === 'string' || e.name === 'AbortError' || e.name === 'TimeoutError') return e;
+    if (Array.isArray(e.errors) && e.errors.length) e = e.errors[0] as typeof e;
+    else if (e.cause) e = e.cause as typeof e;
+    else break;
+  }
+  return e;
+}
