@@ -1,5 +1,6 @@
 // Store failures that are the client's doing; the API maps them to 4xx (api/errors.ts).
-export type StoreErrorKind = 'not_found' | 'conflict' | 'invalid';
+/** not_found -> 404, gone (removed by moderation) -> 410, conflict -> 409, invalid -> 400. */
+export type StoreErrorKind = 'not_found' | 'gone' | 'conflict' | 'invalid';
 
 export class StoreError extends Error {
   readonly kind: StoreErrorKind;

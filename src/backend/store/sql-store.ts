@@ -1,0 +1,412 @@
+// The Store over any SqlDriver: one set of queries for pg and PGlite. Counters (followers, likes, comments) are
+// kept on the owning row and changed in the same statement as the edge, so counts never drift from the data.
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { SqlDriver } from './driver.ts';
+import { StoreError } from './errors.ts';
+import type {
+  CommentRecord,
+  CreatedPost,
+  LikeResult,
+  NewPost,
+  NewUser,
+  PoolStats,
+  ReportResult,
+  SeqPage,
+  Store,
+  StoreObserver,
+  StoredPost,
+  UserRecord,
+  UserWithSecret,
+} from './store.ts';
+
+/** Larger than any seq: "before the end". */
+const NO_UPPER_BOUND = Number.MAX_SAFE_INTEGER;
+
+const USER_COLUMNS =
+  'id, handle, display_name, locale, languages, country, tz, follower_count, following_count, created_at';
+const POST_COLUMNS =
+  'id, seq, author_id, text, lang, tags, media, like_count, comment_count, removed_at IS NOT NULL AS removed, removed_reason, created_at';
+const COMMENT_COLUMNS = 'id, seq, post_id, author_id, text, created_at';
+
+interface UserRow {
+  id: string;
+  handle: string;
+  display_name: string;
+  locale: string;
+  languages: string[];
+  country: string;
+  tz: string;
+  follower_count: number;
+  following_count: number;
+  created_at: Date | string;
+  password_hash?: string;
+}
+interface PostRow {
+  id: string;
+  seq: string | number;
+  author_id: string;
+  text: string;
+  lang: string;
+  tags: string[];
+  media: StoredPost['media'];
+  like_count: number;
+  comment_count: number;
+  removed: boolean;
+  removed_reason: string | null;
+  created_at: Date | string;
+}
+interface CommentRow {
+  id: string;
+  seq: string | number;
+  post_id: string;
+  author_id: string;
+  text: string;
+  created_at: Date | string;
+}
+
+const iso = (v: Date | string): string => (v instanceof Date ? v : new Date(v)).toISOString();
+
+function toUser(r: UserRow): UserRecord {
+  return {
+    id: r.id,
+    handle: r.handle,
+    displayName: r.display_name,
+    locale: r.locale,
+    languages: r.languages,
+    country: r.country,
+    tz: r.tz,
+    createdAt: iso(r.created_at),
+    followers: Number(r.follower_count),
+    following: Number(r.following_count),
+  };
+}
+
+function toPost(r: PostRow): StoredPost {
+  return {
+    id: r.id,
+    seq: Number(r.seq),
+    authorId: r.author_id,
+    text: r.text,
+    lang: r.lang,
+    tags: r.tags,
+    media: r.media ?? [],
+    createdAt: iso(r.created_at),
+    likeCount: Number(r.like_count),
+    commentCount: Number(r.comment_count),
+    removed: r.removed,
+    removedReason: r.removed_reason,
+  };
+}
+
+function toComment(r: CommentRow): CommentRecord {
+  return { id: r.id, seq: Number(r.seq), postId: r.post_id, authorId: r.author_id, text: r.text, createdAt: iso(r.created_at) };
+}
+
+/** Rows fetched with limit + 1: the extra row only says whether there is a next page. */
+function page<R extends { seq: string | number }, T>(rows: R[], limit: number, map: (r: R) => T): SeqPage<T> {
+  const more = rows.length > limit;
+  const kept = more ? rows.slice(0, limit) : rows;
+  return { items: kept.map(map), next: more ? Number(kept[kept.length - 1].seq) : null };
+}
+
+/** Database errors that can only come from bad input become StoreErrors (the API answers 4xx, never 5xx). */
+function translateError(err: unknown): unknown {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'string') return err;
+  if (code === '23503') return new StoreError('not_found', 'referenced record does not exist');
+  if (code === '23505') return new StoreError('conflict', 'record already exists');
+  if (code.startsWith('22')) return new StoreError('invalid', `invalid value: ${(err as Error).message}`);
+  return err;
+}
+
+export class SqlStore implements Store {
+  readonly kind: 'pg' | 'pglite';
+  private readonly driver: SqlDriver;
+  private readonly observer?: StoreObserver;
+
+  constructor(driver: SqlDriver, observer?: StoreObserver) {
+    this.driver = driver;
+    this.kind = driver.kind;
+    this.observer = observer;
+  }
+
+  private async run<R>(operation: string, text: string, params: unknown[] = []): Promise<R[]> {
+    const start = performance.now();
+    let ok = false;
+    try {
+      const rows = await this.driver.query<R>(text, params);
+      ok = true;
+      return rows;
+    } catch (err) {
+      throw translateError(err);
+    } finally {
+      this.observer?.query(operation, (performance.now() - start) / 1000, ok);
+    }
+  }
+
+  // users
+
+  async createUser(user: NewUser): Promise<UserRecord> {
+    const rows = await this.run<UserRow>(
+      'create_user',
+      `INSERT INTO users (id, handle, password_hash, display_name, locale, languages, country, tz)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (handle) DO NOTHING
+       RETURNING ${USER_COLUMNS}`,
+      [randomUUID(), user.handle, user.passwordHash, user.displayName, user.locale, user.languages, user.country, user.tz],
+    );
+    if (rows.length === 0) throw new StoreError('conflict', `handle '${user.handle}' is taken`, 'handle');
+    return toUser(rows[0]);
+  }
+
+  async getUser(id: string): Promise<UserRecord | undefined> {
+    const rows = await this.run<UserRow>('get_user', `SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id]);
+    return rows[0] && toUser(rows[0]);
+  }
+
+  async getUserByHandle(handle: string): Promise<UserWithSecret | undefined> {
+    const rows = await this.run<UserRow>(
+      'get_user_by_handle',
+      `SELECT ${USER_COLUMNS}, password_hash FROM users WHERE handle = $1`,
+      [handle],
+    );
+    const r = rows[0];
+    return r && { ...toUser(r), passwordHash: r.password_hash as string };
+  }
+
+  // follow graph
+
+  async follow(followerId: string, followeeId: string): Promise<boolean> {
+    if (followerId === followeeId) throw new StoreError('invalid', 'a user cannot follow themselves', 'userId');
+    // One statement: the edge and both counters change together. Both user rows are locked by one UPDATE
+    // in index order, so A->B and B->A at the same time cannot deadlock.
+    const rows = await this.run<{ created: number }>(
+      'follow',
+      `WITH ins AS (
+         INSERT INTO follows (follower_id, followee_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1
+       ), upd AS (
+         UPDATE users SET
+           following_count = following_count + CASE WHEN id = $1 THEN 1 ELSE 0 END,
+           follower_count = follower_count + CASE WHEN id = $2 THEN 1 ELSE 0 END
+         WHERE id IN ($1, $2) AND EXISTS (SELECT 1 FROM ins)
+         RETURNING 1
+       )
+       SELECT (SELECT count(*) FROM ins)::int AS created`,
+      [followerId, followeeId],
+    ).catch((err) => {
+      if (err instanceof StoreError && err.kind === 'not_found') throw new StoreError('not_found', `user ${followeeId} not found`, 'userId');
+      throw err;
+    });
+    return rows[0].created > 0;
+  }
+
+  async unfollow(followerId: string, followeeId: string): Promise<boolean> {
+    const rows = await this.run<{ removed: number }>(
+      'unfollow',
+      `WITH del AS (
+         DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2 RETURNING 1
+       ), upd AS (
+         UPDATE users SET
+           following_count = following_count - CASE WHEN id = $1 THEN 1 ELSE 0 END,
+           follower_count = follower_count - CASE WHEN id = $2 THEN 1 ELSE 0 END
+         WHERE id IN ($1, $2) AND EXISTS (SELECT 1 FROM del)
+         RETURNING 1
+       )
+       SELECT (SELECT count(*) FROM del)::int AS removed`,
+      [followerId, followeeId],
+    );
+    return rows[0].removed > 0;
+  }
+
+  async isFollowing(followerId: string, followeeId: string): Promise<boolean> {
+    const rows = await this.run('is_following', 'SELECT 1 FROM follows WHERE follower_id = $1 AND followee_id = $2', [
+      followerId,
+      followeeId,
+    ]);
+    return rows.length > 0;
+  }
+
+  async listFollowing(userId: string, limit: number, beforeSeq?: number): Promise<SeqPage<string>> {
+    const rows = await this.run<{ id: string; seq: string }>(
+      'list_following',
+      `SELECT followee_id AS id, seq FROM follows WHERE follower_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3`,
+      [userId, beforeSeq ?? NO_UPPER_BOUND, limit + 1],
+    );
+    return page(rows, limit, (r) => r.id);
+  }
+
+  async listFollowers(userId: string, limit: number, beforeSeq?: number): Promise<SeqPage<string>> {
+    const rows = await this.run<{ id: string; seq: string }>(
+      'list_followers',
+      `SELECT follower_id AS id, seq FROM follows WHERE followee_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3`,
+      [userId, beforeSeq ?? NO_UPPER_BOUND, limit + 1],
+    );
+    return page(rows, limit, (r) => r.id);
+  }
+
+  async followerCount(userId: string): Promise<number> {
+    const rows = await this.run<{ n: number }>('follower_count', 'SELECT follower_count AS n FROM users WHERE id = $1', [userId]);
+    return rows[0] ? Number(rows[0].n) : 0;
+  }
+
+  // posts
+
+  async createPost(post: NewPost): Promise<CreatedPost> {
+    const rows = await this.run<PostRow>(
+      'create_post',
+      `INSERT INTO posts (id, author_id, text, lang, tags, media, idempotency_key)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)
+       ON CONFLICT (author_id, idempotency_key) DO NOTHING
+       RETURNING ${POST_COLUMNS}`,
+      [randomUUID(), post.authorId, post.text, post.lang, post.tags, JSON.stringify(post.media), post.idempotencyKey ?? null],
+    );
+    if (rows.length > 0) return { post: toPost(rows[0]), created: true };
+    // The key was used before by this author: answer with that post (ON CONFLICT waited for its commit).
+    const existing = await this.run<PostRow>(
+      'get_post_by_idempotency_key',
+      `SELECT ${POST_COLUMNS} FROM posts WHERE author_id = $1 AND idempotency_key = $2`,
+      [post.authorId, post.idempotencyKey ?? null],
+    );
+    if (!existing[0]) throw new StoreError('conflict', 'idempotency key conflict; retry the request', 'Idempotency-Key');
+    return { post: toPost(existing[0]), created: false };
+  }
+
+  async getPost(id: string): Promise<StoredPost | undefined> {
+    const rows = await this.run<PostRow>('get_post', `SELECT ${POST_COLUMNS} FROM posts WHERE id = $1`, [id]);
+    return rows[0] && toPost(rows[0]);
+  }
+
+  async getPosts(ids: string[]): Promise<StoredPost[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.run<PostRow>('get_posts', `SELECT ${POST_COLUMNS} FROM posts WHERE id = ANY($1::uuid[])`, [ids]);
+    const byId = new Map(rows.map((r) => [r.id, toPost(r)]));
+    const out: StoredPost[] = [];
+    for (const id of ids) {
+      const p = byId.get(id);
+      if (p) out.push(p);
+    }
+    return out;
+  }
+
+  async removePost(id: string, reason: string): Promise<boolean> {
+    const rows = await this.run(
+      'remove_post',
+      'UPDATE posts SET removed_at = now(), removed_reason = $2 WHERE id = $1 AND removed_at IS NULL RETURNING 1',
+      [id, reason],
+    );
+    return rows.length > 0;
+  }
+
+  async postsByAuthors(authorIds: string[], limit: number, beforeSeq?: number): Promise<SeqPage<StoredPost>> {
+    if (authorIds.length === 0) return { items: [], next: null };
+    const rows = await this.run<PostRow>(
+      'posts_by_authors',
+      `SELECT ${POST_COLUMNS} FROM posts
+       WHERE author_id = ANY($1::uuid[]) AND seq < $2 AND removed_at IS NULL
+       ORDER BY seq DESC LIMIT $3`,
+      [authorIds, beforeSeq ?? NO_UPPER_BOUND, limit + 1],
+    );
+    return page(rows, limit, toPost);
+  }
+
+  async recentPosts(limit: number, beforeSeq?: number, sinceTime?: Date): Promise<SeqPage<StoredPost>> {
+    const rows = sinceTime
+      ? await this.run<PostRow>(
+          'recent_posts',
+          `SELECT ${POST_COLUMNS} FROM posts
+           WHERE seq < $1 AND removed_at IS NULL AND created_at >= $2
+           ORDER BY seq DESC LIMIT $3`,
+          [beforeSeq ?? NO_UPPER_BOUND, sinceTime.toISOString(), limit + 1],
+        )
+      : await this.run<PostRow>(
+          'recent_posts',
+          `SELECT ${POST_COLUMNS} FROM posts WHERE seq < $1 AND removed_at IS NULL ORDER BY seq DESC LIMIT $2`,
+          [beforeSeq ?? NO_UPPER_BOUND, limit + 1],
+        );
+    return page(rows, limit, toPost);
+  }
+
+  // engagement
+
+  /** Only called after a write found no live post: tells 404 from 410. */
+  private async missingOrGone(postId: string): Promise<StoreError> {
+    const rows = await this.run<{ removed: boolean }>(
+      'get_post_state',
+      'SELECT removed_at IS NOT NULL AS removed FROM posts WHERE id = $1',
+      [postId],
+    );
+    if (rows[0]?.removed) return new StoreError('gone', `post ${postId} was removed`, 'postId');
+    return new StoreError('not_found', `post ${postId} not found`, 'postId');
+  }
+
+  async addComment(postId: string, authorId: string, text: string): Promise<CommentRecord> {
+    const rows = await this.run<CommentRow>(
+      'add_comment',
+      `WITH p AS (
+         UPDATE posts SET comment_count = comment_count + 1 WHERE id = $2 AND removed_at IS NULL RETURNING id
+       )
+       INSERT INTO comments (id, post_id, author_id, text) SELECT $1, p.id, $3, $4 FROM p
+       RETURNING ${COMMENT_COLUMNS}`,
+      [randomUUID(), postId, authorId, text],
+    );
+    if (rows.length === 0) throw await this.missingOrGone(postId);
+    return toComment(rows[0]);
+  }
+
+  async listComments(postId: string, limit: number, afterSeq?: number): Promise<SeqPage<CommentRecord>> {
+    const rows = await this.run<CommentRow>(
+      'list_comments',
+      `SELECT ${COMMENT_COLUMNS} FROM comments WHERE post_id = $1 AND seq > $2 ORDER BY seq ASC LIMIT $3`,
+      [postId, afterSeq ?? 0, limit + 1],
+    );
+    return page(rows, limit, toComment);
+  }
+
+  async like(postId: string, userId: string): Promise<LikeResult> {
+    const rows = await this.run<{ found: number; created: number; like_count: number | null }>(
+      'like',
+      `WITH p AS (
+         SELECT id, like_count FROM posts WHERE id = $1 AND removed_at IS NULL
+       ), ins AS (
+         INSERT INTO likes (post_id, user_id) SELECT id, $2 FROM p ON CONFLICT DO NOTHING RETURNING post_id
+       ), upd AS (
+         UPDATE posts SET like_count = like_count + 1 WHERE id IN (SELECT post_id FROM ins) RETURNING like_count
+       )
+       SELECT (SELECT count(*) FROM p)::int AS found,
+              (SELECT count(*) FROM ins)::int AS created,
+              COALESCE((SELECT like_count FROM upd), (SELECT like_count FROM p)) AS like_count`,
+      [postId, userId],
+    );
+    const r = rows[0];
+    if (r.found === 0) throw await this.missingOrGone(postId);
+    return { created: r.created > 0, likeCount: Number(r.like_count ?? 0) };
+  }
+
+  async addReport(postId: string, reporterId: string, reason: string): Promise<ReportResult> {
+    const rows = await this.run<{ created: number; before: number }>(
+      'add_report',
+      `WITH p AS (SELECT id FROM posts WHERE id = $1),
+       ins AS (INSERT INTO reports (post_id, reporter_id, reason) SELECT id, $2, $3 FROM p RETURNING post_id)
+       SELECT (SELECT count(*) FROM ins)::int AS created, (SELECT count(*) FROM reports WHERE post_id = $1)::int AS before`,
+      [postId, reporterId, reason],
+    );
+    const r = rows[0];
+    if (r.created === 0) throw new StoreError('not_found', `post ${postId} not found`, 'postId');
+    return { reportCount: r.before + r.created };
+  }
+
+  // operations
+
+  async ping(): Promise<void> {
+    await this.run('ping', 'SELECT 1');
+  }
+
+  poolStats(): PoolStats | undefined {
+    return this.driver.poolStats();
+  }
+
+  async close(): Promise<void> {
+    await this.driver.close();
+  }
+}
