@@ -57,7 +57,7 @@ export class ResponseParser {
             this.pending = buf.subarray(pos);
             return;
           }
-          this.parseHead(buf.latin1Slice(pos, end));
+          this.parseHead(buf.toString('latin1', pos, end));
           pos = end + 4;
           break;
         }
@@ -75,7 +75,7 @@ export class ResponseParser {
             this.pending = buf.subarray(pos);
             return;
           }
-          const line = buf.latin1Slice(pos, end);
+          const line = buf.toString('latin1', pos, end);
           const semi = line.indexOf(';');
           const size = parseInt(semi < 0 ? line : line.slice(0, semi), 16);
           if (!Number.isFinite(size) || size < 0) throw new ResponseParseError(`bad chunk size '${line}'`);
