@@ -2,6 +2,7 @@
 // Times are wall-clock seconds from the start of the measured phase unless named otherwise.
 import type { Persona } from '../population/person.ts';
 import type { PostKind } from '../content/types.ts';
+import type { Curve } from './curves.ts';
 
 /** Rate function: arrivals per wall second at wall time t (seconds). Pure; compiled from the scenario's curves. */
 export type RateFn = (wallSec: number) => number;
@@ -71,6 +72,16 @@ export interface PlanCohort {
   content: ContentMix;
   /** Max sessions of this cohort in flight; arrivals beyond it are dropped and counted. */
   inFlightCap: number;
+  /**
+   * The arrival curve as data, in arrivals per SCENARIO second at full scale (size normalisation applied, csv points
+   * inlined, diurnal bound to the scenario start). rate(w) = rateScale * curves.rate(curve, w * compression) for
+   * 0 <= w <= wallDurationSec. Lets worker threads, shards and the k6 exporter rebuild `rate` without the source.
+   */
+  curve?: Curve;
+  /** compression * sample: converts the curve's arrivals per scenario second into sampled arrivals per wall second. */
+  rateScale?: number;
+  /** Share of people who also read another language, e.g. {zh: 0.05}. */
+  alsoReads?: Record<string, number>;
 }
 
 export interface PlanEvent {
@@ -121,6 +132,8 @@ export interface Plan {
   target: { url?: string; timeoutMs: number; connections: number };
   /** Drain time after the last arrival before the run ends (wall seconds). */
   gracefulStopSec: number;
+  /** The full story's scenario duration (seconds); differs from scenarioDurationSec when a run plays only a window. */
+  timelineDurationSec?: number;
 }
 
 /** Map wall time to scenario time and to a real-world date. */

@@ -1,0 +1,25 @@
+// What scenario authors (and the rest of flashcrowd) import from the scenario module.
+export { defineScenario } from './define.ts';
+export {
+  constant,
+  ramp,
+  flashCrowd,
+  shock,
+  cliff,
+  diurnal,
+  diurnalMix,
+  csv,
+  sum,
+  product,
+  scale,
+  rate,
+  integrate,
+  peakRate,
+  type Curve,
+} from './curves.ts';
+export { parseDuration, parseCompression, formatDuration } from './clock.ts';
+export type { ScenarioInput, Scenario, CohortInput, CurveInput } from './schema.ts';
+export { compilePlan, cohortRateFn, type CompileOverrides } from './compile.ts';
+export { loadScenario, validateScenario, type LoadedScenario } from './load.ts';
+export { ScenarioError, type FieldProblem } from './errors.ts';
+export { describePlan } from './describe.ts';
