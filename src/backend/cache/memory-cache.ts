@@ -1,0 +1,109 @@
+// In-process Cache with Redis semantics, for a single backend process. Expiry is checked lazily on access,
+// so there are no timers to stop.
+import type { Cache, WindowHit } from './cache.ts';
+
+interface Entry {
+  value: string | string[];
+  /** Epoch ms; 0 = never. */
+  expiresAt: number;
+}
+
+export class MemoryCache implements Cache {
+  readonly kind = 'memory' as const;
+  private readonly entries = new Map<string, Entry>();
+  private readonly now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.now = now;
+  }
+
+  private live(key: string): Entry | undefined {
+    const e = this.entries.get(key);
+    if (e && e.expiresAt !== 0 && e.expiresAt <= this.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return e;
+  }
+
+  private list(key: string): string[] | undefined {
+    const e = this.live(key);
+    if (e && !Array.isArray(e.value)) throw new Error(`WRONGTYPE key ${key} holds a string, not a list`);
+    return e?.value as string[] | undefined;
+  }
+
+  private expiry(ttlSec: number | undefined): number {
+    return ttlSec && ttlSec > 0 ? this.now() + ttlSec * 1000 : 0;
+  }
+
+  async get(key: string): Promise<string | null> {
+    const e = this.live(key);
+    if (!e) return null;
+    if (Array.isArray(e.value)) throw new Error(`WRONGTYPE key ${key} holds a list`);
+    return e.value;
+  }
+
+  async set(key: string, value: string, ttlSec?: number): Promise<void> {
+    this.entries.set(key, { value, expiresAt: this.expiry(ttlSec) });
+  }
+
+  async del(key: string): Promise<void> {
+    this.entries.delete(key);
+  }
+
+  async pushCapped(key: string, values: string[], cap: number, ttlSec?: number): Promise<void> {
+    const existing = this.list(key) ?? [];
+    const next = [...values].reverse().concat(existing).slice(0, Math.max(0, cap));
+    const prev = this.live(key);
+    this.entries.set(key, { value: next, expiresAt: ttlSec ? this.expiry(ttlSec) : (prev?.expiresAt ?? 0) });
+  }
+
+  async pushCappedMany(keys: string[], value: string, cap: number, ttlSec?: number): Promise<void> {
+    for (const key of keys) await this.pushCapped(key, [value], cap, ttlSec);
+  }
+
+  async range(key: string, start: number, stop: number): Promise<string[]> {
+    const l = this.list(key) ?? [];
+    const n = l.length;
+    const from = start < 0 ? Math.max(0, n + start) : start;
+    const to = stop < 0 ? n + stop : Math.min(stop, n - 1);
+    return from > to ? [] : l.slice(from, to + 1);
+  }
+
+  async listLength(key: string): Promise<number> {
+    return this.list(key)?.length ?? 0;
+  }
+
+  async removeFromList(key: string, value: string): Promise<number> {
+    const l = this.list(key);
+    if (!l) return 0;
+    const kept = l.filter((v) => v !== value);
+    const removed = l.length - kept.length;
+    if (kept.length === 0) this.entries.delete(key);
+    else this.entries.get(key)!.value = kept;
+    return removed;
+  }
+
+  async incr(key: string, by = 1, ttlSec?: number): Promise<number> {
+    const e = this.live(key);
+    if (e && Array.isArray(e.value)) throw new Error(`WRONGTYPE key ${key} holds a list`);
+    const current = e ? Number(e.value) : 0;
+    if (!Number.isInteger(current)) throw new Error(`ERR value at ${key} is not an integer`);
+    const value = current + by;
+    this.entries.set(key, { value: String(value), expiresAt: e ? e.expiresAt : this.expiry(ttlSec) });
+    return value;
+  }
+
+  async windowHit(key: string, windowSec: number): Promise<WindowHit> {
+    const count = await this.incr(key, 1, windowSec);
+    const e = this.live(key)!;
+    const ttlSec = e.expiresAt === 0 ? windowSec : Math.max(1, Math.ceil((e.expiresAt - this.now()) / 1000));
+    return { count, ttlSec };
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.entries.clear();
+  }
+}

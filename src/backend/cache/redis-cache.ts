@@ -1,0 +1,108 @@
+// Cache on Redis (ioredis): shared by every backend process and replica. All keys get the configured prefix.
+import { Redis } from 'ioredis';
+import type { Cache, WindowHit } from './cache.ts';
+
+export interface RedisCacheOptions {
+  url: string;
+  /** Prepended to every key, e.g. 'social:' (tests use a unique prefix). */
+  keyPrefix: string;
+  /** Fail a command after this long instead of queueing forever when Redis is away. */
+  commandTimeoutMs?: number;
+}
+
+export class RedisCache implements Cache {
+  readonly kind = 'redis' as const;
+  private readonly redis: Redis;
+
+  private constructor(redis: Redis) {
+    this.redis = redis;
+  }
+
+  static async connect(options: RedisCacheOptions): Promise<RedisCache> {
+    const redis = new Redis(options.url, {
+      keyPrefix: options.keyPrefix,
+      lazyConnect: true,
+      maxRetriesPerRequest: 2,
+      commandTimeout: options.commandTimeoutMs ?? 2000,
+      enableOfflineQueue: true,
+    });
+    redis.on('error', () => undefined); // reported through failing commands; reconnects by itself
+    try {
+      await redis.connect();
+      await redis.ping();
+    } catch (err) {
+      redis.disconnect();
+      throw new Error(`cannot connect to Redis at ${options.url}: ${(err as Error).message}`, { cause: err });
+    }
+    return new RedisCache(redis);
+  }
+
+  async get(key: string): Promise<string | null> {
+    return this.redis.get(key);
+  }
+
+  async set(key: string, value: string, ttlSec?: number): Promise<void> {
+    if (ttlSec && ttlSec > 0) await this.redis.set(key, value, 'EX', Math.ceil(ttlSec));
+    else await this.redis.set(key, value);
+  }
+
+  async del(key: string): Promise<void> {
+    await this.redis.del(key);
+  }
+
+  async pushCapped(key: string, values: string[], cap: number, ttlSec?: number): Promise<void> {
+    if (values.length === 0) return;
+    const m = this.redis.multi().lpush(key, ...values).ltrim(key, 0, Math.max(0, cap) - 1);
+    if (ttlSec && ttlSec > 0) m.expire(key, Math.ceil(ttlSec));
+    await m.exec();
+  }
+
+  async pushCappedMany(keys: string[], value: string, cap: number, ttlSec?: number): Promise<void> {
+    if (keys.length === 0) return;
+    const p = this.redis.pipeline();
+    for (const key of keys) {
+      p.lpush(key, value).ltrim(key, 0, Math.max(0, cap) - 1);
+      if (ttlSec && ttlSec > 0) p.expire(key, Math.ceil(ttlSec));
+    }
+    const results = await p.exec();
+    const failed = results?.find(([err]) => err);
+    if (failed) throw failed[0];
+  }
+
+  async range(key: string, start: number, stop: number): Promise<string[]> {
+    return this.redis.lrange(key, start, stop);
+  }
+
+  async listLength(key: string): Promise<number> {
+    return this.redis.llen(key);
+  }
+
+  async removeFromList(key: string, value: string): Promise<number> {
+    return this.redis.lrem(key, 0, value);
+  }
+
+  async incr(key: string, by = 1, ttlSec?: number): Promise<number> {
+    if (!ttlSec) return this.redis.incrby(key, by);
+    // EXPIRE NX (Redis >= 7): only a new key gets the TTL, so an existing window is not extended.
+    const results = await this.redis.multi().incrby(key, by).expire(key, Math.ceil(ttlSec), 'NX').exec();
+    const [err, value] = results![0];
+    if (err) throw err;
+    return Number(value);
+  }
+
+  async windowHit(key: string, windowSec: number): Promise<WindowHit> {
+    const results = await this.redis.multi().incr(key).expire(key, Math.ceil(windowSec), 'NX').ttl(key).exec();
+    const [[e1, count], , [e3, ttl]] = results!;
+    if (e1 || e3) throw e1 ?? e3;
+    return { count: Number(count), ttlSec: Math.max(1, Number(ttl)) };
+  }
+
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
+  async close(): Promise<void> {
+    if (this.redis.status === 'end') return;
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}
