@@ -6,6 +6,10 @@ import type { Registry } from 'prom-client';
 export interface MetricsServerOptions {
   /** 0 picks a free port. */
   port: number;
+  /**
+   * Default: $FLASHCROWD_METRICS_HOST, else 127.0.0.1. In a container whose metrics another container scrapes
+   * (docker-compose.yml), set FLASHCROWD_METRICS_HOST=0.0.0.0.
+   */
   host?: string;
   registry: Registry;
 }
@@ -17,7 +21,11 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-export async function startMetricsServer({ port, host = '127.0.0.1', registry }: MetricsServerOptions): Promise<MetricsServer> {
+export async function startMetricsServer({
+  port,
+  host = process.env.FLASHCROWD_METRICS_HOST || '127.0.0.1',
+  registry,
+}: MetricsServerOptions): Promise<MetricsServer> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/metrics') {
