@@ -1,7 +1,8 @@
 // Realistic synthetic run data for report tests: a compressed RedNote-style wave (incumbents steady, refugees
 // arriving as a flash crowd with a second shock), with latency rising at the peak and discover feeds flooding
 // Chinese readers with English after the ranker falls back. Deterministic (seeded LCG).
-import type { EndpointSummary, Percentiles, Summary, Timeline, TimelineBucket } from '../../src/report/summary.ts';
+import type { EndpointSummary, Percentiles, Timeline, TimelineBucket } from '../../src/report/summary.ts';
+import type { SummaryParts } from '../../src/report/write.ts';
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
@@ -100,7 +101,7 @@ export function makeTimeline(opts: FixtureOptions = {}): Timeline {
   };
 }
 
-export function makeSummary(opts: FixtureOptions = {}): Omit<Summary, 'thresholds' | 'pass'> {
+export function makeSummary(opts: FixtureOptions = {}): SummaryParts {
   const factor = opts.latencyFactor ?? 1;
   const endpoints: Record<string, EndpointSummary> = {};
   for (const [ep, base] of Object.entries(ENDPOINT_BASE)) {
