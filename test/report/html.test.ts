@@ -67,17 +67,20 @@ describe.skipIf(!haveChromium)('report.html in headless Chromium', () => {
       return route.abort();
     });
     await page.goto(pathToFileURL(join(runDir, 'report.html')).href);
-    await page.waitForFunction(() => (window as unknown as { __flashcrowd?: unknown }).__flashcrowd !== undefined);
+    await page.waitForFunction(() => (globalThis as { __flashcrowd?: unknown }).__flashcrowd !== undefined);
     return { page, problems, network };
   }
 
   function chartStats(page: Page) {
     return page.evaluate(() => {
-      const reg = (window as unknown as { __flashcrowd: { charts: Record<string, { points: number; series: number; uplot: { eventsDrawn?: number } }>; noData: string[] } }).__flashcrowd;
+      const reg = (globalThis as unknown as { __flashcrowd: { charts: Record<string, { points: number; series: number; uplot: { eventsDrawn?: number } }>; noData: string[] } }).__flashcrowd;
       const charts: Record<string, { points: number; series: number; events: number; inked: number }> = {};
       for (const [id, c] of Object.entries(reg.charts)) {
-        const canvas = document.querySelector<HTMLCanvasElement>(`#chart-${id} canvas`)!;
-        const px = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+        // No DOM lib in this project's tsconfig: describe the few browser APIs used here.
+        type Canvas = { width: number; height: number; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
+        const doc = (globalThis as unknown as { document: { querySelector(s: string): Canvas } }).document;
+        const canvas = doc.querySelector(`#chart-${id} canvas`);
+        const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
         let inked = 0;
         for (let i = 3; i < px.length; i += 4) if (px[i]! > 0) inked++;
         charts[id] = { points: c.points, series: c.series, events: c.uplot.eventsDrawn ?? 0, inked };
@@ -124,7 +127,7 @@ describe.skipIf(!haveChromium)('report.html in headless Chromium', () => {
   it('treats the scenario name as text, not markup or script', async () => {
     const hostile = '</script><script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">';
     const { page, problems } = await open('hostile', { scenario: hostile });
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await page.locator('h1 span').first().innerText()).toBe(hostile);
     expect((await chartStats(page)).noData).toEqual([]);
     expect(problems).toEqual([]);
