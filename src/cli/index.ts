@@ -1,20 +1,11 @@
 import type { Command } from './command.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './exit-codes.ts';
 
-/** Lazy so that `flashcrowd plan` does not load the backend, and so on. */
-const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
-  demo: () => import('./demo.ts'),
-  plan: () => import('./plan.ts'),
-  run: () => import('./run.ts'),
-  backend: () => import('./backend.ts'),
-  blast: () => import('./blast.ts'),
-  probe: () => import('./probe.ts'),
-  export: () => import('./export.ts'),
-  merge: () => import('./merge.ts'),
-  dashboards: () => import('./dashboards.ts'),
-  report: () => import('./report.ts'),
-  compare: () => import('./compare.ts'),
-};
+/** Loaded lazily (one file per command in src/cli) so that `flashcrowd plan` does not load the backend, and so on. */
+const COMMAND_NAMES = ['demo', 'plan', 'run', 'backend', 'blast', 'probe', 'export', 'merge', 'dashboards', 'report', 'compare'] as const;
+const COMMANDS: Record<string, () => Promise<{ default: Command }>> = Object.fromEntries(
+  COMMAND_NAMES.map((name) => [name, () => import(`./${name}.ts`) as Promise<{ default: Command }>]),
+);
 
 async function loadCommand(name: string): Promise<Command | undefined> {
   const loader = COMMANDS[name];
