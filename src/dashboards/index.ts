@@ -2,6 +2,7 @@
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { toJson } from './common.ts';
 import { feedQuality } from './feed-quality.ts';
+import { referenceBackend } from './reference-backend.ts';
 import { surgeOverview } from './surge-overview.ts';
 
 export interface DashboardDefinition {
@@ -13,6 +14,7 @@ export interface DashboardDefinition {
 export const DASHBOARDS: readonly DashboardDefinition[] = [
   { file: 'surge-overview.json', build: surgeOverview },
   { file: 'feed-quality.json', build: feedQuality },
+  { file: 'reference-backend.json', build: referenceBackend },
 ];
 
 /** File name -> JSON text, in a fixed order; the same bytes on every call. */
