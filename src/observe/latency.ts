@@ -10,8 +10,16 @@ import type { EndpointSummary, Percentiles } from '../report/summary.ts';
 const LOWEST_US = 1;
 const HIGHEST_US = 3_600_000_000;
 
+/** A histogram in transit: HdrHistogram V2 compressed base64 plus the exact max (the encoding keeps only buckets). */
+export interface EncodedHistogram {
+  hdr: string;
+  maxUs: number;
+  clamped: number;
+}
+
 export class LatencyHistogram {
   private readonly h: hdr.Histogram;
+  private maxUs = 0;
   clamped = 0;
 
   /** digits: significant decimal digits (3 ≈ 0.1 % error, ~95 KB; 2 ≈ 1 %, ~12 KB). */
@@ -33,6 +41,7 @@ export class LatencyHistogram {
       us = HIGHEST_US;
       this.clamped++;
     }
+    if (us > this.maxUs) this.maxUs = us;
     this.h.recordValue(us);
   }
 
@@ -46,38 +55,42 @@ export class LatencyHistogram {
   }
 
   maxMs(): number {
-    return this.h.totalCount ? this.h.maxValue / 1000 : 0;
+    return this.h.totalCount ? this.maxUs / 1000 : 0;
   }
 
+  minMs(): number {
+    return this.h.totalCount ? this.h.minNonZeroValue / 1000 : 0;
+  }
+
+  /** HDR reports a bucket's highest equivalent value, which may exceed the exact max: percentiles are capped by it. */
   percentiles(): Percentiles {
-    return {
-      p50: round3(this.percentileMs(50)),
-      p90: round3(this.percentileMs(90)),
-      p95: round3(this.percentileMs(95)),
-      p99: round3(this.percentileMs(99)),
-      p999: round3(this.percentileMs(99.9)),
-      max: round3(this.maxMs()),
-    };
+    const max = round3(this.maxMs());
+    const at = (p: number) => Math.min(max, round3(this.percentileMs(p)));
+    return { p50: at(50), p90: at(90), p95: at(95), p99: at(99), p999: at(99.9), max };
   }
 
   add(other: LatencyHistogram): void {
     this.h.add(other.h);
     this.clamped += other.clamped;
+    if (other.maxUs > this.maxUs) this.maxUs = other.maxUs;
   }
 
   reset(): void {
     this.h.reset();
     this.clamped = 0;
+    this.maxUs = 0;
   }
 
-  /** Compressed base64 (HdrHistogram V2 encoding, readable by other HdrHistogram tools). */
-  encode(): string {
-    return hdr.encodeIntoCompressedBase64(this.h);
+  /** `hdr` is the HdrHistogram V2 compressed base64 encoding, readable by other HdrHistogram tools. */
+  encode(): EncodedHistogram {
+    return { hdr: hdr.encodeIntoCompressedBase64(this.h), maxUs: this.maxUs, clamped: this.clamped };
   }
 
-  static decode(encoded: string, digits: 2 | 3 = 3): LatencyHistogram {
+  static decode(encoded: EncodedHistogram, digits: 2 | 3 = 3): LatencyHistogram {
     const out = new LatencyHistogram(digits);
-    out.h.add(hdr.decodeFromCompressedBase64(encoded, 32, false));
+    out.h.add(hdr.decodeFromCompressedBase64(encoded.hdr, 32, false));
+    out.maxUs = encoded.maxUs;
+    out.clamped = encoded.clamped;
     return out;
   }
 }
@@ -99,8 +112,8 @@ interface EndpointState {
 export interface EncodedEndpointLatency {
   count: number;
   errors: number;
-  service: string;
-  corrected: string;
+  service: EncodedHistogram;
+  corrected: EncodedHistogram;
   errorsByKind: Record<string, number>;
   errorsByStatus: Record<string, number>;
 }

@@ -3,7 +3,7 @@
 // summary.json `totals` and `schedule`.
 import type { ArrivalSample, RunObserver } from './events.ts';
 import type { Summary } from '../report/summary.ts';
-import { LatencyHistogram, round3 } from './latency.ts';
+import { LatencyHistogram, round3, type EncodedHistogram } from './latency.ts';
 
 interface CohortCounts {
   intended: number;
@@ -13,7 +13,7 @@ interface CohortCounts {
 
 export interface EncodedSchedule {
   byCohort: Record<string, CohortCounts>;
-  lag: string;
+  lag: EncodedHistogram;
   sessionsEnded: number;
 }
 

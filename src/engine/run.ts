@@ -1,0 +1,313 @@
+// runPlan: setup -> measured phase (open-model arrivals) -> graceful drain -> plugins' stop/finish -> summary parts.
+// Stopping: at the end of the plan, on `signal` (Ctrl-C) or when a plugin's shouldAbort() answers, arrivals stop,
+// sessions start no new actions, and in-flight requests get plan.gracefulStopSec to finish; then (or at once on
+// `hardSignal`, a second Ctrl-C) they are aborted and counted as 'aborted', not as target errors.
+import { setMaxListeners } from 'node:events';
+import type { Plan } from '../scenario/plan.ts';
+import type { Target } from '../target/target.ts';
+import type { RunObserver } from '../observe/events.ts';
+import type { Summary, Timeline, TimelineBucket } from '../report/summary.ts';
+import type { PopulationView, RunContext, RunPlugin } from './plugin.ts';
+import { LatencyRecorder } from '../observe/latency.ts';
+import { ScheduleRecorder } from '../observe/recorder.ts';
+import { TimelineRecorder } from '../observe/timeline.ts';
+import { Accounts } from './accounts.ts';
+import { fanOut } from './observers.ts';
+import { Scheduler } from './scheduler.ts';
+import { SessionRunner, type ContentSource, type FollowChooser, type SessionStats } from './session.ts';
+import { runSetup, type SetupProgress, type SetupResult } from './setup.ts';
+import type { ShardSpec } from './arrivals.ts';
+import { integrateRate } from './arrivals.ts';
+
+export interface RunProgress {
+  phase: 'measured' | 'draining';
+  elapsedSec: number;
+  plannedSec: number;
+  intended: number;
+  started: number;
+  dropped: number;
+  activeSessions: number;
+  requests: number;
+  errors: number;
+  /** Requests per second over the last closed bucket. */
+  rps: number;
+  /** Worst endpoint p99 (corrected) in the last closed bucket, ms. */
+  p99Ms: number;
+}
+
+export interface RunOptions {
+  plan: Plan;
+  target: Target;
+  population: PopulationView;
+  content: ContentSource;
+  follows?: FollowChooser;
+  plugins?: RunPlugin[];
+  /** Stop arrivals and drain (Ctrl-C). */
+  signal?: AbortSignal;
+  /** Abort in-flight requests now (second Ctrl-C). */
+  hardSignal?: AbortSignal;
+  onProgress?: (p: RunProgress | SetupProgress) => void;
+  log?: (line: string) => void;
+  /** Run only this shard of every cohort's arrivals (sharded runs; see arrivals.ts). */
+  shard?: ShardSpec;
+  setupConcurrency?: number;
+  /** Target name for summary.json (a URL or the adapter's name). */
+  targetLabel?: string;
+}
+
+export interface RunOutcome {
+  summary: Summary;
+  timeline: Timeline;
+  /** Why the run ended before its planned end, if it did ('interrupted', or a plugin's abort reason). */
+  stoppedEarly?: string;
+  setup: SetupResult;
+  sessions: SessionStats;
+}
+
+/** Setup times are reported this far before t = 0, so they are negative and ordered. */
+const SETUP_OFFSET_MS = 86_400_000;
+
+export async function runPlan(options: RunOptions): Promise<RunOutcome> {
+  const { plan, target, population } = options;
+  const plugins = options.plugins ?? [];
+  const log = options.log ?? (() => {});
+  let t0 = performance.now() + SETUP_OFFSET_MS;
+  const now = () => performance.now() - t0;
+
+  const arrivalsStop = new AbortController();
+  const hardStop = new AbortController();
+  setMaxListeners(0, hardStop.signal, arrivalsStop.signal); // every in-flight request listens for the hard stop
+  const onHard = () => hardStop.abort();
+  options.hardSignal?.addEventListener('abort', onHard, { once: true });
+  let stoppedEarly: string | undefined;
+  const stop = (reason?: string) => {
+    if (arrivalsStop.signal.aborted) return;
+    if (reason && !stoppedEarly) stoppedEarly = reason;
+    arrivalsStop.abort();
+  };
+  const onSignal = () => stop('interrupted');
+  if (options.signal?.aborted) stop('interrupted');
+  options.signal?.addEventListener('abort', onSignal, { once: true });
+
+  const latency = new LatencyRecorder();
+  const schedule = new ScheduleRecorder();
+  const timeline = new TimelineRecorder((bucket) => onBucket(bucket));
+  const observerErrors = new Set<string>();
+  const observer = fanOut([latency, schedule, timeline, ...plugins.map((p) => p.observer)], (event, err) => {
+    if (observerErrors.has(event)) return;
+    observerErrors.add(event);
+    log(`observer error in ${event}: ${(err as Error)?.message ?? err}`);
+  });
+  const accounts = new Accounts(population);
+  const ctx: RunContext = { plan, target, population, accounts, observer, now, signal: arrivalsStop.signal, log };
+
+  let scheduler: Scheduler | undefined;
+  const runner = new SessionRunner({
+    plan,
+    target,
+    population,
+    accounts,
+    observer,
+    content: options.content,
+    follows: options.follows,
+    now,
+    sleepUntil: (at) => (scheduler ? scheduler.sleepUntil(at) : Promise.resolve(!arrivalsStop.signal.aborted)),
+    stopping: () => arrivalsStop.signal.aborted,
+    requestSignal: hardStop.signal,
+  });
+
+  let lastBucket: TimelineBucket | undefined;
+  function onBucket(bucket: TimelineBucket): void {
+    lastBucket = bucket;
+    for (const p of plugins) {
+      try {
+        p.onBucket?.(bucket);
+      } catch (err) {
+        log(`plugin ${p.name} onBucket failed: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  try {
+    // Setup: preexisting accounts, then plugins (probe readers etc.).
+    const setup = await runSetup(plan, population, runner, {
+      concurrency: options.setupConcurrency ?? Math.max(4, Math.min(64, plan.target.connections)),
+      signal: arrivalsStop.signal,
+      onProgress: options.onProgress,
+    });
+    if (setup.failedAccounts) log(`setup: ${setup.failedAccounts} of ${setup.accounts + setup.failedAccounts} preexisting accounts failed`);
+    for (const p of plugins) if (p.setup && !arrivalsStop.signal.aborted) await p.setup(ctx);
+
+    // Measured phase.
+    t0 = performance.now();
+    const startedAt = new Date().toISOString();
+    for (const p of plugins) p.start?.(ctx);
+    const pendingEvents = [...plan.events].sort((a, b) => a.atWallSec - b.atWallSec);
+    let nextAbortCheck = 1000;
+    let nextProgress = 1000;
+    let draining = false;
+    const progress = (t: number): RunProgress => ({
+      phase: draining ? 'draining' : 'measured',
+      elapsedSec: t / 1000,
+      plannedSec: plan.wallDurationSec,
+      intended: scheduler!.intended,
+      started: scheduler!.started,
+      dropped: scheduler!.dropped,
+      activeSessions: scheduler!.activeSessions,
+      requests: latency.requests,
+      errors: latency.errors,
+      rps: lastBucket?.requests ?? 0,
+      p99Ms: lastBucket ? Math.max(0, ...Object.values(lastBucket.correctedLatencyMs).map((v) => v.p99)) : 0,
+    });
+
+    scheduler = new Scheduler(
+      {
+        cohorts: plan.cohorts.map((c) => ({ name: c.name, rate: c.rate, peakRate: c.peakRate, inFlightCap: c.inFlightCap })),
+        durationSec: plan.wallDurationSec,
+        seed: plan.seed,
+        shard: options.shard,
+      },
+      {
+        now,
+        startSession: (cohort, intended) => runner.run(cohort, intended),
+        onArrival: (cohort, intendedAt, startedAt) =>
+          observer.onArrival(
+            startedAt === undefined
+              ? { cohort: plan.cohorts[cohort].name, intendedAt, outcome: 'dropped' }
+              : { cohort: plan.cohorts[cohort].name, intendedAt, outcome: 'started', startedAt },
+          ),
+        onTick: (t) => {
+          timeline.roll(t, scheduler!.activeSessions);
+          while (pendingEvents.length && pendingEvents[0].atWallSec * 1000 <= t) {
+            const e = pendingEvents.shift()!;
+            observer.onEvent({ at: e.atWallSec * 1000, name: e.name, kind: e.kind, description: e.description });
+          }
+          if (t >= nextAbortCheck) {
+            nextAbortCheck = t + 1000;
+            for (const p of plugins) {
+              const reason = p.shouldAbort?.();
+              if (reason) {
+                log(`stopping early: ${reason} (${p.name})`);
+                stop(reason);
+                break;
+              }
+            }
+          }
+          if (t >= nextProgress) {
+            nextProgress = t + 1000;
+            options.onProgress?.(progress(t));
+          }
+        },
+      },
+    );
+    scheduler.start();
+    await Promise.race([scheduler.arrivalsFinished, abortPromise(arrivalsStop.signal)]);
+    stop();
+    scheduler.stopArrivals();
+    scheduler.cancelSleepers();
+    draining = true;
+
+    // Drain: in-flight requests get gracefulStopSec, then are aborted.
+    const drained = scheduler.drained();
+    const graceMs = Math.max(0, plan.gracefulStopSec * 1000);
+    let graceTimer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      drained.then(() => false),
+      new Promise<boolean>((resolve) => (graceTimer = setTimeout(() => resolve(true), graceMs))),
+      abortPromise(hardStop.signal).then(() => true),
+    ]);
+    clearTimeout(graceTimer);
+    if (timedOut) {
+      log(`drain: aborting ${scheduler.activeSessions} session(s) still in flight`);
+      hardStop.abort();
+      await drained;
+    }
+    const endMs = now();
+    timeline.finish(endMs, scheduler.activeSessions);
+    scheduler.close();
+    for (const p of plugins) await p.stop?.();
+
+    const wallSeconds = Math.max(0.001, endMs / 1000);
+    const expected: Record<string, number> = {};
+    for (const c of plan.cohorts) {
+      const share = options.shard ? 1 / options.shard.count : 1;
+      expected[c.name] = (c.expectedArrivals ?? integrateRate(c.rate, 0, plan.wallDurationSec)) * share;
+    }
+    const scheduleSummary = schedule.summarize(expected);
+    if (scheduler.boundExceeded) scheduleSummary.peakRateExceeded = scheduler.boundExceeded;
+    const stats = runner.stats;
+    const summary: Summary = {
+      scenario: plan.name,
+      seed: plan.seed,
+      startedAt,
+      wallSeconds: Math.round(wallSeconds * 1000) / 1000,
+      target: options.targetLabel ?? target.name,
+      totals: {
+        requests: latency.requests,
+        errors: latency.errors,
+        sessionsStarted: schedule.achieved,
+        sessionsDropped: schedule.dropped,
+        signups: latency.okCountOf('signup'),
+        posts: latency.okCountOf('post'),
+        aborted: latency.aborted,
+        retries: stats.retries,
+        authFailures: stats.authFailures,
+        setupAccounts: setup.accounts,
+        setupFailedAccounts: setup.failedAccounts,
+        setupRequests: latency.setupRequests,
+      },
+      endpoints: latency.summarize(wallSeconds),
+      schedule: scheduleSummary,
+      feedQuality: {
+        freshnessSec: null,
+        recallAtK: null,
+        languageMatch: {},
+        foreignShare: {},
+        translationCoverage: null,
+        moderationLagSec: null,
+        degradedShare: null,
+      },
+      audit: { checkedWrites: 0, lostWrites: 0 },
+      thresholds: [],
+      pass: true,
+    };
+    summary.errorsByKind = latency.errorsByKind();
+    if (stoppedEarly) summary.stoppedEarly = stoppedEarly;
+
+    for (const p of plugins) {
+      if (!p.finish) continue;
+      try {
+        mergeSummary(summary, await p.finish(ctx));
+      } catch (err) {
+        log(`plugin ${p.name} finish failed: ${(err as Error).message}`);
+      }
+    }
+    return { summary, timeline: timeline.toTimeline(plan.name, startedAt), stoppedEarly, setup, sessions: stats };
+  } finally {
+    scheduler?.close();
+    hardStop.abort();
+    options.signal?.removeEventListener('abort', onSignal);
+    options.hardSignal?.removeEventListener('abort', onHard);
+  }
+}
+
+/** Plugin parts are merged one level deep: objects (totals, schedule, feedQuality, audit) extend, others replace. */
+export function mergeSummary(summary: Summary, part: Partial<Summary>): void {
+  const s = summary as Record<string, unknown>;
+  for (const [key, value] of Object.entries(part)) {
+    const current = s[key];
+    if (isPlainObject(current) && isPlainObject(value)) s[key] = { ...current, ...value };
+    else s[key] = value;
+  }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function abortPromise(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}
+
+export type { RunObserver };
