@@ -58,13 +58,19 @@ export interface DiurnalCurve {
   mean: number;
   epochSec?: number;
 }
-/** Piecewise linear through points [t, value] read from a CSV file in fixtures/curves/; holds the end values outside. */
+/**
+ * Piecewise linear through points [t, value] read from a CSV file in fixtures/curves/; holds the end values outside.
+ * With `period` the file is a repeating profile (e.g. 24h of a day): value(t) = profile((t + offset) mod period).
+ */
 export interface CsvCurve {
   kind: 'csv';
   path: string;
   /** Filled by the loader/compiler from the file; a curve with points needs no file any more. */
   points?: Array<[number, number]>;
   scale?: number;
+  period?: number;
+  /** CSV time at scenario time 0 (with `period`). */
+  offset?: number;
 }
 export interface SumCurve {
   kind: 'sum';
@@ -153,8 +159,12 @@ export function diurnalMix(
   return parts.length === 1 ? parts[0]! : sum(...parts);
 }
 
-export function csv(path: string, opts: { scale?: number } = {}): CsvCurve {
-  return opts.scale === undefined ? { kind: 'csv', path } : { kind: 'csv', path, scale: opts.scale };
+export function csv(path: string, opts: { scale?: number; period?: DurationInput; offset?: DurationInput } = {}): CsvCurve {
+  const c: CsvCurve = { kind: 'csv', path };
+  if (opts.scale !== undefined) c.scale = opts.scale;
+  if (opts.period !== undefined) c.period = d(opts.period);
+  if (opts.offset !== undefined) c.offset = d(opts.offset);
+  return c;
 }
 
 export function sum(...of: Curve[]): SumCurve {
@@ -205,7 +215,12 @@ export function rate(curve: Curve, t: number): number {
     case 'csv': {
       const pts = curve.points;
       if (!pts || pts.length === 0) throw new Error(`csv curve '${curve.path}' has no points: load it with resolveCsvCurves() first`);
-      return (curve.scale ?? 1) * piecewiseLinear(pts, t);
+      let x = t;
+      if (curve.period !== undefined && curve.period > 0) {
+        x = (t + (curve.offset ?? 0)) % curve.period;
+        if (x < 0) x += curve.period;
+      }
+      return (curve.scale ?? 1) * piecewiseLinear(pts, x);
     }
     case 'sum': {
       let s = 0;
@@ -253,7 +268,8 @@ export function breakpoints(curve: Curve): number[] {
     case 'cliff':
       return curve.over > 0 ? [curve.at, curve.at + curve.over] : [curve.at];
     case 'csv':
-      return (curve.points ?? []).map((p) => p[0]);
+      // a periodic profile has kinks every period: finestScale() makes integration fine enough instead
+      return curve.period !== undefined ? [] : (curve.points ?? []).map((p) => p[0]);
     case 'sum':
     case 'product':
       return curve.of.flatMap(breakpoints);
@@ -271,6 +287,15 @@ function finestScale(curve: Curve): number {
       return Math.min(curve.rise, curve.decay);
     case 'diurnal':
       return 86400;
+    case 'csv': {
+      if (curve.period === undefined || !curve.points) return Infinity;
+      let gap = curve.period;
+      for (let i = 1; i < curve.points.length; i++) {
+        const g = curve.points[i]![0] - curve.points[i - 1]![0];
+        if (g > 0) gap = Math.min(gap, g);
+      }
+      return gap / 4;
+    }
     case 'sum':
     case 'product':
       return Math.min(Infinity, ...curve.of.map(finestScale));

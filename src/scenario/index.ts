@@ -15,6 +15,7 @@ export {
   rate,
   integrate,
   peakRate,
+  bindEpoch,
   type Curve,
 } from './curves.ts';
 export { parseDuration, parseCompression, formatDuration } from './clock.ts';

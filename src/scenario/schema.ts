@@ -73,7 +73,7 @@ export type CurveInput =
   | { kind: 'shock'; peak: number; at: number | string; rise: number | string; decay?: number | string }
   | { kind: 'cliff'; at: number | string; from?: number; to: number; over?: number | string }
   | { kind: 'diurnal'; tzOffsetHours: number; amplitude?: number; peakHour?: number; mean?: number; epochSec?: number }
-  | { kind: 'csv'; path: string; points?: Array<[number, number]>; scale?: number }
+  | { kind: 'csv'; path: string; points?: Array<[number, number]>; scale?: number; period?: number | string; offset?: number | string }
   | { kind: 'sum'; of: CurveInput[] }
   | { kind: 'product'; of: CurveInput[] }
   | { kind: 'scale'; factor: number; of: CurveInput };
@@ -119,8 +119,10 @@ export const CurveSchema: z.ZodType<Curve, CurveInput> = z.lazy(() =>
       z.strictObject({
         kind: z.literal('csv'),
         path: z.string().min(1),
-        points: z.array(z.tuple([z.number(), nonNeg()])).optional(),
+        points: z.array(z.tuple([z.number(), nonNeg()])).min(1).optional(),
         scale: nonNeg().optional(),
+        period: PositiveDuration.optional(),
+        offset: Duration.optional(),
       }),
       z.strictObject({ kind: z.literal('sum'), of: z.array(CurveSchema).min(1) }),
       z.strictObject({ kind: z.literal('product'), of: z.array(CurveSchema).min(1) }),
