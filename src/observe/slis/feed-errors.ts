@@ -1,0 +1,36 @@
+// Structural errors in a feed page: duplicates within a page or across consecutive pages of one reader's
+// pagination, and (following feed only) createdAt not descending. Pure; the caller keeps the previous page.
+
+export interface PageErrors {
+  duplicatesInPage: number;
+  duplicatesAcrossPages: number;
+  /** Adjacent pairs where a later item is newer than the one before it (following feed is reverse-chronological). */
+  orderingViolations: number;
+}
+
+export function pageErrors(
+  items: readonly { id: string; createdAt: string }[],
+  previousPageIds: ReadonlySet<string> | undefined,
+  checkOrder: boolean,
+): PageErrors {
+  const seen = new Set<string>();
+  let duplicatesInPage = 0;
+  let duplicatesAcrossPages = 0;
+  let orderingViolations = 0;
+  let previousTime = Infinity;
+  for (const item of items) {
+    if (seen.has(item.id)) duplicatesInPage++;
+    else {
+      seen.add(item.id);
+      if (previousPageIds?.has(item.id)) duplicatesAcrossPages++;
+    }
+    if (checkOrder) {
+      const t = Date.parse(item.createdAt);
+      if (Number.isFinite(t)) {
+        if (t > previousTime) orderingViolations++;
+        previousTime = t;
+      }
+    }
+  }
+  return { duplicatesInPage, duplicatesAcrossPages, orderingViolations };
+}

@@ -1,0 +1,64 @@
+// Language SLIs of a discover page (DESIGN.md §6), as pure functions.
+// languageMatch.L: share of items in any language the reader reads. foreignShare.L: share of items not in the
+// reader's primary language L. A bilingual zh+en reader shown only English has languageMatch 1 and foreignShare 1.
+
+/**
+ * The language an item counts as: code-mixed ground truth (`zh-mixed`) counts as its primary language (`zh`);
+ * region and script subtags are dropped (`zh-Hans`, `en_US` -> `zh`, `en`); case is folded.
+ * Unknown or empty languages stay as given (`und`), so they count as foreign to everyone.
+ */
+export function primaryLanguage(lang: string | undefined | null): string {
+  if (!lang) return 'und';
+  const cut = lang.search(/[-_]/);
+  return (cut === -1 ? lang : lang.slice(0, cut)).toLowerCase();
+}
+
+export interface LanguageMix {
+  items: number;
+  /** Items in a language the reader reads (any of their languages). */
+  matching: number;
+  /** Items not in the reader's primary language. */
+  foreign: number;
+}
+
+export function languageMix(itemLanguages: readonly string[], readerPrimary: string, readerLanguages: readonly string[]): LanguageMix {
+  const primary = primaryLanguage(readerPrimary);
+  const reads = new Set(readerLanguages.map(primaryLanguage));
+  reads.add(primary);
+  let matching = 0;
+  let foreign = 0;
+  for (const raw of itemLanguages) {
+    const lang = primaryLanguage(raw);
+    if (reads.has(lang)) matching++;
+    if (lang !== primary) foreign++;
+  }
+  return { items: itemLanguages.length, matching, foreign };
+}
+
+export interface LanguageBand {
+  foreignShareMax?: number;
+  languageMatchMin?: number;
+}
+
+export interface BandCheck {
+  foreignShare: number | null;
+  languageMatch: number | null;
+  foreignShareMax?: number;
+  languageMatchMin?: number;
+  /** null when there is no band or nothing was measured for the language. */
+  inBand: boolean | null;
+}
+
+/** Compares measured shares with the scenario's intended band for one reader language. */
+export function checkBand(foreignShare: number | null, languageMatch: number | null, band: LanguageBand | undefined): BandCheck {
+  const out: BandCheck = { foreignShare, languageMatch, inBand: null };
+  if (!band || (band.foreignShareMax === undefined && band.languageMatchMin === undefined)) return out;
+  if (band.foreignShareMax !== undefined) out.foreignShareMax = band.foreignShareMax;
+  if (band.languageMatchMin !== undefined) out.languageMatchMin = band.languageMatchMin;
+  if (foreignShare === null && languageMatch === null) return out;
+  let inBand = true;
+  if (band.foreignShareMax !== undefined && foreignShare !== null && foreignShare > band.foreignShareMax) inBand = false;
+  if (band.languageMatchMin !== undefined && languageMatch !== null && languageMatch < band.languageMatchMin) inBand = false;
+  out.inBand = inBand;
+  return out;
+}
