@@ -1,0 +1,92 @@
+// Locales a population can be drawn from, the language each speaks, and where its people live.
+import { Faker, base, de, en, en_AU, en_CA, en_GB, en_US, es, es_MX, fr, ja, ko, pt_BR, zh_CN, zh_TW } from '@faker-js/faker';
+import type { LocaleDefinition } from '@faker-js/faker';
+
+export interface LocaleInfo {
+  /** ISO 639-1 primary language. */
+  language: string;
+  /** Default country when the time zone does not name one. */
+  country: string;
+  definitions: LocaleDefinition[];
+  /** Names and handles come from our own fixtures instead of faker (faker's zh_CN usernames are random ASCII). */
+  nameSource: 'faker' | 'zh';
+}
+
+export const LOCALES: Record<string, LocaleInfo> = {
+  en_US: { language: 'en', country: 'US', definitions: [en_US, en, base], nameSource: 'faker' },
+  en_GB: { language: 'en', country: 'GB', definitions: [en_GB, en, base], nameSource: 'faker' },
+  en_CA: { language: 'en', country: 'CA', definitions: [en_CA, en, base], nameSource: 'faker' },
+  en_AU: { language: 'en', country: 'AU', definitions: [en_AU, en, base], nameSource: 'faker' },
+  zh_CN: { language: 'zh', country: 'CN', definitions: [zh_CN, en, base], nameSource: 'zh' },
+  zh_TW: { language: 'zh', country: 'TW', definitions: [zh_TW, en, base], nameSource: 'zh' },
+  es: { language: 'es', country: 'ES', definitions: [es, en, base], nameSource: 'faker' },
+  es_MX: { language: 'es', country: 'MX', definitions: [es_MX, es, en, base], nameSource: 'faker' },
+  pt_BR: { language: 'pt', country: 'BR', definitions: [pt_BR, en, base], nameSource: 'faker' },
+  fr: { language: 'fr', country: 'FR', definitions: [fr, en, base], nameSource: 'faker' },
+  de: { language: 'de', country: 'DE', definitions: [de, en, base], nameSource: 'faker' },
+  ja: { language: 'ja', country: 'JP', definitions: [ja, en, base], nameSource: 'faker' },
+  ko: { language: 'ko', country: 'KR', definitions: [ko, en, base], nameSource: 'faker' },
+};
+
+export function localeInfo(locale: string, where = 'locale'): LocaleInfo {
+  const info = LOCALES[locale];
+  if (!info) throw new Error(`${where}: unknown locale '${locale}' (supported: ${Object.keys(LOCALES).join(', ')})`);
+  return info;
+}
+
+const fakers = new Map<string, Faker>();
+
+/** One Faker per locale, reseeded per person by the caller (Faker instances are not shared across threads). */
+export function fakerFor(locale: string): Faker {
+  let f = fakers.get(locale);
+  if (!f) {
+    f = new Faker({ locale: localeInfo(locale).definitions });
+    fakers.set(locale, f);
+  }
+  return f;
+}
+
+/** Country of an IANA time zone, for the zones surge scenarios use; undefined means "use the locale's country". */
+const TZ_COUNTRY: Record<string, string> = {
+  'America/New_York': 'US', 'America/Chicago': 'US', 'America/Denver': 'US', 'America/Phoenix': 'US',
+  'America/Los_Angeles': 'US', 'America/Anchorage': 'US', 'Pacific/Honolulu': 'US', 'America/Detroit': 'US',
+  'America/Toronto': 'CA', 'America/Vancouver': 'CA', 'America/Edmonton': 'CA', 'America/Halifax': 'CA',
+  'America/Mexico_City': 'MX', 'America/Sao_Paulo': 'BR', 'America/Argentina/Buenos_Aires': 'AR', 'America/Bogota': 'CO',
+  'America/Lima': 'PE', 'America/Santiago': 'CL',
+  'Europe/London': 'GB', 'Europe/Dublin': 'IE', 'Europe/Paris': 'FR', 'Europe/Berlin': 'DE', 'Europe/Madrid': 'ES',
+  'Europe/Rome': 'IT', 'Europe/Amsterdam': 'NL', 'Europe/Lisbon': 'PT', 'Europe/Vienna': 'AT', 'Europe/Zurich': 'CH',
+  'Europe/Stockholm': 'SE', 'Europe/Warsaw': 'PL', 'Europe/Brussels': 'BE',
+  'Asia/Shanghai': 'CN', 'Asia/Chongqing': 'CN', 'Asia/Urumqi': 'CN', 'Asia/Hong_Kong': 'HK', 'Asia/Taipei': 'TW',
+  'Asia/Singapore': 'SG', 'Asia/Kuala_Lumpur': 'MY', 'Asia/Tokyo': 'JP', 'Asia/Seoul': 'KR', 'Asia/Manila': 'PH',
+  'Asia/Jakarta': 'ID', 'Asia/Bangkok': 'TH', 'Asia/Ho_Chi_Minh': 'VN', 'Asia/Kolkata': 'IN',
+  'Australia/Sydney': 'AU', 'Australia/Melbourne': 'AU', 'Australia/Perth': 'AU', 'Australia/Brisbane': 'AU',
+  'Pacific/Auckland': 'NZ', 'Africa/Lagos': 'NG', 'Africa/Nairobi': 'KE', 'Africa/Johannesburg': 'ZA', 'Africa/Cairo': 'EG',
+};
+
+export function countryOf(tz: string, locale: string): string {
+  return TZ_COUNTRY[tz] ?? localeInfo(locale).country;
+}
+
+/** Throws a clear error for a zone the runtime does not know. */
+export function checkTimeZone(tz: string, where: string): void {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+  } catch {
+    throw new Error(`${where}: unknown IANA time zone '${tz}'`);
+  }
+}
+
+/**
+ * Default chance that a person with a given primary language also reads another one. Chinese incumbents who read
+ * English and newcomers starting on Mandarin are both part of the story; a cohort can override these.
+ */
+export const DEFAULT_SECOND_LANGUAGES: Record<string, Record<string, number>> = {
+  zh: { en: 0.3 },
+  en: { zh: 0.04, es: 0.08 },
+  es: { en: 0.55 },
+  pt: { en: 0.45 },
+  fr: { en: 0.5 },
+  de: { en: 0.6 },
+  ja: { en: 0.35 },
+  ko: { en: 0.35 },
+};
