@@ -1,0 +1,133 @@
+// The ledger's bounded memory: pinning of followed and marked posts, the reservoir beyond the caps, rings, and
+// the meter's judgement of reads against it.
+import { describe, expect, it } from 'vitest';
+import { Ledger } from '../../src/observe/ledger.ts';
+import { FeedMeter } from '../../src/observe/feed-meter.ts';
+import { chooseSample } from '../../src/observe/audit.ts';
+import type { FeedItem } from '../../src/target/target.ts';
+import type { PostAckSample } from '../../src/observe/events.ts';
+
+const post = (postId: string, authorId: string, at: number, marker: string | null = null, lang = 'en'): PostAckSample => ({
+  postId,
+  authorId,
+  cohort: 'c',
+  lang,
+  kind: 'daily_life',
+  marker,
+  at,
+  targetCreatedAt: new Date(1_736_726_400_000 + at).toISOString(),
+  targetLang: lang,
+});
+
+describe('ledger', () => {
+  it('pins posts of followed authors and marked posts, and samples the rest within the cap', () => {
+    const ledger = new Ledger({ pinnedPostsCap: 10, sampledPostsCap: 100, seed: 3 });
+    const reader = ledger.trackReader('r1', 'probe', 'zh', ['zh'], true)!;
+    ledger.addFollow({ followerId: 'r1', followeeId: 'a1', at: 0 });
+    for (let i = 0; i < 1000; i++) ledger.addPost(post(`x${i}`, 'other', i));
+    const followed = ledger.addPost(post('f1', 'a1', 1000));
+    const marked = ledger.addPost(post('m1', 'other', 1001, 'spam-1'));
+    const counts = ledger.counts();
+    expect(counts.posts).toBe(1002);
+    expect(counts.pinnedPosts).toBe(2);
+    expect(counts.sampledPostsKept).toBe(100);
+    expect(ledger.isPinned(followed) && ledger.isPinned(marked)).toBe(true);
+    expect(ledger.slotOf('f1')).toBe(followed);
+    expect(ledger.postMarkerOf(marked)).toBe('spam-1');
+    // Exactly the cap's worth of unpinned posts is resolvable; evicted ids resolve to -1.
+    let kept = 0;
+    for (let i = 0; i < 1000; i++) if (ledger.slotOf(`x${i}`) >= 0) kept++;
+    expect(kept).toBe(100);
+    expect(reader.ring.length).toBe(1);
+    expect(ledger.postStrata().sampled.total).toBe(1000);
+  });
+
+  it('flags readers incomplete when the pinned table is full', () => {
+    const ledger = new Ledger({ pinnedPostsCap: 2, sampledPostsCap: 10 });
+    const reader = ledger.trackReader('r1', 'probe', 'en', ['en'], true)!;
+    ledger.addFollow({ followerId: 'r1', followeeId: 'a1', at: 0 });
+    for (let i = 0; i < 3; i++) ledger.addPost(post(`p${i}`, 'a1', i));
+    expect(ledger.counts().pinOverflow).toBe(1);
+    expect(reader.incomplete).toBe(true);
+    expect(reader.ring.length).toBe(2);
+  });
+
+  it('reports moderation lag once per marked post and checks pending ones round-robin', () => {
+    const ledger = new Ledger();
+    const slots = ['m1', 'm2', 'm3'].map((id, i) => ledger.addPost(post(id, 'a', 100 * i, 'mk')));
+    expect(ledger.nextMarkedToCheck(2)).toEqual(['m1', 'm2']);
+    expect(ledger.nextMarkedToCheck(2)).toEqual(['m3', 'm1']);
+    expect(ledger.markRemoved(slots[1], 1_000)).toBe(900);
+    expect(ledger.markRemoved(slots[1], 2_000)).toBeUndefined();
+    expect(ledger.pendingMarkedCount()).toBe(2);
+    expect(ledger.nextMarkedToCheck(5).sort()).toEqual(['m1', 'm3']);
+  });
+
+  it('counts followed posts pushed out of a full ring before they were seen', () => {
+    const ledger = new Ledger({ ringSize: 4 });
+    const reader = ledger.trackReader('r1', 'probe', 'en', ['en'], true)!;
+    ledger.addFollow({ followerId: 'r1', followeeId: 'a1', at: 0 });
+    for (let i = 0; i < 6; i++) ledger.addPost(post(`p${i}`, 'a1', i));
+    expect(reader.ring.length).toBe(4);
+    expect(reader.ring.evictedUnseen).toBe(2);
+  });
+});
+
+describe('feed meter on fixed events', () => {
+  const item = (id: string, at: number, lang = 'en'): FeedItem => ({ id, authorId: 'a1', createdAt: new Date(1_736_726_400_000 + at).toISOString(), lang });
+
+  it('computes freshness, recall and unseen posts from reads against the ledger', () => {
+    const meter = new FeedMeter({ recallK: 3, recallGraceSec: 1, regularReaderShare: 0, probeCohort: 'probe', languageBands: {}, seed: 1 });
+    meter.ledger.trackReader('r1', 'probe', 'en', ['en'], true);
+    meter.onFollow({ followerId: 'r1', followeeId: 'a1', at: 0 });
+    for (let i = 0; i < 5; i++) meter.onPost(post(`p${i}`, 'a1', i * 1000));
+    const read = (at: number, ids: string[]) =>
+      meter.onFeedRead({ readerId: 'r1', readerCohort: 'probe', readerPrimaryLanguage: 'en', readerLanguages: ['en'], kind: 'following', probe: true, firstPage: true, at, page: { items: ids.map((id) => item(id, Number(id.slice(1)) * 1000)), nextCursor: null } });
+    // At 4 500 with grace 1 000: eligible p3, p2, p1 (top 3); p2 is missing -> recall 2/3.
+    read(4_500, ['p3', 'p1', 'p0']);
+    // At 6 000: eligible p4, p3, p2 -> p4 and p3 present.
+    read(6_000, ['p4', 'p3', 'p1', 'p0']);
+    const s = meter.summary() as Record<string, any>;
+    expect(s.recallAtK.mean).toBeCloseTo(2 / 3, 4);
+    // Freshness: p3 1.5 s (ack 3 s, seen 4.5 s), p1 3.5 s, p0 4.5 s, p4 2 s (seen 6 s); nearest-rank p50 = 2 s.
+    expect(meter.run.freshnessMs.count).toBe(4);
+    expect(s.freshnessSec).toEqual({ p50: 2, p95: 4.5, p99: 4.5 });
+    expect(s.freshness.unseen).toMatchObject({ pairs: 1, posts: 1, tooLateToJudge: 0 });
+  });
+
+  it('infers a removal when a marked post vanishes while older items remain', () => {
+    const meter = new FeedMeter({ recallK: 3, recallGraceSec: 0, regularReaderShare: 0, probeCohort: 'probe', languageBands: {}, seed: 1 });
+    meter.ledger.trackReader('r1', 'probe', 'en', ['en'], true);
+    meter.onFollow({ followerId: 'r1', followeeId: 'a1', at: 0 });
+    meter.onPost(post('p0', 'a1', 0));
+    meter.onPost(post('m1', 'a1', 1000, 'spam'));
+    const read = (at: number, ids: string[]) =>
+      meter.onFeedRead({ readerId: 'r1', readerCohort: 'probe', readerPrimaryLanguage: 'en', readerLanguages: ['en'], kind: 'following', probe: true, firstPage: true, at, page: { items: ids.map((id) => item(id, id === 'm1' ? 1000 : 0)), nextCursor: null } });
+    read(2_000, ['m1', 'p0']);
+    read(3_500, ['p0']);
+    expect(meter.summary().moderationLagSec).toMatchObject({ p50: 2.5 });
+  });
+});
+
+describe('audit sample choice', () => {
+  const strata = [
+    { kind: 'post' as const, items: Array.from({ length: 50 }, (_, i) => i), total: 50 },
+    { kind: 'follow' as const, items: Array.from({ length: 100 }, (_, i) => 1000 + i), total: 10_000 },
+  ];
+
+  it('checks everything when small and complete', () => {
+    const { picks, sampled } = chooseSample([strata[0]], 100, 10, 1);
+    expect(sampled).toBe(false);
+    expect(picks[0]).toHaveLength(50);
+  });
+
+  it('samples proportionally with a fixed seed when large or incomplete', () => {
+    const a = chooseSample(strata, 100_000, 101, 9);
+    const b = chooseSample(strata, 100_000, 101, 9);
+    expect(a.sampled).toBe(true);
+    expect(a.picks).toEqual(b.picks);
+    expect(a.picks[0]).toHaveLength(1); // 50 of 10 050 writes -> 1 of 101
+    expect(a.picks[1]).toHaveLength(100); // capped by what the reservoir holds
+    expect(new Set(a.picks[1]).size).toBe(100);
+  });
+});
