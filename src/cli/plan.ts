@@ -5,6 +5,8 @@ import { EXIT_OK, UsageError } from './exit-codes.ts';
 import { loadScenario } from '../scenario/load.ts';
 import type { CompileOverrides } from '../scenario/compile.ts';
 import { describePlan, planToJson, renderPlanTable } from '../scenario/describe.ts';
+import { ScenarioError, describeProblems, type FieldProblem } from '../scenario/errors.ts';
+import { parseThreshold } from '../report/thresholds/index.ts';
 
 const usage = `Usage: flashcrowd plan <scenario.ts|scenario.json> [options]
 
@@ -28,6 +30,19 @@ function numberOption(name: string, value: string | undefined): number | undefin
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name}: expected a number, got '${value}'`);
   return n;
+}
+
+/** Thresholds are evaluated by the report, but a typo should fail here, before anything runs. */
+function checkThresholds(exprs: string[], source: string | undefined): void {
+  const problems: FieldProblem[] = [];
+  exprs.forEach((expr, i) => {
+    try {
+      parseThreshold(expr);
+    } catch (err) {
+      problems.push({ path: `thresholds[${i}]`, message: (err as Error).message });
+    }
+  });
+  if (problems.length > 0) throw new ScenarioError(describeProblems(source, problems), problems, source);
 }
 
 const command: Command = {
@@ -65,6 +80,7 @@ const command: Command = {
     if (!Number.isInteger(buckets) || buckets < 1 || buckets > 10_000) throw new UsageError(`--buckets: expected a whole number 1..10000, got ${values.buckets}`);
 
     const { plan } = await loadScenario(positionals[0]!, overrides);
+    checkThresholds(plan.thresholds, plan.source);
     if (values.json) {
       process.stdout.write(JSON.stringify(planToJson(plan, buckets), null, 2) + '\n');
       return EXIT_OK;

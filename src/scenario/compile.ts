@@ -32,7 +32,7 @@ export interface CompileOptions {
 
 /** Validate (if needed) and compile a scenario into a Plan. Throws ScenarioError listing every problem. */
 export function compilePlan(scenario: ScenarioInput | Scenario, overrides: CompileOverrides = {}, options: CompileOptions = {}): Plan {
-  const parsed = ScenarioSchema.safeParse(scenario);
+  const parsed = ScenarioSchema.safeParse(scenario, { reportInput: true });
   if (!parsed.success) {
     const problems = problemsFromZod(parsed.error);
     throw new ScenarioError(describeProblems(options.source, problems), problems, options.source);

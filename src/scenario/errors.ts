@@ -1,6 +1,15 @@
 // Scenario errors a user can act on: every bad field with its path, and where possible the line in the file.
 import type { z } from 'zod';
 import { UsageError } from '../cli/exit-codes.ts';
+import { PERSONAS } from '../population/person.ts';
+import { POST_KINDS } from '../content/types.ts';
+
+/** For unknown keys in these maps, say which keys are allowed. */
+const KNOWN_KEYS: Record<string, { what: string; keys: readonly string[] }> = {
+  personas: { what: 'persona', keys: PERSONAS },
+  kinds: { what: 'post kind', keys: POST_KINDS },
+  weights: { what: 'action', keys: ['readFollowing', 'readDiscover', 'like', 'comment', 'post', 'translate', 'report', 'follow'] },
+};
 
 export interface FieldProblem {
   /** e.g. "cohorts[1].curve.peak" ("" for the whole scenario). */
@@ -38,8 +47,13 @@ export function problemsFromZod(error: z.ZodError): FieldProblem[] {
   const problems: FieldProblem[] = [];
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
+      const parent = issue.path[issue.path.length - 1];
+      const known = typeof parent === 'string' ? KNOWN_KEYS[parent] : undefined;
       for (const key of issue.keys) {
-        problems.push({ path: formatPath([...issue.path, key]), message: `unknown field '${key}' (check the spelling; see docs/scenarios.md)` });
+        const message = known
+          ? `unknown ${known.what} '${key}'; expected one of ${known.keys.join(', ')}`
+          : `unknown field '${key}' (check the spelling; see docs/scenarios.md)`;
+        problems.push({ path: formatPath([...issue.path, key]), message });
       }
       continue;
     }
@@ -49,6 +63,10 @@ export function problemsFromZod(error: z.ZodError): FieldProblem[] {
 }
 
 function friendlyMessage(issue: z.core.$ZodIssue): string {
+  // `input` is present because validation runs with reportInput: true
+  if ('input' in issue && issue.input === undefined && issue.code !== 'custom') {
+    return issue.code === 'invalid_type' ? `required field is missing (expected ${article(String(issue.expected))})` : `required field is missing (${issue.message})`;
+  }
   if (issue.code === 'invalid_type') {
     const expected = String(issue.expected);
     if (/received undefined/.test(issue.message)) return `required field is missing (expected ${article(expected)})`;

@@ -37,7 +37,7 @@ export async function loadScenario(path: string, overrides: CompileOverrides = {
 
 /** Validate a raw scenario object; with `text`, problems carry lines (exact for JSON, best effort for code). */
 export function validateScenario(raw: unknown, where: { file?: string; text?: string; json?: boolean } = {}): Scenario {
-  const parsed = ScenarioSchema.safeParse(raw);
+  const parsed = ScenarioSchema.safeParse(raw, { reportInput: true });
   if (parsed.success) return parsed.data;
   const problems = problemsFromZod(parsed.error);
   if (where.text !== undefined) addPositions(problems, where.text, where.json ?? false);

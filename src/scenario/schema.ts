@@ -10,7 +10,7 @@ import { POST_KINDS } from '../content/types.ts';
 // ---- primitives ------------------------------------------------------------------------------------------------
 
 /** "90s", "10m", "48h", "10d", "1h30m" or a number of seconds -> seconds. */
-export const Duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
+export const Duration = z.union([z.number(), z.string()], { error: 'expected a duration: seconds, or a string like "90s", "10m", "48h", "10d"' }).transform((value, ctx) => {
   try {
     return parseDuration(value);
   } catch (err) {
@@ -21,7 +21,7 @@ export const Duration = z.union([z.number(), z.string()]).transform((value, ctx)
 
 const PositiveDuration = Duration.refine((s) => s > 0, { message: 'expected a duration greater than zero' });
 
-const Compression = z.union([z.number(), z.string()]).transform((value, ctx) => {
+const Compression = z.union([z.number(), z.string()], { error: 'expected a compression like "10d->10m" or a factor like 1440' }).transform((value, ctx) => {
   try {
     return parseCompression(value);
   } catch (err) {
