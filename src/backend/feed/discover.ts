@@ -1,0 +1,130 @@
+// Discover (DESIGN.md §5): candidates are recent posts of everyone (one shared pool per process, refreshed every
+// candidateTtlMs), ranked by language affinity, engagement and recency within a time budget. Under overload (see
+// overload.ts) or when ranking overruns its budget the page is recency-only, marked `degraded: "ranker-fallback"`:
+// in a surge of English posts that fills Chinese readers' discover with English, as users reported in January 2025.
+import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Store, StoredPost } from '../store/store.ts';
+import type { DiscoverService, FeedResult, Reader, Translator } from '../services.ts';
+import { decodeOffsetCursor, encodeOffsetCursor } from './cursor.ts';
+import { feedMetrics, type FeedMetrics } from './feed-metrics.ts';
+import { attachCachedTranslations, toFeedItem } from './items.ts';
+import type { OverloadSignal } from './overload.ts';
+import { DEFAULT_RANKER_OPTIONS, rank, recencyOnly, type RankerOptions } from './ranker.ts';
+import { StalePages } from './stale-pages.ts';
+
+export interface DiscoverOptions extends RankerOptions {
+  /** Recent posts considered per ranking. */
+  candidateLimit: number;
+  /** Only posts newer than this are candidates. */
+  candidateWindowSec: number;
+  /** The candidate pool is reused for this long (per process). */
+  candidateTtlMs: number;
+  /** Time allowed for ranking one page; over it, the page falls back to recency. */
+  rankBudgetMs: number;
+  /** A page taking longer than this is answered from the last page served (`stale-cache`); 0 disables. */
+  storeTimeoutMs: number;
+}
+
+export const DEFAULT_DISCOVER_OPTIONS: DiscoverOptions = {
+  ...DEFAULT_RANKER_OPTIONS,
+  candidateLimit: 300,
+  candidateWindowSec: 86_400,
+  candidateTtlMs: 1_000,
+  rankBudgetMs: 25,
+  storeTimeoutMs: 1_000,
+};
+
+type DiscoverStore = Pick<Store, 'recentPosts'>;
+
+export class RankedDiscover implements DiscoverService {
+  private readonly opts: DiscoverOptions;
+  private readonly stale: StalePages;
+  private pool: { posts: StoredPost[]; at: number } | undefined;
+  private refreshing: Promise<StoredPost[]> | undefined;
+  private readonly forgotten = new Set<string>();
+  private readonly feed: FeedMetrics;
+  private readonly rankDuration: Histogram;
+  private readonly fallbacks: Counter<'cause'>;
+
+  constructor(
+    private readonly store: DiscoverStore,
+    private readonly overload: OverloadSignal,
+    registry: Registry,
+    options: Partial<DiscoverOptions> = {},
+    private readonly translator?: Translator,
+  ) {
+    this.opts = { ...DEFAULT_DISCOVER_OPTIONS, ...options };
+    this.stale = new StalePages(10_000, this.opts.storeTimeoutMs);
+    this.feed = feedMetrics(registry);
+    this.rankDuration = new Histogram({
+      name: 'social_ranker_duration_seconds',
+      help: 'Time spent ranking one discover page (fallback pages are not ranked)',
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+      registers: [registry],
+    });
+    this.fallbacks = new Counter({
+      name: 'social_ranker_fallback_total',
+      help: 'Discover pages served recency-only, by cause (fanout-backlog, event-loop-delay, in-flight, budget)',
+      labelNames: ['cause'],
+      registers: [registry],
+    });
+  }
+
+  /** Drops a removed post from the pool at once (moderation calls this). */
+  forget(postId: string): void {
+    if (this.pool) this.pool.posts = this.pool.posts.filter((p) => p.id !== postId);
+    this.forgotten.add(postId);
+    if (this.forgotten.size > 10_000) this.forgotten.clear();
+  }
+
+  discover(reader: Reader, limit: number, cursor: string | undefined): Promise<FeedResult> {
+    const offset = decodeOffsetCursor(cursor);
+    const started = performance.now();
+    return this.stale.serve(`${reader.id}|${cursor ?? ''}`, () => this.buildPage(reader, limit, offset)).then((page) => {
+      this.feed.readDuration.observe({ feed: 'discover' }, (performance.now() - started) / 1000);
+      if (page.degraded) this.feed.degraded.inc({ feed: 'discover', reason: page.degraded });
+      return page;
+    });
+  }
+
+  private async buildPage(reader: Reader, limit: number, offset: number): Promise<FeedResult> {
+    const candidates = await this.candidates();
+    let ordered: StoredPost[] | undefined;
+    let degraded: FeedResult['degraded'];
+    const cause = this.overload.cause();
+    if (!cause) {
+      const t0 = performance.now();
+      ordered = rank(candidates, reader.languages, Date.now(), this.opts, t0 + this.opts.rankBudgetMs);
+      this.rankDuration.observe((performance.now() - t0) / 1000);
+    }
+    if (!ordered) {
+      this.fallbacks.inc({ cause: cause ?? 'budget' });
+      ordered = recencyOnly(candidates);
+      degraded = 'ranker-fallback';
+    }
+    const items = ordered.slice(offset, offset + limit).map(toFeedItem);
+    attachCachedTranslations(items, reader, this.translator);
+    const next = offset + limit < ordered.length ? encodeOffsetCursor(offset + limit) : null;
+    return degraded ? { items, nextCursor: next, degraded } : { items, nextCursor: next };
+  }
+
+  private async candidates(): Promise<StoredPost[]> {
+    if (this.pool && Date.now() - this.pool.at < this.opts.candidateTtlMs) return this.pool.posts;
+    if (!this.refreshing) {
+      const since = new Date(Date.now() - this.opts.candidateWindowSec * 1000);
+      this.refreshing = this.store
+        .recentPosts(this.opts.candidateLimit, undefined, since)
+        .then((page) => {
+          const posts = page.items.filter((p) => !p.removed && !this.forgotten.has(p.id));
+          this.pool = { posts, at: Date.now() };
+          return posts;
+        })
+        .finally(() => (this.refreshing = undefined));
+    }
+    return this.refreshing;
+  }
+
+  async close(): Promise<void> {
+    this.pool = undefined;
+  }
+}

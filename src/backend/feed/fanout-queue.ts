@@ -1,0 +1,144 @@
+// The bounded fan-out queue: in process, or a Redis list shared by every backend process (--workers N, replicas).
+// offer() refuses when the queue is full (the caller then falls back to read-time merge for that post).
+// Delivery is at-most-once: a job popped by a process that then dies is lost, and its post is still reachable
+// through read-time merge only if its author is a pull author; timelines are a cache, the store is the truth.
+import { Redis } from 'ioredis';
+
+export interface FanoutJob {
+  postId: string;
+  authorId: string;
+  seq: number;
+  /** Epoch ms when the job was enqueued (for social_fanout_lag_seconds). */
+  enqueuedAt: number;
+}
+
+export interface FanoutQueue {
+  readonly kind: 'memory' | 'redis';
+  /** False when the queue is full. */
+  offer(job: FanoutJob): Promise<boolean>;
+  /** Up to max jobs, oldest first; [] when empty. */
+  take(max: number): Promise<FanoutJob[]>;
+  /** Last known depth (exact in memory; refreshed on every offer/take and by a poll for Redis). */
+  depth(): number;
+  /** Resolves when there may be work (or after waitMs). */
+  waitForWork(waitMs: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class MemoryFanoutQueue implements FanoutQueue {
+  readonly kind = 'memory' as const;
+  private items: FanoutJob[] = [];
+  private head = 0;
+  private waiters: Array<() => void> = [];
+
+  constructor(private readonly capacity: number) {}
+
+  async offer(job: FanoutJob): Promise<boolean> {
+    if (this.depth() >= this.capacity) return false;
+    this.items.push(job);
+    this.waiters.shift()?.();
+    return true;
+  }
+
+  async take(max: number): Promise<FanoutJob[]> {
+    const end = Math.min(this.items.length, this.head + max);
+    const out = this.items.slice(this.head, end);
+    this.head = end;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return out;
+  }
+
+  depth(): number {
+    return this.items.length - this.head;
+  }
+
+  waitForWork(waitMs: number): Promise<void> {
+    if (this.depth() > 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== wake);
+        resolve();
+      }, waitMs);
+      this.waiters.push(wake);
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const w of this.waiters.splice(0)) w();
+  }
+}
+
+// LPUSH only below capacity; returns the new length, or -1 when full.
+const OFFER_SCRIPT = `
+local n = redis.call('LLEN', KEYS[1])
+if n >= tonumber(ARGV[2]) then return -1 end
+return redis.call('LPUSH', KEYS[1], ARGV[1])`;
+
+export class RedisFanoutQueue implements FanoutQueue {
+  readonly kind = 'redis' as const;
+  private readonly redis: Redis;
+  private readonly key: string;
+  private lastDepth = 0;
+  private readonly poll: NodeJS.Timeout;
+  private local: Array<() => void> = [];
+
+  constructor(url: string, keyPrefix: string, private readonly capacity: number, pollMs = 250) {
+    this.redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2, enableAutoPipelining: true });
+    this.key = `${keyPrefix}fanout:queue`;
+    this.poll = setInterval(() => {
+      this.redis.llen(this.key).then((n) => (this.lastDepth = n), () => undefined);
+    }, pollMs);
+    this.poll.unref();
+  }
+
+  async offer(job: FanoutJob): Promise<boolean> {
+    const n = (await this.redis.eval(OFFER_SCRIPT, 1, this.key, JSON.stringify(job), this.capacity)) as number;
+    if (n < 0) return false;
+    this.lastDepth = n;
+    for (const w of this.local.splice(0)) w();
+    return true;
+  }
+
+  async take(max: number): Promise<FanoutJob[]> {
+    const raw = await this.redis.rpop(this.key, max);
+    if (!raw || raw.length === 0) {
+      this.lastDepth = 0;
+      return [];
+    }
+    this.lastDepth = Math.max(0, this.lastDepth - raw.length);
+    return raw.map((r) => JSON.parse(r) as FanoutJob);
+  }
+
+  depth(): number {
+    return this.lastDepth;
+  }
+
+  /** Local offers wake workers at once; jobs offered by other processes are found by polling every waitMs. */
+  waitForWork(waitMs: number): Promise<void> {
+    if (this.lastDepth > 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.local = this.local.filter((w) => w !== wake);
+        resolve();
+      }, waitMs);
+      this.local.push(wake);
+    });
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.poll);
+    for (const w of this.local.splice(0)) w();
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}

@@ -1,0 +1,288 @@
+// Fan-out on write (DESIGN.md §5). A new post is queued; N workers copy a reference to it into each follower's home
+// timeline (a capped list in the Cache). Authors with at least `celebrityThreshold` followers are never fanned out:
+// their followers merge their posts at read time (store.postsByAuthors). When the queue is full, the post is not
+// queued and its author becomes a pull author for `overflowPullSec`, so followers still see it by read-time merge;
+// while the backlog is above `partialBacklog`, following reads say `degraded: "partial"` (timelines are behind).
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Cache } from '../cache/cache.ts';
+import type { Store, StoredPost } from '../store/store.ts';
+import type { FanoutService, FeedItemRecord, FeedResult, PostRecord, Reader, Translator } from '../services.ts';
+import { decodeSeqCursor, encodeSeqCursor } from './cursor.ts';
+import { feedMetrics, type FeedMetrics } from './feed-metrics.ts';
+import type { FanoutJob, FanoutQueue } from './fanout-queue.ts';
+import { attachCachedTranslations, toFeedItem } from './items.ts';
+import { PullAuthors } from './pull-authors.ts';
+import { StalePages } from './stale-pages.ts';
+
+export interface FanoutOptions {
+  /** Fan-out workers per process. */
+  workers: number;
+  /** Jobs the queue holds at most (shared by all processes when it lives in Redis). */
+  queueCapacity: number;
+  /** Followers read and written per step of one job. */
+  followerPageSize: number;
+  /** Entries kept per home timeline. */
+  timelineCap: number;
+  /** Home timeline expiry in seconds (0: none). */
+  timelineTtlSec: number;
+  /** Authors with at least this many followers are merged at read time instead of fanned out. */
+  celebrityThreshold: number;
+  /** Backlog (queued jobs) above which following reads are marked `partial`. */
+  partialBacklog: number;
+  /** How long an author whose post overflowed the queue stays a pull author. */
+  overflowPullSec: number;
+  /** Recent posts of a newly followed author copied into the follower's timeline. */
+  backfillOnFollow: number;
+  /** Most followings scanned when merging pull authors at read time. */
+  followingScan: number;
+  /** How long a reader's following list is reused for read-time merge (per process). */
+  followingCacheMs: number;
+  /** A following page taking longer than this is answered from the last page served (`stale-cache`); 0 disables. */
+  storeTimeoutMs: number;
+  /** How often each process refreshes the shared list of pull authors. */
+  pullRefreshMs: number;
+  /** Idle workers look for jobs queued by other processes this often. */
+  pollMs: number;
+}
+
+export const DEFAULT_FANOUT_OPTIONS: FanoutOptions = {
+  workers: 4,
+  queueCapacity: 20_000,
+  followerPageSize: 500,
+  timelineCap: 500,
+  timelineTtlSec: 86_400,
+  celebrityThreshold: 5_000,
+  partialBacklog: 2_000,
+  overflowPullSec: 300,
+  backfillOnFollow: 20,
+  followingScan: 2_000,
+  followingCacheMs: 5_000,
+  storeTimeoutMs: 1_000,
+  pullRefreshMs: 1_000,
+  pollMs: 100,
+};
+
+type FeedStore = Pick<Store, 'listFollowers' | 'listFollowing' | 'followerCount' | 'getPosts' | 'postsByAuthors'>;
+
+interface Entry {
+  seq: number;
+  postId: string;
+  authorId: string;
+}
+
+const timelineKey = (userId: string) => `tl:${userId}`;
+const entryOf = (seq: number, postId: string, authorId: string) => `${seq}|${postId}|${authorId}`;
+function parseEntry(raw: string): Entry | undefined {
+  const [seq, postId, authorId] = raw.split('|');
+  const n = Number(seq);
+  return Number.isFinite(n) && postId && authorId ? { seq: n, postId, authorId } : undefined;
+}
+
+export class TimelineFanout implements FanoutService {
+  private readonly opts: FanoutOptions;
+  private readonly pull: PullAuthors;
+  private readonly stale: StalePages;
+  private readonly followingCache = new Map<string, { ids: string[]; at: number }>();
+  private readonly followerCounts = new Map<string, { n: number; at: number }>();
+  private readonly workers: Promise<void>[] = [];
+  private closed = false;
+  private readonly feed: FeedMetrics;
+  private readonly lag: Histogram;
+  private readonly written: Counter;
+  private readonly posts: Counter<'path'>;
+
+  constructor(
+    private readonly store: FeedStore,
+    private readonly cache: Cache,
+    private readonly queue: FanoutQueue,
+    registry: Registry,
+    options: Partial<FanoutOptions> = {},
+    private readonly translator?: Translator,
+  ) {
+    this.opts = { ...DEFAULT_FANOUT_OPTIONS, ...options };
+    this.pull = new PullAuthors(cache, this.opts.pullRefreshMs);
+    this.stale = new StalePages(10_000, this.opts.storeTimeoutMs);
+    this.feed = feedMetrics(registry);
+    const q = queue;
+    new Gauge({
+      name: 'social_fanout_queue_depth',
+      help: 'Posts waiting to be fanned out into followers\' home timelines',
+      registers: [registry],
+      collect() {
+        this.set(q.depth());
+      },
+    });
+    this.lag = new Histogram({
+      name: 'social_fanout_lag_seconds',
+      help: 'Time from a post being queued for fan-out until every follower timeline holds it',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
+      registers: [registry],
+    });
+    this.written = new Counter({
+      name: 'social_fanout_items_written_total',
+      help: 'Home timeline entries written by fan-out',
+      registers: [registry],
+    });
+    this.posts = new Counter({
+      name: 'social_fanout_posts_total',
+      help: 'New posts by delivery path: fanout (queued), celebrity (read-time merge), overflow (queue full, read-time merge)',
+      labelNames: ['path'],
+      registers: [registry],
+    });
+    for (let i = 0; i < this.opts.workers; i++) this.workers.push(this.workerLoop());
+  }
+
+  queueDepth(): number {
+    return this.queue.depth();
+  }
+
+  async onPostCreated(post: PostRecord): Promise<void> {
+    // Authors always see their own posts at once.
+    await this.cache.pushCapped(timelineKey(post.authorId), [entryOf(post.seq, post.id, post.authorId)], this.opts.timelineCap, this.opts.timelineTtlSec);
+    if ((await this.cachedFollowerCount(post.authorId)) >= this.opts.celebrityThreshold) {
+      await this.pull.add(post.authorId);
+      this.posts.inc({ path: 'celebrity' });
+      return;
+    }
+    const job: FanoutJob = { postId: post.id, authorId: post.authorId, seq: post.seq, enqueuedAt: Date.now() };
+    if (await this.queue.offer(job)) {
+      this.posts.inc({ path: 'fanout' });
+      return;
+    }
+    await this.pull.add(post.authorId, Date.now() + this.opts.overflowPullSec * 1000);
+    this.posts.inc({ path: 'overflow' });
+  }
+
+  async onFollow(followerId: string, followeeId: string): Promise<void> {
+    this.followingCache.delete(followerId);
+    this.followerCounts.delete(followeeId);
+    if (this.opts.backfillOnFollow <= 0) return;
+    const recent = await this.store.postsByAuthors([followeeId], this.opts.backfillOnFollow);
+    if (recent.items.length === 0) return;
+    const entries = recent.items.map((p) => entryOf(p.seq, p.id, p.authorId)).reverse();
+    await this.cache.pushCapped(timelineKey(followerId), entries, this.opts.timelineCap, this.opts.timelineTtlSec);
+  }
+
+  async onUnfollow(followerId: string, followeeId: string): Promise<void> {
+    this.followingCache.delete(followerId);
+    this.followerCounts.delete(followeeId);
+    const key = timelineKey(followerId);
+    const entries = await this.cache.range(key, 0, -1);
+    for (const raw of entries) if (parseEntry(raw)?.authorId === followeeId) await this.cache.removeFromList(key, raw);
+  }
+
+  following(reader: Reader, limit: number, cursor: string | undefined): Promise<FeedResult> {
+    const before = decodeSeqCursor(cursor);
+    const started = performance.now();
+    return this.stale.serve(`${reader.id}|${cursor ?? ''}`, () => this.buildPage(reader, limit, before)).then((page) => {
+      this.feed.readDuration.observe({ feed: 'following' }, (performance.now() - started) / 1000);
+      if (page.degraded) this.feed.degraded.inc({ feed: 'following', reason: page.degraded });
+      return page;
+    });
+  }
+
+  private async buildPage(reader: Reader, limit: number, before: number | undefined): Promise<FeedResult> {
+    const raw = await this.cache.range(timelineKey(reader.id), 0, -1);
+    const seen = new Set<string>();
+    const entries: Entry[] = [];
+    for (const r of raw) {
+      const e = parseEntry(r);
+      if (!e || (before !== undefined && e.seq >= before) || seen.has(e.postId)) continue;
+      seen.add(e.postId);
+      entries.push(e);
+    }
+    entries.sort((a, b) => b.seq - a.seq);
+
+    // Read-time merge: pull authors the reader follows; everyone the reader follows when the timeline is cold.
+    let pullIds: string[] = [];
+    if (raw.length === 0) pullIds = await this.followingOf(reader.id);
+    else if (this.pull.size() > 0) pullIds = this.pull.pulled(await this.followingOf(reader.id));
+
+    const want = limit + 1;
+    const fromTimeline = entries.slice(0, want + 8);
+    const [hydrated, pulled] = await Promise.all([
+      fromTimeline.length ? this.store.getPosts(fromTimeline.map((e) => e.postId)) : Promise.resolve([] as StoredPost[]),
+      pullIds.length ? this.store.postsByAuthors(pullIds, want, before) : Promise.resolve({ items: [] as StoredPost[], next: null }),
+    ]);
+    const byId = new Map<string, StoredPost>();
+    for (const p of hydrated) if (!p.removed) byId.set(p.id, p);
+    for (const p of pulled.items) if (!p.removed) byId.set(p.id, p);
+    const merged = [...byId.values()].sort((a, b) => b.seq - a.seq);
+    const items: FeedItemRecord[] = merged.slice(0, limit).map(toFeedItem);
+    const more = merged.length > limit || entries.length > fromTimeline.length || pulled.next !== null;
+    attachCachedTranslations(items, reader, this.translator);
+    const page: FeedResult = { items, nextCursor: more && items.length ? encodeSeqCursor(items[items.length - 1].seq) : null };
+    if (this.queue.depth() > this.opts.partialBacklog) page.degraded = 'partial';
+    return page;
+  }
+
+  private async followingOf(userId: string): Promise<string[]> {
+    const hit = this.followingCache.get(userId);
+    const now = Date.now();
+    if (hit && now - hit.at < this.opts.followingCacheMs) return hit.ids;
+    const page = await this.store.listFollowing(userId, this.opts.followingScan);
+    this.followingCache.set(userId, { ids: page.items, at: now });
+    if (this.followingCache.size > 50_000) {
+      const oldest = this.followingCache.keys().next().value;
+      if (oldest !== undefined) this.followingCache.delete(oldest);
+    }
+    return page.items;
+  }
+
+  private async cachedFollowerCount(authorId: string): Promise<number> {
+    const hit = this.followerCounts.get(authorId);
+    const now = Date.now();
+    if (hit && now - hit.at < this.opts.followingCacheMs) return hit.n;
+    const n = await this.store.followerCount(authorId);
+    this.followerCounts.set(authorId, { n, at: now });
+    if (this.followerCounts.size > 50_000) {
+      const oldest = this.followerCounts.keys().next().value;
+      if (oldest !== undefined) this.followerCounts.delete(oldest);
+    }
+    return n;
+  }
+
+  private async workerLoop(): Promise<void> {
+    while (!this.closed) {
+      let jobs: FanoutJob[];
+      try {
+        jobs = await this.queue.take(1);
+      } catch {
+        jobs = [];
+      }
+      if (jobs.length === 0) {
+        if (!this.closed) await this.queue.waitForWork(this.opts.pollMs);
+        continue;
+      }
+      for (const job of jobs) {
+        try {
+          await this.apply(job);
+        } catch {
+          // The post stays reachable through the store; one failed job must not stop the worker.
+        }
+      }
+    }
+  }
+
+  private async apply(job: FanoutJob): Promise<void> {
+    const entry = entryOf(job.seq, job.postId, job.authorId);
+    let before: number | undefined;
+    for (;;) {
+      const page = await this.store.listFollowers(job.authorId, this.opts.followerPageSize, before);
+      if (page.items.length) {
+        await this.cache.pushCappedMany(page.items.map(timelineKey), entry, this.opts.timelineCap, this.opts.timelineTtlSec);
+        this.written.inc(page.items.length);
+      }
+      if (page.next === null || this.closed) break;
+      before = page.next;
+    }
+    this.lag.observe((Date.now() - job.enqueuedAt) / 1000);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.pull.close();
+    await this.queue.close();
+    await Promise.all(this.workers);
+  }
+}

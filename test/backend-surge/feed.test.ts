@@ -1,0 +1,193 @@
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { RankedDiscover } from '../../src/backend/feed/discover.ts';
+import { TimelineFanout, type FanoutOptions } from '../../src/backend/feed/fanout.ts';
+import { MemoryFanoutQueue, RedisFanoutQueue, type FanoutQueue } from '../../src/backend/feed/fanout-queue.ts';
+import { OverloadSignal } from '../../src/backend/feed/overload.ts';
+import type { PostRecord, Reader } from '../../src/backend/services.ts';
+import type { UserRecord } from '../../src/backend/store/store.ts';
+import { serviceUrl } from '../helpers/services.ts';
+import { newUser, openFixture, until, type Fixture } from './store-fixture.ts';
+
+let fx: Fixture;
+let redisUrl: string | undefined;
+beforeAll(async () => {
+  fx = await openFixture();
+  redisUrl = await serviceUrl('redis');
+});
+afterAll(async () => {
+  await fx?.close();
+});
+
+const reader = (u: UserRecord): Reader => ({ id: u.id, languages: u.languages });
+
+async function post(author: UserRecord, text: string, lang = 'en'): Promise<PostRecord> {
+  return (await fx.store.createPost({ authorId: author.id, text, lang, tags: [], media: [] })).post;
+}
+
+async function histogramCount(registry: Registry, name: string): Promise<number> {
+  const m = await registry.getSingleMetric(name)!.get();
+  return m.values.find((v) => (v as { metricName?: string }).metricName?.endsWith('_count'))?.value ?? 0;
+}
+async function gauge(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const m = await registry.getSingleMetric(name)!.get();
+  return m.values.find((x) => Object.entries(labels).every(([k, l]) => x.labels[k] === l))?.value ?? 0;
+}
+
+function queue(capacity: number): FanoutQueue {
+  // The Redis-backed queue when Redis is configured (as in production), else in process.
+  return redisUrl
+    ? new RedisFanoutQueue(redisUrl, `fc-test-${Math.random().toString(36).slice(2)}:`, capacity, 50)
+    : new MemoryFanoutQueue(capacity);
+}
+
+function fanout(registry: Registry, options: Partial<FanoutOptions>, q = queue(options.queueCapacity ?? 1000)) {
+  return new TimelineFanout(fx.store, fx.cache, q, registry, { pollMs: 20, storeTimeoutMs: 0, ...options });
+}
+
+describe('fan-out on write', () => {
+  test('a burst of posts raises queue depth and lag, then drains into followers\' timelines', async () => {
+    const registry = new Registry();
+    const author = await newUser(fx.store);
+    const followers: UserRecord[] = [];
+    for (let i = 0; i < 40; i++) followers.push(await newUser(fx.store));
+    for (const f of followers) await fx.store.follow(f.id, author.id);
+    const service = fanout(registry, { workers: 1, followerPageSize: 10, partialBacklog: 5, celebrityThreshold: 1000 });
+    for (const f of followers) await service.onFollow(f.id, author.id);
+
+    const posts: PostRecord[] = [];
+    for (let i = 0; i < 30; i++) posts.push(await post(author, `burst ${i}`));
+    await Promise.all(posts.map((p) => service.onPostCreated(p)));
+    const depthAfterBurst = await gauge(registry, 'social_fanout_queue_depth');
+    expect(depthAfterBurst).toBeGreaterThan(5);
+    // Timelines are behind: following reads say so.
+    expect((await service.following(reader(followers[0]), 10, undefined)).degraded).toBe('partial');
+
+    await until(async () => (await histogramCount(registry, 'social_fanout_lag_seconds')) === 30, 15_000);
+    expect(await gauge(registry, 'social_fanout_items_written_total')).toBe(30 * 40);
+    const lag = await registry.getSingleMetric('social_fanout_lag_seconds')!.get();
+    const sum = lag.values.find((v) => (v as { metricName?: string }).metricName?.endsWith('_sum'))!.value;
+    expect(sum / 30).toBeGreaterThan(0.005); // queued posts waited behind each other
+    await until(async () => (await gauge(registry, 'social_fanout_queue_depth')) === 0, 2_000);
+
+    const page = await service.following(reader(followers[39]), 10, undefined);
+    expect(page.degraded).toBeUndefined();
+    expect(page.items.map((i) => i.text)).toEqual(posts.slice(-10).reverse().map((p) => p.text));
+    const page2 = await service.following(reader(followers[39]), 25, page.nextCursor!);
+    expect(page2.items.map((i) => i.text)).toEqual(posts.slice(0, 20).reverse().map((p) => p.text));
+    expect(page2.nextCursor).toBeNull();
+    await service.close();
+  });
+
+  test('a celebrity is not fanned out; followers get the posts by read-time merge', async () => {
+    const registry = new Registry();
+    const celebrity = await newUser(fx.store);
+    const fans: UserRecord[] = [];
+    for (let i = 0; i < 3; i++) fans.push(await newUser(fx.store));
+    for (const f of fans) await fx.store.follow(f.id, celebrity.id);
+    const friend = await newUser(fx.store);
+    await fx.store.follow(fans[0].id, friend.id);
+    const service = fanout(registry, { workers: 2, celebrityThreshold: 3, backfillOnFollow: 0 });
+
+    const fromFriend = await post(friend, 'from a friend');
+    await service.onPostCreated(fromFriend);
+    const fromCeleb = await post(celebrity, 'hello fans');
+    await service.onPostCreated(fromCeleb);
+    await until(async () => (await histogramCount(registry, 'social_fanout_lag_seconds')) === 1, 5_000);
+
+    expect(await gauge(registry, 'social_fanout_posts_total', { path: 'celebrity' })).toBe(1);
+    expect(await gauge(registry, 'social_fanout_items_written_total')).toBe(1); // only the friend's one follower
+    expect(await fx.cache.range(`tl:${fans[1].id}`, 0, -1)).toEqual([]);
+    const page = await service.following(reader(fans[0]), 10, undefined);
+    expect(page.items.map((i) => i.id)).toEqual([fromCeleb.id, fromFriend.id]);
+    const cold = await service.following(reader(fans[2]), 10, undefined);
+    expect(cold.items.map((i) => i.id)).toEqual([fromCeleb.id]);
+    await service.close();
+  });
+
+  test('a full queue falls back to read-time merge for that author', async () => {
+    const registry = new Registry();
+    const author = await newUser(fx.store);
+    const follower = await newUser(fx.store);
+    const other = await newUser(fx.store);
+    await fx.store.follow(follower.id, author.id);
+    await fx.store.follow(follower.id, other.id);
+    // No workers: nothing drains, so the second post overflows the one-slot queue.
+    const service = fanout(registry, { workers: 0, queueCapacity: 1, backfillOnFollow: 0 }, queue(1));
+    const seed = await post(other, 'seed timeline');
+    await fx.cache.pushCapped(`tl:${follower.id}`, [`${seed.seq}|${seed.id}|${other.id}`], 100);
+    const first = await post(author, 'queued');
+    const second = await post(author, 'overflowed');
+    await service.onPostCreated(first);
+    await service.onPostCreated(second);
+    expect(await gauge(registry, 'social_fanout_posts_total', { path: 'overflow' })).toBe(1);
+    const page = await service.following(reader(follower), 10, undefined);
+    // Read-time merge returns the author's posts (both), though neither was fanned out.
+    expect(page.items.map((i) => i.text)).toEqual(['overflowed', 'queued', 'seed timeline']);
+    await service.close();
+  });
+
+  test('removed posts vanish from timelines', async () => {
+    const registry = new Registry();
+    const author = await newUser(fx.store);
+    const follower = await newUser(fx.store);
+    await fx.store.follow(follower.id, author.id);
+    const service = fanout(registry, { workers: 1 });
+    const keep = await post(author, 'keep me');
+    const drop = await post(author, 'remove me');
+    await service.onPostCreated(keep);
+    await service.onPostCreated(drop);
+    await until(async () => (await histogramCount(registry, 'social_fanout_lag_seconds')) === 2, 5_000);
+    await fx.store.removePost(drop.id, 'test');
+    const page = await service.following(reader(follower), 10, undefined);
+    expect(page.items.map((i) => i.text)).toEqual(['keep me']);
+    await service.close();
+  });
+});
+
+describe('discover', () => {
+  test('ranks the reader\'s languages first; under overload falls back to recency and says so', async () => {
+    const registry = new Registry();
+    const zhAuthor = await newUser(fx.store, ['zh']);
+    const enAuthor = await newUser(fx.store, ['en']);
+    const zhReader = await newUser(fx.store, ['zh', 'en']);
+    for (let i = 0; i < 3; i++) await post(zhAuthor, `中文帖子 ${i}`, 'zh');
+    // Then a surge of English posts, all newer.
+    for (let i = 0; i < 12; i++) await post(enAuthor, `english surge ${i}`, 'en');
+    let backlog = 0;
+    const overload = new OverloadSignal({ fanoutBacklog: () => backlog }, { maxFanoutBacklog: 100 });
+    const discover = new RankedDiscover(fx.store, overload, registry, {
+      candidateTtlMs: 0,
+      explorationShare: 0,
+      weightLanguage: 5,
+      candidateWindowSec: 3600,
+    });
+
+    const ranked = await discover.discover(reader(zhReader), 3, undefined);
+    expect(ranked.degraded).toBeUndefined();
+    expect(ranked.items.map((i) => i.lang)).toEqual(['zh', 'zh', 'zh']);
+
+    backlog = 101;
+    const fallback = await discover.discover(reader(zhReader), 3, undefined);
+    expect(fallback.degraded).toBe('ranker-fallback');
+    expect(fallback.items.map((i) => i.text)).toEqual(['english surge 11', 'english surge 10', 'english surge 9']);
+    expect(await gauge(registry, 'social_feed_degraded_total', { feed: 'discover', reason: 'ranker-fallback' })).toBe(1);
+    expect(await gauge(registry, 'social_ranker_fallback_total', { cause: 'fanout-backlog' })).toBe(1);
+    expect(await histogramCount(registry, 'social_ranker_duration_seconds')).toBe(1);
+    await discover.close();
+  });
+
+  test('exploration gives a share of slots to other languages', async () => {
+    const registry = new Registry();
+    const discover = new RankedDiscover(fx.store, new OverloadSignal({}), registry, {
+      candidateTtlMs: 0,
+      explorationShare: 0.5,
+      weightLanguage: 5,
+      candidateWindowSec: 3600,
+    });
+    const zhReader = await newUser(fx.store, ['zh']);
+    const page = await discover.discover(reader(zhReader), 4, undefined);
+    expect(page.items.map((i) => i.lang)).toEqual(['zh', 'en', 'zh', 'en']);
+    await discover.close();
+  });
+});
