@@ -1,0 +1,39 @@
+// Programmatic entry for the harness's launcher, the demo and tests: start a backend, get its URL, close it.
+import type { FastifyInstance } from 'fastify';
+import { resolveConfig, type BackendConfig, type BackendConfigInput } from './config.ts';
+import { buildServer } from './server.ts';
+
+export interface RunningBackend {
+  url: string;
+  port: number;
+  config: BackendConfig;
+  /** The Fastify instance (tests use app.inject). */
+  app: FastifyInstance;
+  /** Ends everything: server, services, store (pool or PGlite), cache (Redis). */
+  close(): Promise<void>;
+}
+
+/** Defaults: 127.0.0.1, a free port (0), embedded database, in-memory cache, quiet logs. */
+export async function startBackend(options: BackendConfigInput = {}): Promise<RunningBackend> {
+  const config = resolveConfig({ port: 0, logLevel: 'warn' }, options);
+  const app = await buildServer(config);
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    config,
+    app,
+    close: () => (closing ??= app.close().then(() => undefined)),
+  };
+}
+
+export type { BackendConfig, BackendConfigInput } from './config.ts';

@@ -1,0 +1,121 @@
+// Assembles the backend: metrics, store, cache and services are created here, decorated onto one Fastify
+// instance, and closed by its onClose hook (so `app.close()` ends everything). Routes live in ./api.
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { Ajv } from 'ajv';
+import { verifyToken } from './auth/tokens.ts';
+import { openCache } from './cache/index.ts';
+import type { Cache } from './cache/cache.ts';
+import type { BackendConfig } from './config.ts';
+import { ApiError } from './errors.ts';
+import { createBackendMetrics } from './metrics.ts';
+import { createServices } from './services-factory.ts';
+import { openStore } from './store/index.ts';
+import type { Store } from './store/store.ts';
+import './api/context.ts';
+import { installErrorHandling } from './api/errors.ts';
+import { feedsApi } from './api/feeds.ts';
+import { followsApi } from './api/follows.ts';
+import { healthApi } from './api/health.ts';
+import { postsApi } from './api/posts.ts';
+import { reportsApi } from './api/reports.ts';
+import { usersApi } from './api/users.ts';
+
+/** Fields never written to logs. */
+const REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["idempotency-key"]',
+  'req.body.password',
+  'body.password',
+  'password',
+  'token',
+  '*.password',
+  '*.token',
+];
+
+/**
+ * Bodies are validated without type coercion (a number is not a string); query strings, params and headers
+ * are text on the wire, so they are coerced ("20" -> 20). Unknown properties are dropped, defaults applied.
+ */
+function validators() {
+  const common = { useDefaults: true, removeAdditional: true, allErrors: false, strict: false } as const;
+  const body = new Ajv({ ...common, coerceTypes: false });
+  const text = new Ajv({ ...common, coerceTypes: 'array' });
+  return ({ schema, httpPart }: { schema: object; httpPart?: string }) =>
+    (httpPart === 'body' ? body : text).compile(schema) as (data: unknown) => boolean;
+}
+
+export async function buildServer(config: BackendConfig): Promise<FastifyInstance> {
+  const metrics = createBackendMetrics();
+  const app = Fastify({
+    logger: { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } },
+    logController: new LogController({ disableRequestLogging: !config.logRequests }),
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  app.setValidatorCompiler(validators());
+  installErrorHandling(app, config.bodyLimitBytes);
+
+  let store: Store | undefined;
+  let cache: Cache | undefined;
+  try {
+    store = await openStore({ ...config, observer: metrics.storeObserver });
+    metrics.watchPool(() => store?.poolStats());
+    cache = await openCache({ redis: config.redis, keyPrefix: config.redisKeyPrefix });
+    const services = await createServices({ config, store, cache, registry: metrics.registry, log: app.log });
+    app.decorate('backendConfig', config);
+    app.decorate('metrics', metrics);
+    app.decorate('store', store);
+    app.decorate('cache', cache);
+    app.decorate('services', services);
+    app.addHook('onClose', async () => {
+      await services.close();
+      await Promise.allSettled([store!.close(), cache!.close()]);
+    });
+  } catch (err) {
+    await Promise.allSettled([store?.close(), cache?.close(), app.close()]);
+    throw err;
+  }
+
+  app.decorateRequest('user', null);
+  app.decorateRequest('admissionTicket', null);
+
+  // Admission first (cheapest rejection), then authentication; both before the body is read.
+  app.addHook('onRequest', async (req) => {
+    const routeConfig = req.routeOptions.config;
+    if (routeConfig.priority) {
+      const admitted = app.services.admission.tryAcquire(routeConfig.priority);
+      if ('retryAfterSec' in admitted) {
+        throw new ApiError(503, 'overloaded', `server over capacity for ${routeConfig.priority} requests; retry later`, {
+          retryAfterSec: Math.max(1, Math.ceil(admitted.retryAfterSec)),
+        });
+      }
+      req.admissionTicket = admitted;
+    }
+    if (routeConfig.auth) req.user = verifyToken(config.tokenSecret, req.headers.authorization);
+  });
+
+  const release = (req: { admissionTicket: { release(): void } | null }) => {
+    const ticket = req.admissionTicket;
+    req.admissionTicket = null;
+    ticket?.release();
+  };
+  app.addHook('onResponse', async (req, reply) => {
+    release(req);
+    metrics.httpDuration.observe(
+      { route: req.routeOptions.url ?? 'unmatched', method: req.method, status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+  app.addHook('onRequestAbort', async (req) => release(req));
+
+  await app.register(healthApi);
+  await app.register(usersApi);
+  await app.register(followsApi);
+  await app.register(postsApi);
+  await app.register(feedsApi);
+  await app.register(reportsApi);
+  return app;
+}
