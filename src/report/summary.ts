@@ -98,4 +98,6 @@ export interface Timeline {
   startedAt: string;
   buckets: TimelineBucket[];
   events: { at: number; name: string; kind: string; description?: string; endAt?: number }[];
+  /** Extension: scenario facts the report shows (written by writeRunFolder when it is given the plan). */
+  plan?: { description?: string; compression?: number; sample?: number; scenarioStart?: string; wallDurationSec?: number; scenarioDurationSec?: number };
 }

@@ -34,7 +34,7 @@ export function finalizeSummary(parts: SummaryParts, thresholds: readonly string
 export interface RunFolderInput {
   summary: Summary;
   timeline: Timeline;
-  plan?: HtmlReportInput['plan'];
+  plan?: Partial<NonNullable<HtmlReportInput['plan']>>;
 }
 
 /** Render the human-facing files (summary.md, junit.xml, report.html) from a finalized summary and its timeline. */
@@ -46,14 +46,26 @@ export function renderRunFiles({ summary, timeline, plan }: RunFolderInput): Rec
   };
 }
 
+/** The plan's facts worth keeping with the run (the Plan itself holds functions). */
+function planFacts(plan: NonNullable<RunFolderInput['plan']>): NonNullable<Timeline['plan']> {
+  const { description, compression, sample, scenarioStart, wallDurationSec, scenarioDurationSec } = plan;
+  return { description, compression, sample, scenarioStart, wallDurationSec, scenarioDurationSec };
+}
+
+/**
+ * Write the run folder. `data: false` re-renders only the human-facing files (for `flashcrowd report`).
+ * Pass the compiled plan (or keep `timeline.plan`) so the report can show compression, sample and description.
+ */
 export async function writeRunFolder(dir: string, input: RunFolderInput, options: { data?: boolean } = {}): Promise<{ files: string[] }> {
   await mkdir(dir, { recursive: true });
   const contents: Record<string, string> = {};
+  const plan = input.plan ?? input.timeline.plan;
+  const timeline = plan ? { ...input.timeline, plan: planFacts(plan) } : input.timeline;
   if (options.data !== false) {
     contents[RUN_FILES.summary] = stableStringify(input.summary);
-    contents[RUN_FILES.timeline] = JSON.stringify(input.timeline) + '\n';
+    contents[RUN_FILES.timeline] = JSON.stringify(timeline) + '\n';
   }
-  Object.assign(contents, renderRunFiles(input));
+  Object.assign(contents, renderRunFiles({ summary: input.summary, timeline, plan }));
   const files: string[] = [];
   for (const [name, text] of Object.entries(contents)) {
     const path = join(dir, name);

@@ -46,7 +46,7 @@ function inlineStyle(css: string): string {
 export interface HtmlReportInput {
   summary: Summary;
   timeline: Timeline;
-  plan?: Pick<Plan, 'description' | 'compression' | 'sample' | 'scenarioStart' | 'wallDurationSec' | 'scenarioDurationSec'>;
+  plan?: Partial<Pick<Plan, 'description' | 'compression' | 'sample' | 'scenarioStart' | 'wallDurationSec' | 'scenarioDurationSec'>>;
 }
 
 const h = escapeHtml;
@@ -65,7 +65,8 @@ function scenarioTime(sec: number, compression: number | undefined): string {
   return s >= 3600 ? ` (scenario +${(s / 3600).toFixed(1)} h)` : ` (scenario +${Math.round(s / 60)} min)`;
 }
 
-export function renderHtml({ summary, timeline, plan }: HtmlReportInput): string {
+export function renderHtml({ summary, timeline, plan: given }: HtmlReportInput): string {
+  const plan = given ?? timeline.plan;
   const a = assets();
   const fq = summary.feedQuality;
   const failed = summary.thresholds.filter((t) => !t.pass);

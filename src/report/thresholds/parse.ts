@@ -69,15 +69,8 @@ class Cursor {
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_-]*/;
 
-export function parseThreshold(input: string): Threshold {
-  const expr = input.trim();
-  const c = new Cursor(expr);
-  const fail = (col: number, problem: string): never => {
-    throw new ThresholdParseError(expr, col, problem);
-  };
-  if (expr.length === 0) fail(1, 'empty threshold; expected e.g. `p99(signup) < 800ms`');
-
-  // figure: dotted identifiers, optionally followed by "(endpoint)"
+/** figure := ident ("." ident)* ("(" endpoint ")")? — resolved to a FigureRef or a positioned error. */
+function readFigure(c: Cursor, fail: (col: number, problem: string) => never): FigureRef {
   const figureCol = c.col;
   const segments: string[] = [];
   for (;;) {
@@ -89,12 +82,11 @@ export function parseThreshold(input: string): Threshold {
     c.pos++;
   }
   let arg: string | undefined;
-  let argCol = 0;
   c.skipSpace();
   if (c.peek() === '(') {
     c.pos++;
     c.skipSpace();
-    argCol = c.col;
+    const argCol = c.col;
     arg = c.match(IDENT);
     if (arg === undefined) fail(argCol, 'expected an endpoint name inside "(...)"');
     c.skipSpace();
@@ -103,7 +95,41 @@ export function parseThreshold(input: string): Threshold {
   }
   const resolved = resolveFigure(segments, arg);
   if (typeof resolved === 'string') fail(figureCol, resolved);
-  const figure = resolved as FigureRef;
+  return resolved as FigureRef;
+}
+
+/** Parse a figure alone (e.g. for compare's --fail-on rules); `context` names the input in errors. */
+export function parseFigure(text: string, context = text): FigureRef {
+  const c = new Cursor(text.trim());
+  const fail = (col: number, problem: string): never => {
+    throw new ThresholdParseError(context, col, problem);
+  };
+  const figure = readFigure(c, fail);
+  c.skipSpace();
+  if (!c.atEnd()) fail(c.col, `unexpected "${c.text.slice(c.pos)}" after the figure`);
+  return figure;
+}
+
+/** Convert a value written with a unit into the figure's own unit; a string return is the problem. */
+export function convertToFigureUnit(value: number, unit: string | undefined, dim: Dimension): number | string {
+  try {
+    return convert(value, unit, dim, (problem) => {
+      throw new Error(problem);
+    });
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+export function parseThreshold(input: string): Threshold {
+  const expr = input.trim();
+  const c = new Cursor(expr);
+  const fail = (col: number, problem: string): never => {
+    throw new ThresholdParseError(expr, col, problem);
+  };
+  if (expr.length === 0) fail(1, 'empty threshold; expected e.g. `p99(signup) < 800ms`');
+
+  const figure = readFigure(c, fail);
 
   c.skipSpace();
   const opCol = c.col;

@@ -1,0 +1,65 @@
+// flashcrowd compare <baselineRunDir> <runDir>: key figures side by side; exit 1 on a --fail-on regression.
+import { parseArgs } from 'node:util';
+import type { Command } from './command.ts';
+import { EXIT_FAILURE, EXIT_OK, UsageError } from './exit-codes.ts';
+import { readRunFolder } from '../report/read.ts';
+import { compareSummaries, parseFailOn, renderComparison } from '../report/compare.ts';
+
+const usage = `Usage: flashcrowd compare <baselineRunDir> <runDir> [options]
+
+Compare a run with a baseline: latency p50/p99 per endpoint, error and drop rates, schedule lag, feed freshness,
+recall, foreign share per reader language, translation coverage, moderation lag, degraded share and lost writes,
+with the change of each. Exits 1 when a --fail-on rule is violated, 2 on usage errors, 0 otherwise.
+
+Options:
+  --fail-on RULES   comma-separated regression rules: <figure> <+|-><tolerance>[%|ms|s|m]
+                    % is relative to the baseline, otherwise absolute in the figure's unit; a rule fails when the
+                    run is worse by more than the tolerance (worse = higher latency/errors/lag/foreign share...,
+                    lower recall/language match/translation coverage). Figures use the threshold names.
+  --json            print the comparison as JSON
+
+Example:
+  flashcrowd compare runs/baseline runs/candidate --fail-on "p99(feed_following) +20%, recall.mean -0.02, lostWrites +0"
+`;
+
+const command: Command = {
+  name: 'compare',
+  summary: 'compare a run with a baseline run and flag regressions (--fail-on)',
+  usage,
+  async run(argv) {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: { 'fail-on': { type: 'string', multiple: true }, json: { type: 'boolean', default: false } },
+      });
+    } catch (err) {
+      throw new UsageError(`${(err as Error).message}\n\n${usage}`);
+    }
+    const { values, positionals } = parsed;
+    if (positionals.length !== 2) throw new UsageError(`expected a baseline run folder and a run folder\n\n${usage}`);
+    const rules = (values['fail-on'] ?? []).flatMap((spec) => parseFailOn(spec));
+    const [baseDir, runDir] = positionals as [string, string];
+    const baseline = (await readRunFolder(baseDir, { timeline: false })).summary;
+    const current = (await readRunFolder(runDir, { timeline: false })).summary;
+    const cmp = compareSummaries(baseline, current, rules);
+    if (values.json) {
+      const json = {
+        baseline: { dir: baseDir, scenario: baseline.scenario, startedAt: baseline.startedAt },
+        run: { dir: runDir, scenario: current.scenario, startedAt: current.startedAt },
+        rows: cmp.rows.map(({ display: _d, ...r }) => r),
+        rules: cmp.rules,
+        pass: cmp.pass,
+      };
+      process.stdout.write(JSON.stringify(json, null, 2) + '\n');
+    } else {
+      const label = (dir: string, s: typeof baseline) => `${dir} (${s.scenario}, ${s.startedAt}, ${s.pass ? 'PASS' : 'FAIL'})`;
+      if (baseline.scenario !== current.scenario) process.stderr.write(`note: comparing different scenarios (${baseline.scenario} vs ${current.scenario})\n`);
+      process.stdout.write(renderComparison(cmp, { baseline: label(baseDir, baseline), current: label(runDir, current) }));
+    }
+    return cmp.pass ? EXIT_OK : EXIT_FAILURE;
+  },
+};
+
+export default command;
