@@ -1,5 +1,5 @@
 // Locales a population can be drawn from, the language each speaks, and where its people live.
-import { Faker, base, de, en, en_AU, en_CA, en_GB, en_US, es, es_MX, fr, ja, ko, pt_BR, zh_CN, zh_TW } from '@faker-js/faker';
+import { Faker, allLocales, base, de, en, en_AU, en_CA, en_GB, en_US, es, es_MX, fr, ja, ko, pt_BR, zh_CN, zh_TW } from '@faker-js/faker';
 import type { LocaleDefinition } from '@faker-js/faker';
 
 export interface LocaleInfo {
@@ -28,9 +28,33 @@ export const LOCALES: Record<string, LocaleInfo> = {
   ko: { language: 'ko', country: 'KR', definitions: [ko, en, base], nameSource: 'faker' },
 };
 
+const derived = new Map<string, LocaleInfo>();
+const LOCALE_PATTERN = /^([a-z]{2,3})(?:[_-]([A-Z]{2}))?$/;
+
+/**
+ * Info for a locale: one of LOCALES, or derived for any `ll` / `ll_CC` name whose language faker knows
+ * (e.g. de_DE, fr_FR, en_PH, es_US, zh_HK): faker's closest locale for names, `ll` as the language, `CC` as the
+ * default country.
+ */
 export function localeInfo(locale: string, where = 'locale'): LocaleInfo {
-  const info = LOCALES[locale];
-  if (!info) throw new Error(`${where}: unknown locale '${locale}' (supported: ${Object.keys(LOCALES).join(', ')})`);
+  const known = LOCALES[locale] ?? derived.get(locale);
+  if (known) return known;
+  const m = LOCALE_PATTERN.exec(locale);
+  const all = allLocales as Record<string, LocaleDefinition>;
+  const language = m?.[1];
+  const exact = m ? all[locale.replace('-', '_')] : undefined;
+  const family = language ? (all[language] ?? Object.values(LOCALES).find((l) => l.language === language)?.definitions[0]) : undefined;
+  if (!m || !language || (!exact && !family)) {
+    throw new Error(`${where}: unknown locale '${locale}' (use ll or ll_CC with a language faker knows, e.g. ${Object.keys(LOCALES).join(', ')})`);
+  }
+  const defs = [exact, family, en, base].filter((d, i, a): d is LocaleDefinition => !!d && a.indexOf(d) === i);
+  const info: LocaleInfo = {
+    language,
+    country: m[2] ?? Object.values(LOCALES).find((l) => l.language === language)?.country ?? language.toUpperCase(),
+    definitions: defs,
+    nameSource: language === 'zh' ? 'zh' : 'faker',
+  };
+  derived.set(locale, info);
   return info;
 }
 

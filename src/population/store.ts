@@ -253,7 +253,11 @@ export function buildPopulation(spec: PopulationSpec): Population {
 }
 
 export function cohortSpecOf(c: PlanCohort): CohortSpec {
-  return { name: c.name, people: c.people, preexisting: c.preexisting, locales: c.locales, timeZones: c.timeZones, personas: c.personas };
+  const spec: CohortSpec = { name: c.name, people: c.people, preexisting: c.preexisting, locales: c.locales, timeZones: c.timeZones, personas: c.personas };
+  // The scenario's `alsoReads` ({zh: 0.05}) applies to every primary language of the cohort.
+  const also = c.alsoReads;
+  if (also) spec.secondLanguages = Object.fromEntries(Object.keys(c.locales).map((l) => [localeInfo(l).language, also]));
+  return spec;
 }
 
 /** The population of a compiled plan: its cohorts in plan order, keyed by the plan's seed. */
