@@ -12,12 +12,20 @@ export interface MetricsServerOptions {
    */
   host?: string;
   registry: Registry;
+  /**
+   * When something has scraped this server, close() waits up to this long for one more scrape, so the figures set
+   * at the end of a run (audit, pass) reach Prometheus. Default 5000; 0 closes at once. Never waits if nothing
+   * ever scraped.
+   */
+  finalScrapeWaitMs?: number;
 }
 
 export interface MetricsServer {
   /** e.g. http://127.0.0.1:9464/metrics */
   url: string;
   port: number;
+  /** Number of /metrics responses served. */
+  readonly scrapes: number;
   close(): Promise<void>;
 }
 
@@ -25,7 +33,10 @@ export async function startMetricsServer({
   port,
   host = process.env.FLASHCROWD_METRICS_HOST || '127.0.0.1',
   registry,
+  finalScrapeWaitMs = 5_000,
 }: MetricsServerOptions): Promise<MetricsServer> {
+  let scrapes = 0;
+  let onScrape: (() => void) | undefined;
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/metrics') {
@@ -39,7 +50,10 @@ export async function startMetricsServer({
     registry.metrics().then(
       (body) => {
         res.writeHead(200, { 'content-type': registry.contentType });
-        res.end(req.method === 'HEAD' ? undefined : body);
+        res.end(req.method === 'HEAD' ? undefined : body, () => {
+          scrapes++;
+          onScrape?.();
+        });
       },
       (err: unknown) => {
         res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics collection failed: ${String(err)}\n`);
@@ -58,13 +72,32 @@ export async function startMetricsServer({
   });
   const address = server.address() as AddressInfo;
   const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+
+  const finalScrape = async () => {
+    if (scrapes === 0 || finalScrapeWaitMs <= 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, finalScrapeWaitMs);
+      onScrape = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    onScrape = undefined;
+  };
+  let closing: Promise<void> | undefined;
   return {
     url: `http://${hostPart}:${address.port}/metrics`,
     port: address.port,
+    get scrapes() {
+      return scrapes;
+    },
     close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
+      (closing ??= finalScrape().then(
+        () =>
+          new Promise<void>((resolve, reject) => {
+            server.close((err) => (err ? reject(err) : resolve()));
+            server.closeAllConnections();
+          }),
+      )),
   };
 }

@@ -1,27 +1,17 @@
 // A real reference backend (embedded store, in-process cache) on 127.0.0.1 and a little HTTP traffic through it,
 // so its social_* series exist for the dashboard queries. Tests may wire harness and backend together.
 
+import { startBackend, type BackendConfigInput } from '../../src/backend/launch.ts';
+
 export interface BackendUnderTest {
   url: string;
   close(): Promise<void>;
 }
 
-const LAUNCHER = '../../src/backend/launch.ts';
-
-/** Starts the backend, or returns undefined (with a warning) while src/backend/launch.ts has not landed. */
-export async function startBackendUnderTest(): Promise<BackendUnderTest | undefined> {
-  let launch: { startBackend(options: Record<string, unknown>): Promise<{ url: string; close(): Promise<void> }> };
-  try {
-    launch = await import(/* @vite-ignore */ LAUNCHER);
-  } catch (err) {
-    if (String(err).includes('launch.ts')) {
-      console.warn('[skip] reference backend not available yet (src/backend/launch.ts)');
-      return undefined;
-    }
-    throw err;
-  }
-  const backend = await launch.startBackend({ host: '127.0.0.1', port: 0, db: 'embedded', redis: 'memory', logLevel: 'silent' });
-  return { url: backend.url.replace(/\/$/, ''), close: () => backend.close() };
+/** The embedded store has no connection pool; with Postgres the pool panels have data too. */
+export async function startBackendUnderTest(options: BackendConfigInput = {}): Promise<BackendUnderTest> {
+  const backend = await startBackend({ host: '127.0.0.1', port: 0, logLevel: 'silent', ...options });
+  return { url: backend.url, close: () => backend.close() };
 }
 
 async function call(base: string, method: string, path: string, body?: unknown, token?: string, ip?: string): Promise<{ status: number; json: any }> {

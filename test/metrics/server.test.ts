@@ -9,7 +9,7 @@ describe('metrics server', () => {
     const registry = new Registry();
     const plugin = createMetricsPlugin(registry, { runId: 'srv' });
     plugin.observer!.onArrival!({ cohort: 'c', intendedAt: 0, outcome: 'dropped' });
-    const server = await startMetricsServer({ port: 0, registry });
+    const server = await startMetricsServer({ port: 0, registry, finalScrapeWaitMs: 0 });
     try {
       expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
       const res = await fetch(server.url);
@@ -38,5 +38,33 @@ describe('metrics server', () => {
     } finally {
       await a.close();
     }
+  });
+});
+
+describe('metrics server final scrape', () => {
+  it('closes at once when nothing ever scraped it', async () => {
+    const server = await startMetricsServer({ port: 0, registry: new Registry(), finalScrapeWaitMs: 10_000 });
+    const t = performance.now();
+    await server.close();
+    expect(performance.now() - t).toBeLessThan(1_000);
+  });
+
+  it('waits for one more scrape after close() once a scraper is around, so final figures are collected', async () => {
+    const registry = new Registry();
+    const plugin = createMetricsPlugin(registry, { runId: 'final' });
+    const server = await startMetricsServer({ port: 0, registry, finalScrapeWaitMs: 10_000 });
+    await (await fetch(server.url)).text();
+    expect(server.scrapes).toBe(1);
+
+    let closed = false;
+    const closing = server.close().then(() => (closed = true));
+    // The run's last figures are set after close() was asked for; the pending scrape still sees them.
+    plugin.observer!.onArrival!({ cohort: 'late', intendedAt: 0, outcome: 'dropped' });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(closed).toBe(false);
+    const text = await (await fetch(server.url)).text();
+    expect(valueOf(parseExposition(text), 'flashcrowd_arrivals_dropped_total', { cohort: 'late' })).toBe(1);
+    await closing;
+    expect(server.scrapes).toBe(2);
   });
 });
