@@ -201,7 +201,7 @@ export default defineScenario({
       personas: { newcomer: 0.85, lurker: 0.15 },
       behaviour: newcomerBehaviour,
       follow: { count: 6, popularShare: 0.6, sameLanguageShare: 0.5 },
-      content: { ...newcomerContent, languages: { en: 0.85, 'en-mixed': 0.08, de: 0.03, fr: 0.02, zh: 0.02 } },
+      content: newcomerContent, // German and French speakers posted in English too (the corpora are en and zh)
       inFlightCap: 2000,
     },
   ],

@@ -113,6 +113,11 @@ export class Population implements PopulationView {
     return lo;
   }
 
+  /** Cohort name of a person without materialising them (cheap: a binary search over cohort starts). */
+  cohortOf(index: number): string {
+    return this.cohorts[this.cohortIndexOf(index)].name;
+  }
+
   primaryLanguageId(index: number): number {
     return this.localeLanguage[this.localeId[index]];
   }

@@ -35,11 +35,14 @@ export type PathSegment = string | number;
 
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else out += out === '' ? String(seg) : `.${String(seg)}`;
-  }
+  for (const seg of path) out = typeof seg === 'number' ? `${out}[${seg}]` : appendKey(out, String(seg));
   return out;
+}
+
+/** `a.b`, or `a["Asia/Shanghai"]` for keys that are not plain names. */
+export function appendKey(path: string, key: string): string {
+  if (!/^[A-Za-z_$][\w$-]*$/.test(key)) return `${path}[${JSON.stringify(key)}]`;
+  return path === '' ? key : `${path}.${key}`;
 }
 
 /** One FieldProblem per zod issue; an unknown key becomes a problem at that key's own path. */
@@ -66,6 +69,9 @@ function friendlyMessage(issue: z.core.$ZodIssue): string {
   // `input` is present because validation runs with reportInput: true
   if ('input' in issue && issue.input === undefined && issue.code !== 'custom') {
     return issue.code === 'invalid_type' ? `required field is missing (expected ${article(String(issue.expected))})` : `required field is missing (${issue.message})`;
+  }
+  if (issue.code === 'invalid_key') {
+    return issue.issues.map((i) => i.message).join('; ') || issue.message;
   }
   if (issue.code === 'invalid_type') {
     const expected = String(issue.expected);

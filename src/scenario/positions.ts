@@ -1,5 +1,6 @@
 // Where a field sits in a scenario file, so errors can say "line 12". JSON: exact, from a small scanner that records
 // the position of every key and array element. TypeScript: best effort, by finding the path's keys in the text.
+import { appendKey } from './errors.ts';
 
 export interface Position {
   line: number;
@@ -47,7 +48,7 @@ export function jsonPositions(text: string): Map<string, Position> {
         if (text[i] !== '"') return; // malformed; JSON.parse reports it
         const keyAt = i;
         const key = str();
-        const child = path === '' ? key : `${path}.${key}`;
+        const child = appendKey(path, key);
         out.set(child, posOf(keyAt));
         ws();
         if (text[i] === ':') i++;
@@ -101,7 +102,8 @@ export function nearestPosition(positions: Map<string, Position>, path: string):
  */
 export function locateInSource(text: string, path: string): Position | undefined {
   const segments = parsePath(path);
-  const code = blankCommentsAndStrings(text);
+  const code = blankCommentsAndStrings(text, true);
+  const keys = blankCommentsAndStrings(text, false); // keys may be quoted: 'Asia/Shanghai': 1
   let from = 0;
   let found: number | undefined;
   for (const seg of segments) {
@@ -117,13 +119,13 @@ export function locateInSource(text: string, path: string): Position | undefined
       from = at;
       found = at;
     } else {
-      const re = new RegExp(`(?<![\\w$])${escapeRe(seg)}\\s*:`, 'g');
+      const re = new RegExp(`(?<![\\w$])['"]?${escapeRe(seg)}['"]?\\s*:`, 'g');
       re.lastIndex = from;
-      const m = re.exec(code);
+      const m = re.exec(keys);
       if (!m) {
         // Missing key, or a value built elsewhere: report the deepest ancestor found, else the key's first use.
         if (found === undefined) {
-          const any = new RegExp(`(?<![\\w$])${escapeRe(seg)}\\s*:`).exec(code);
+          const any = new RegExp(`(?<![\\w$])['"]?${escapeRe(seg)}['"]?\\s*:`).exec(keys);
           if (any) found = any.index;
         }
         break;
@@ -140,7 +142,11 @@ export function locateInSource(text: string, path: string): Position | undefined
 
 function parsePath(path: string): Array<string | number> {
   const out: Array<string | number> = [];
-  for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) out.push(m[2] !== undefined ? Number(m[2]) : m[1]!);
+  for (const m of path.matchAll(/\[("(?:[^"\\]|\\.)*")\]|\[(\d+)\]|([^.[\]]+)/g)) {
+    if (m[1] !== undefined) out.push(JSON.parse(m[1]) as string);
+    else if (m[2] !== undefined) out.push(Number(m[2]));
+    else out.push(m[3]!);
+  }
   return out;
 }
 
@@ -174,8 +180,8 @@ function nthArrayElement(code: string, from: number, n: number): number | undefi
   return undefined;
 }
 
-/** Replace comments and string contents with spaces, keeping offsets, so scanning ignores them. */
-function blankCommentsAndStrings(text: string): string {
+/** Replace comments (and string contents, if asked) with spaces, keeping offsets, so scanning ignores them. */
+function blankCommentsAndStrings(text: string, strings: boolean): string {
   const out = text.split('');
   let i = 0;
   const blank = (a: number, b: number) => {
@@ -196,7 +202,7 @@ function blankCommentsAndStrings(text: string): string {
     } else if (ch === '"' || ch === "'" || ch === '`') {
       let k = i + 1;
       while (k < text.length && text[k] !== ch) k += text[k] === '\\' ? 2 : 1;
-      blank(i + 1, k);
+      if (strings) blank(i + 1, k);
       i = k + 1;
     } else i++;
   }

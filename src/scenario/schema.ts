@@ -54,6 +54,22 @@ function mix<K extends z.ZodType<string, string>>(key: K) {
     .refine((m) => Object.values(m).some((w) => (w as number) > 0), { message: 'expected at least one positive weight' });
 }
 
+const TimeZone = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+      return tz.length > 0;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected an IANA time zone like "Asia/Shanghai" or "America/New_York"' },
+);
+
+/** ll or ll_CC, as faker names locales (en_US, zh_CN, de). */
+const Locale = z.string().regex(/^[a-z]{2,3}(?:[_-][A-Z]{2})?$/, { message: 'expected a locale like "en_US", "zh_CN" or "de"' });
+const Language = z.string().regex(/^[a-z]{2,3}$/, { message: 'expected an ISO 639-1 language code like "en" or "zh"' });
+
 // ---- curves ----------------------------------------------------------------------------------------------------
 
 /** A curve as written: like `Curve` but with durations allowed as strings. */
@@ -170,7 +186,7 @@ export const FollowSchema = z.strictObject({
 
 export const ContentSchema = z.strictObject({
   kinds: mix(PostKindSchema).optional(),
-  languages: mix(z.string().min(1)).optional(),
+  languages: mix(z.string().regex(/^[a-z]{2,3}(-mixed)?$/, { message: 'expected a language code like "en", "zh" or "en-mixed"' })).optional(),
   mediaShare: share().optional(),
   markerShare: share().optional(),
   commentAlpha: z.number().gt(1, { message: 'expected a power-law exponent > 1' }).optional(),
@@ -192,11 +208,11 @@ export const CohortSchema = z
     /** Preexisting cohorts with a shape curve: expected sessions per person over the scenario. */
     sessionsPerPerson: positive().optional(),
     returningShare: share().optional(),
-    locales: mix(z.string().min(2)).optional(),
+    locales: mix(Locale).optional(),
     /** Share of people who also read a second language, e.g. {zh: 0.05} for English speakers who read Chinese. */
-    alsoReads: z.record(z.string().min(2), share()).optional(),
+    alsoReads: z.record(Language, share()).optional(),
     /** IANA time zone -> weight. */
-    timeZones: mix(z.string().min(1)).optional(),
+    timeZones: mix(TimeZone).optional(),
     personas: mix(PersonaSchema).optional(),
     behaviour: BehaviourSchema.optional(),
     follow: FollowSchema.optional(),
@@ -278,14 +294,14 @@ export const TargetSchema = z.strictObject({
 
 export const ObserversSchema = z.strictObject({
   /** Probe readers per reader language, e.g. {en: 3, zh: 3}. */
-  probeReaders: z.record(z.string().min(2), count()).optional(),
+  probeReaders: z.record(Language, count()).optional(),
   /** Wall time between probe polls. */
   pollInterval: PositiveDuration.optional(),
   recallK: z.number().int().positive().optional(),
   /** Wall time a followed post must be acknowledged before a read for it to count for recall. */
   recallGrace: Duration.optional(),
   languageBands: z
-    .record(z.string().min(2), z.strictObject({ foreignShareMax: share().optional(), languageMatchMin: share().optional() }))
+    .record(Language, z.strictObject({ foreignShareMax: share().optional(), languageMatchMin: share().optional() }))
     .optional(),
 });
 

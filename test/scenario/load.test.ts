@@ -158,6 +158,45 @@ export default {
     expect(err.message).toContain('timeline.sample: expected a positive sample factor (line 13)');
   });
 
+  it('time zones, locales and languages are checked, with quoted keys located in .ts files', async () => {
+    const json = await problemsOf(
+      write(
+        'zones.json',
+        JSON.stringify({
+          name: 'z',
+          timeline: { start: '2025-01-13T01:00:00Z', duration: '1h' },
+          cohorts: [{ name: 'a', size: 1, timeZones: { 'Mars/Olympus': 1, UTC: 1 }, locales: { english: 1 }, alsoReads: { chinese: 0.2 } }],
+        }),
+      ),
+    );
+    const byPath = Object.fromEntries(json.problems.map((p) => [p.path, p]));
+    expect(byPath['cohorts[0].timeZones["Mars/Olympus"]']).toMatchObject({ message: expect.stringContaining('IANA time zone'), line: 1 });
+    expect(byPath['cohorts[0].locales.english']!.message).toMatch(/expected a locale like/);
+    expect(byPath['cohorts[0].alsoReads.chinese']!.message).toMatch(/ISO 639-1/);
+
+    const ts = await problemsOf(
+      write(
+        'zones.ts',
+        `export default {
+  name: 'z',
+  timeline: { start: '2025-01-13T01:00:00Z', duration: '1h' },
+  cohorts: [
+    {
+      name: 'a',
+      size: 1,
+      timeZones: {
+        UTC: 1,
+        'Mars/Olympus': 1,
+      },
+    },
+  ],
+};
+`,
+      ),
+    );
+    expect(ts.problems).toEqual([expect.objectContaining({ path: 'cohorts[0].timeZones["Mars/Olympus"]', line: 10 })]);
+  });
+
   it('a module that does not export a scenario', async () => {
     const err = await problemsOf(write('empty.ts', 'export const x = 1;\n'));
     expect(err.message).toMatch(/default-export defineScenario/);
