@@ -102,6 +102,7 @@ export function buildFollowGraph(pop: Population, spec: GraphSpec): FollowGraph 
   const offsets = new Uint32Array(pop.size + 1);
   const rng = new Rng(pop.seed);
   const mine: number[] = [];
+  const mineLang: number[] = [];
   // chosenBy[t] === i + 1 marks t as already followed by i: O(1) duplicate checks even for heavy users.
   const chosenBy = new Uint32Array(pop.size);
 
@@ -119,6 +120,7 @@ export function buildFollowGraph(pop: Population, spec: GraphSpec): FollowGraph 
       const degree = Math.min(MAX_OUT_DEGREE, Math.floor(mean + rng.next()));
       const own = pop.primaryLanguageId(i);
       mine.length = 0;
+      mineLang.length = 0;
       for (let k = 0; k < degree; k++) {
         const wantPopular = rng.next() < policy.popularShare;
         for (let attempt = 0; attempt < ATTEMPTS_PER_EDGE; attempt++) {
@@ -136,12 +138,14 @@ export function buildFollowGraph(pop: Population, spec: GraphSpec): FollowGraph 
           if (target === i || chosenBy[target] === i + 1) continue;
           chosenBy[target] = i + 1;
           mine.push(target);
+          mineLang.push(lang); // pools are per primary language, so the target's language is the pool's
           break;
         }
       }
-      for (const t of mine) {
+      for (let k = 0; k < mine.length; k++) {
+        const t = mine[k];
+        const tl = mineLang[k];
         edges.push(t);
-        const tl = pop.primaryLanguageId(t);
         tickets[tl].push(t);
         ticketSizes[tl]++;
       }
