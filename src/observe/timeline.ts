@@ -78,7 +78,8 @@ export class TimelineRecorder implements RunObserver {
       scenario,
       startedAt,
       buckets: this.buckets,
-      events: this.events.map((e) => ({ at: e.at, name: e.name, kind: e.kind, description: e.description, endAt: e.endAt })),
+      // Seconds, like bucket.t (RunEvent times are ms).
+      events: this.events.map((e) => ({ at: e.at / 1000, name: e.name, kind: e.kind, description: e.description, endAt: e.endAt === undefined ? undefined : e.endAt / 1000 })),
     };
   }
 
