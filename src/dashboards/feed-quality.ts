@@ -1,7 +1,7 @@
 // "flashcrowd / Feed quality": whether the people in the surge saw fresh, complete feeds in languages they read.
 // Ratios over recent reads come from counters (rate ratios, correct across harness shards and any time window);
 // freshness, recall and moderation lag come from the feed-quality observer's gauges (they need its ledger).
-import { DashboardBuilder, RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import { DashboardBuilder, DashboardCursorSync, RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { RUN, datasourceVariable, q, rate, runVariable, scenarioEventsAnnotation, stat, timeseries } from './common.ts';
 
 export const FEED_QUALITY_UID = 'flashcrowd-feed-quality';
@@ -20,6 +20,7 @@ export function feedQuality(): Dashboard {
     .refresh('5s')
     .time({ from: 'now-15m', to: 'now' })
     .timezone('browser')
+    .tooltip(DashboardCursorSync.Crosshair)
     .withVariable(datasourceVariable())
     .withVariable(runVariable())
     .annotation(scenarioEventsAnnotation())

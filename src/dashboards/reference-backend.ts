@@ -3,6 +3,7 @@
 // no series until the first event; their panels fall back to 0 so a calm run reads "0", not "No data".
 import {
   DashboardBuilder,
+  DashboardCursorSync,
   QueryVariableBuilder,
   RowBuilder,
   VariableRefresh,
@@ -41,6 +42,7 @@ export function referenceBackend(): Dashboard {
     .refresh('5s')
     .time({ from: 'now-15m', to: 'now' })
     .timezone('browser')
+    .tooltip(DashboardCursorSync.Crosshair)
     .withVariable(datasourceVariable())
     .withVariable(instanceVariable())
 

@@ -1,5 +1,5 @@
 // "flashcrowd / Surge overview": what the harness intended, what it achieved, and what users waited.
-import { DashboardBuilder, RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import { DashboardBuilder, DashboardCursorSync, RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import {
   COHORT,
   RUN,
@@ -30,6 +30,7 @@ export function surgeOverview(): Dashboard {
     .refresh('5s')
     .time({ from: 'now-15m', to: 'now' })
     .timezone('browser')
+    .tooltip(DashboardCursorSync.Crosshair)
     .withVariable(datasourceVariable())
     .withVariable(runVariable())
     .withVariable(cohortVariable())

@@ -250,6 +250,8 @@ class MetricsRunPlugin implements MetricsPlugin {
     this.phase.set(0);
     for (const endpoint of ENDPOINTS) this.endpoint(endpoint);
     if (options.runId) this.setRunId(options.runId);
+    // The Registry calls get() on its metrics synchronously in registration order, so these hooks, on the first
+    // family of each group, refresh the whole group before any of it is read.
     this.m.freshness.onCollect = () => this.pollFeed();
     this.m.runElapsed.onCollect = () => this.pollClock();
 
