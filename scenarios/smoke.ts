@@ -63,7 +63,7 @@ export default defineScenario({
         kinds: { intro: 3, pet: 2, daily_life: 1, culture_qa: 1 },
         languages: { en: 0.9, 'en-mixed': 0.1 },
         mediaShare: 0.4,
-        markerShare: 0.05,
+        markerShare: 0.15, // enough marked posts in 20 s for moderation lag to be measured
       },
       inFlightCap: 200,
     },
@@ -81,6 +81,7 @@ export default defineScenario({
     'p95(feed_following) < 1000ms',
     'lostWrites == 0',
     'dropped.rate < 0.01',
-    'errors.rate < 0.01',
+    'errors.rate < 0.05', // sheddable reads (discover, translation) may get 503 + Retry-After under a burst
+    'recall.mean > 0.9',
   ],
 });

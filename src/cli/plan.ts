@@ -5,6 +5,7 @@ import { EXIT_OK, UsageError } from './exit-codes.ts';
 import { loadScenario } from '../scenario/load.ts';
 import type { CompileOverrides } from '../scenario/compile.ts';
 import { describePlan, planToJson, renderPlanTable } from '../scenario/describe.ts';
+import { scenarioJsonSchema } from '../scenario/json-schema.ts';
 import { ScenarioError, describeProblems, type FieldProblem } from '../scenario/errors.ts';
 import { parseThreshold } from '../report/thresholds/index.ts';
 
@@ -20,6 +21,7 @@ Options:
   --sample F        volume factor (0.001 = one in a thousand people)
   --buckets N       wall-time buckets in the table (default 20)
   --json            print the plan as JSON (rate functions sampled per bucket)
+  --schema          print the JSON Schema of scenario files (no scenario needed)
 
 Example:
   flashcrowd plan scenarios/rednote-jan-2025.ts --duration 48h --compress 48h->90s --sample 0.001
@@ -62,12 +64,17 @@ const command: Command = {
           sample: { type: 'string' },
           buckets: { type: 'string' },
           json: { type: 'boolean', default: false },
+          schema: { type: 'boolean', default: false },
         },
       });
     } catch (err) {
       throw new UsageError(`${(err as Error).message}\n\n${usage}`);
     }
     const { values, positionals } = parsed;
+    if (values.schema) {
+      process.stdout.write(JSON.stringify(scenarioJsonSchema(), null, 2) + '\n');
+      return EXIT_OK;
+    }
     if (positionals.length !== 1) throw new UsageError(`expected exactly one scenario file\n\n${usage}`);
     const overrides: CompileOverrides = {};
     const seed = numberOption('seed', values.seed);

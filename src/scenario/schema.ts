@@ -307,6 +307,8 @@ export const ObserversSchema = z.strictObject({
 
 export const ScenarioSchema = z
   .strictObject({
+    /** Editor hint for JSON scenarios; ignored. */
+    $schema: z.string().optional(),
     name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i, { message: 'expected a name of letters, digits, ".", "-" and "_" (used in run folder names)' }),
     description: z.string().optional(),
     seed: z.number().int({ message: 'expected a whole number' }).min(0).max(2 ** 32 - 1).optional(),

@@ -8,7 +8,7 @@ import { compilePlan } from '../../src/scenario/compile.ts';
 import { createPopulation } from '../../src/population/index.ts';
 
 const root = resolve(import.meta.dirname, '../..');
-const files = readdirSync(join(root, 'scenarios')).filter((f) => /\.(ts|json)$/.test(f));
+const files = readdirSync(join(root, 'scenarios')).filter((f) => /\.(ts|json)$/.test(f) && !f.endsWith('.schema.json'));
 
 describe('shipped scenarios build populations', () => {
   it.each(files)('%s', async (file) => {
