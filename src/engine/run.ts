@@ -53,6 +53,11 @@ export interface RunOptions {
   setupConcurrency?: number;
   /** Target name for summary.json (a URL or the adapter's name). */
   targetLabel?: string;
+  /**
+   * Receives, before setup, a function returning the figures so far (totals, endpoints, schedule, wallSeconds):
+   * for --abort-on-fail and live displays. Cheap enough to call once a second.
+   */
+  exposeSnapshot?: (snapshot: () => Partial<Summary>) => void;
 }
 
 export interface RunOutcome {
@@ -99,6 +104,42 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
     log(`observer error in ${event}: ${(err as Error)?.message ?? err}`);
   });
   const accounts = new Accounts(population);
+  let measuring = false;
+  let startedAt = '';
+  const expected: Record<string, number> = {};
+  for (const c of plan.cohorts) {
+    const share = options.shard ? 1 / options.shard.count : 1;
+    expected[c.name] = (c.expectedArrivals ?? integrateRate(c.rate, 0, plan.wallDurationSec)) * share;
+  }
+  const figures = (endMs: number, setup?: SetupResult): Partial<Summary> & Pick<Summary, 'totals' | 'endpoints' | 'schedule' | 'wallSeconds'> => {
+    const wallSeconds = Math.max(0.001, endMs / 1000);
+    const stats = runner.stats;
+    return {
+      scenario: plan.name,
+      seed: plan.seed,
+      startedAt,
+      wallSeconds: Math.round(wallSeconds * 1000) / 1000,
+      target: options.targetLabel ?? target.name,
+      totals: {
+        requests: latency.requests,
+        errors: latency.errors,
+        sessionsStarted: schedule.achieved,
+        sessionsDropped: schedule.dropped,
+        signups: latency.okCountOf('signup'),
+        posts: latency.okCountOf('post'),
+        aborted: latency.aborted,
+        retries: stats.retries,
+        authFailures: stats.authFailures,
+        setupAccounts: setup?.accounts ?? 0,
+        setupFailedAccounts: setup?.failedAccounts ?? 0,
+        setupRequests: latency.setupRequests,
+      },
+      endpoints: latency.summarize(wallSeconds),
+      schedule: schedule.summarize(expected),
+      errorsByKind: latency.errorsByKind(),
+    };
+  };
+  options.exposeSnapshot?.(() => (measuring ? figures(now()) : {}));
   const ctx: RunContext = { plan, target, population, accounts, observer, now, signal: arrivalsStop.signal, log };
 
   let scheduler: Scheduler | undefined;
@@ -140,7 +181,8 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
 
     // Measured phase.
     t0 = performance.now();
-    const startedAt = new Date().toISOString();
+    startedAt = new Date().toISOString();
+    measuring = true;
     for (const p of plugins) p.start?.(ctx);
     const pendingEvents = [...plan.events].sort((a, b) => a.atWallSec - b.atWallSec);
     let nextAbortCheck = 1000;
@@ -220,44 +262,19 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
     if (timedOut) {
       log(`drain: aborting ${scheduler.activeSessions} session(s) still in flight`);
       hardStop.abort();
-      await drained;
+      // An adapter that ignores its abort signal must not hang the run: give it a moment, then move on.
+      let lastTimer: NodeJS.Timeout | undefined;
+      const settled = await Promise.race([drained.then(() => true), new Promise<boolean>((r) => (lastTimer = setTimeout(() => r(false), 2000)))]);
+      clearTimeout(lastTimer);
+      if (!settled) log(`drain: ${scheduler.activeSessions} session(s) ignored the abort; summarising without them`);
     }
     const endMs = now();
     timeline.finish(endMs, scheduler.activeSessions);
     scheduler.close();
     for (const p of plugins) await p.stop?.();
 
-    const wallSeconds = Math.max(0.001, endMs / 1000);
-    const expected: Record<string, number> = {};
-    for (const c of plan.cohorts) {
-      const share = options.shard ? 1 / options.shard.count : 1;
-      expected[c.name] = (c.expectedArrivals ?? integrateRate(c.rate, 0, plan.wallDurationSec)) * share;
-    }
-    const scheduleSummary = schedule.summarize(expected);
-    if (scheduler.boundExceeded) scheduleSummary.peakRateExceeded = scheduler.boundExceeded;
-    const stats = runner.stats;
     const summary: Summary = {
-      scenario: plan.name,
-      seed: plan.seed,
-      startedAt,
-      wallSeconds: Math.round(wallSeconds * 1000) / 1000,
-      target: options.targetLabel ?? target.name,
-      totals: {
-        requests: latency.requests,
-        errors: latency.errors,
-        sessionsStarted: schedule.achieved,
-        sessionsDropped: schedule.dropped,
-        signups: latency.okCountOf('signup'),
-        posts: latency.okCountOf('post'),
-        aborted: latency.aborted,
-        retries: stats.retries,
-        authFailures: stats.authFailures,
-        setupAccounts: setup.accounts,
-        setupFailedAccounts: setup.failedAccounts,
-        setupRequests: latency.setupRequests,
-      },
-      endpoints: latency.summarize(wallSeconds),
-      schedule: scheduleSummary,
+      ...figures(endMs, setup),
       feedQuality: {
         freshnessSec: null,
         recallAtK: null,
@@ -270,8 +287,8 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
       audit: { checkedWrites: 0, lostWrites: 0 },
       thresholds: [],
       pass: true,
-    };
-    summary.errorsByKind = latency.errorsByKind();
+    } as Summary;
+    if (scheduler.boundExceeded) summary.schedule.peakRateExceeded = scheduler.boundExceeded;
     if (stoppedEarly) summary.stoppedEarly = stoppedEarly;
 
     for (const p of plugins) {
@@ -282,7 +299,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
         log(`plugin ${p.name} finish failed: ${(err as Error).message}`);
       }
     }
-    return { summary, timeline: timeline.toTimeline(plan.name, startedAt), stoppedEarly, setup, sessions: stats };
+    return { summary, timeline: timeline.toTimeline(plan.name, startedAt), stoppedEarly, setup, sessions: runner.stats };
   } finally {
     scheduler?.close();
     hardStop.abort();

@@ -139,14 +139,21 @@ export class SessionRunner {
           tz: person.tz,
         }),
       );
-      if (!r.ok) {
+      let account = r.ok ? r.value : undefined;
+      if (!r.ok && r.error.status === 409) {
+        // "Handle taken": an earlier attempt of ours succeeded on the server although we never saw the answer
+        // (a timeout). A person would log in now; so do we.
+        const again = await this.call(session, 'login', env.now(), (ctx) => env.target.login(ctx, person.handle, person.password));
+        if (again.ok) account = again.value;
+      }
+      if (!account) {
         env.accounts.release(personIndex);
         this.stats.authFailures++;
         return undefined;
       }
-      this.adopt(session, r.value);
+      this.adopt(session, account);
       env.observer.onAccount({
-        userId: r.value.userId,
+        userId: account.userId,
         personIndex,
         cohort: cohort.name,
         primaryLanguage: person.primaryLanguage,
@@ -196,10 +203,15 @@ export class SessionRunner {
           tz: person.tz,
         }),
       );
-      if (!r.ok) return false;
-      this.adopt(session, r.value);
+      let account = r.ok ? r.value : undefined;
+      if (!r.ok && r.error.status === 409) {
+        const again = await this.call(session, 'login', env.now(), (ctx) => env.target.login(ctx, person.handle, person.password));
+        if (again.ok) account = again.value; // the account exists already (a retried setup, or a reused target)
+      }
+      if (!account) return false;
+      this.adopt(session, account);
       env.observer.onAccount({
-        userId: r.value.userId,
+        userId: account.userId,
         personIndex,
         cohort: cohort.name,
         primaryLanguage: person.primaryLanguage,

@@ -1,0 +1,282 @@
+// The run pipeline shared by `run` and `demo`: scenario -> target (embedded backend, URL, or user adapter) ->
+// plugins (feed quality, metrics, abort-on-fail) -> engine -> verdict -> run folder. Returns the exit code.
+import net from 'node:net';
+import path from 'node:path';
+import { Registry } from 'prom-client';
+import { loadScenario } from '../scenario/load.ts';
+import type { Plan } from '../scenario/plan.ts';
+import { createPopulation } from '../population/store.ts';
+import { followTargets } from '../population/follow.ts';
+import { createContentGenerator } from '../content/index.ts';
+import { runPlan, type RunProgress } from '../engine/run.ts';
+import type { SetupProgress } from '../engine/setup.ts';
+import type { RunPlugin } from '../engine/plugin.ts';
+import { createHttpTarget } from '../target/http-target.ts';
+import { AdapterLoadError, instantiateAdapter, loadAdapter } from '../target/load-adapter.ts';
+import type { Target, TargetFactory } from '../target/target.ts';
+import { createFeedQualityPlugin } from '../observe/feed-quality-plugin.ts';
+import { createMetricsPlugin, type MetricsPlugin } from '../metrics/harness-metrics.ts';
+import { startMetricsServer, type MetricsServer } from '../metrics/server.ts';
+import { createThresholdAbortPlugin, parseThreshold } from '../report/thresholds/index.ts';
+import { finalizeSummary, writeRunFolder, type SummaryParts } from '../report/write.ts';
+import type { Summary, Timeline } from '../report/summary.ts';
+import { EXIT_OK, EXIT_THRESHOLDS_FAILED, UsageError } from './exit-codes.ts';
+
+export interface ExecuteRunOptions {
+  scenario: string;
+  /** Base URL of the system under test; without it (and without `adapter`) the embedded reference backend runs. */
+  target?: string;
+  adapter?: string;
+  seed?: number;
+  duration?: string;
+  compress?: string;
+  sample?: number;
+  workers?: number;
+  /** Run folder; default runs/<scenario>-<UTC timestamp>. */
+  out?: string;
+  runsDir?: string;
+  metricsPort?: number;
+  thresholds?: string[];
+  abortOnFail?: boolean;
+  quiet?: boolean;
+  /** Options for the embedded backend (demo passes its own). */
+  backend?: Record<string, unknown>;
+  /** Install SIGINT handling (first Ctrl-C drains, second aborts). Default true. */
+  handleSignals?: boolean;
+  stdout?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  stderr?: NodeJS.WritableStream;
+}
+
+export interface ExecuteRunResult {
+  summary: Summary;
+  timeline: Timeline;
+  plan: Plan;
+  runDir: string;
+  files: string[];
+  exitCode: number;
+}
+
+export async function executeRun(opts: ExecuteRunOptions): Promise<ExecuteRunResult> {
+  const out = opts.stdout ?? process.stdout;
+  const err = opts.stderr ?? process.stderr;
+  const say = (line: string) => void (opts.quiet ? undefined : out.write(line + '\n'));
+  if (opts.workers !== undefined && opts.workers !== 1) {
+    throw new UsageError(`--workers ${opts.workers}: multi-core runs are not available yet; use --workers 1 (the default)`);
+  }
+  if (opts.target && opts.adapter === undefined) checkUrl(opts.target);
+
+  const { plan } = await loadScenario(opts.scenario, {
+    seed: opts.seed,
+    durationSec: opts.duration,
+    compress: opts.compress,
+    sample: opts.sample,
+  });
+  const thresholds = [...plan.thresholds, ...(opts.thresholds ?? [])];
+  thresholds.forEach((expr, i) => {
+    try {
+      parseThreshold(expr);
+    } catch (e) {
+      throw new UsageError(`threshold ${i + 1} '${expr}': ${(e as Error).message}`);
+    }
+  });
+
+  const closers: (() => Promise<unknown>)[] = [];
+  const closeAll = async () => {
+    while (closers.length) await closers.pop()!().catch((e: unknown) => err.write(`close failed: ${(e as Error).message}\n`));
+  };
+  try {
+    // Target.
+    let url = opts.target ?? plan.target.url;
+    let label = url ?? '';
+    if (!url) {
+      say('starting the embedded reference backend ...');
+      const { startEmbeddedBackend } = await import('./backend-thread.ts');
+      const backend = await startEmbeddedBackend(opts.backend ?? {});
+      closers.push(() => backend.close());
+      url = backend.url;
+      label = `embedded reference backend (${url})`;
+    } else {
+      checkUrl(url);
+      await checkReachable(url);
+    }
+    let factory: TargetFactory = createHttpTarget;
+    if (opts.adapter) {
+      try {
+        factory = await loadAdapter(opts.adapter);
+      } catch (e) {
+        if (e instanceof AdapterLoadError) throw new UsageError(e.message);
+        throw e;
+      }
+    }
+    let target: Target;
+    try {
+      target = await instantiateAdapter(factory, { url, connections: plan.target.connections, timeoutMs: plan.target.timeoutMs }, opts.adapter ?? 'http target');
+    } catch (e) {
+      if (e instanceof AdapterLoadError) throw new UsageError(e.message);
+      throw e;
+    }
+    closers.push(() => target.close());
+    if (opts.adapter) label = `${target.name} via ${opts.adapter} (${url})`;
+
+    // Plugins.
+    const population = createPopulation(plan);
+    const content = createContentGenerator(plan.seed);
+    const feedQuality = createFeedQualityPlugin(plan);
+    const plugins: RunPlugin[] = [feedQuality];
+    let metrics: MetricsPlugin | undefined;
+    if (opts.metricsPort !== undefined) {
+      const registry = new Registry();
+      metrics = createMetricsPlugin(registry, { feedSnapshot: () => feedQuality.snapshot() });
+      plugins.push(metrics);
+      let server: MetricsServer;
+      try {
+        server = await startMetricsServer({ port: opts.metricsPort, registry });
+      } catch (e) {
+        throw new UsageError(`--metrics-port ${opts.metricsPort}: ${(e as Error).message}`);
+      }
+      closers.push(() => server.close());
+      say(`metrics: ${server.url}`);
+    }
+    let live: () => Partial<Summary> = () => ({});
+    if (opts.abortOnFail && thresholds.length) {
+      plugins.push(
+        createThresholdAbortPlugin(thresholds, () => {
+          const fq = feedQuality.snapshot();
+          return { ...live(), feedQuality: fq, audit: fq.audit ?? { checkedWrites: 0, lostWrites: 0 } };
+        }),
+      );
+    }
+
+    // Ctrl-C: first drains, second aborts in-flight requests.
+    const interrupt = new AbortController();
+    const hard = new AbortController();
+    let sigints = 0;
+    const onSigint = () => {
+      sigints++;
+      if (sigints === 1) {
+        err.write(`\nstopping: no new arrivals, draining in-flight requests (up to ${plan.gracefulStopSec}s); Ctrl-C again to abort them\n`);
+        interrupt.abort();
+      } else hard.abort();
+    };
+    if (opts.handleSignals !== false) {
+      process.on('SIGINT', onSigint);
+      closers.push(async () => void process.off('SIGINT', onSigint));
+    }
+
+    say(`${plan.name}: ${plan.wallDurationSec}s wall, ${plan.cohorts.length} cohort(s), target ${label}`);
+    const progress = createProgressPrinter(out, opts.quiet ?? false);
+    const outcome = await runPlan({
+      plan,
+      target,
+      population,
+      content,
+      follows: (i, policy, seq, eligible) => followTargets(population, i, policy, seq, eligible),
+      plugins,
+      signal: interrupt.signal,
+      hardSignal: hard.signal,
+      onProgress: progress.update,
+      log: (line) => (progress.clear(), err.write(`${line}\n`)),
+      targetLabel: label,
+      exposeSnapshot: (fn) => (live = fn),
+    });
+    progress.done();
+
+    const summary = finalizeSummary(outcome.summary as SummaryParts, thresholds);
+    metrics?.recordSummary(summary);
+    const runDir = path.resolve(opts.out ?? path.join(opts.runsDir ?? 'runs', `${safeName(plan.name)}-${timestamp(summary.startedAt)}`));
+    const { files } = await writeRunFolder(runDir, { summary, timeline: outcome.timeline, plan });
+    printResult(say, summary, runDir, outcome.stoppedEarly);
+    return { summary, timeline: outcome.timeline, plan, runDir, files, exitCode: summary.pass ? EXIT_OK : EXIT_THRESHOLDS_FAILED };
+  } finally {
+    await closeAll();
+  }
+}
+
+function checkUrl(url: string): void {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new UsageError(`--target '${url}' is not a URL (expected e.g. http://127.0.0.1:8080)`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`--target '${url}': only http:// and https:// targets are supported`);
+}
+
+/** A quick TCP connect, so an unreachable target is a usage error (exit 2), not a run full of connect_refused. */
+export function checkReachable(url: string, timeoutMs = 3000): Promise<void> {
+  const u = new URL(url);
+  const port = Number(u.port) || (u.protocol === 'https:' ? 443 : 80);
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port });
+    const fail = (why: string) => {
+      socket.destroy();
+      reject(new UsageError(`target ${url} is unreachable (${why}); is it running? Without --target the embedded backend is used.`));
+    };
+    socket.setTimeout(timeoutMs, () => fail(`no answer in ${timeoutMs} ms`));
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.once('error', (e: NodeJS.ErrnoException) => fail(e.code ?? e.message));
+  });
+}
+
+function safeName(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]+/g, '-');
+}
+
+/** 2025-01-13T01:02:03.456Z -> 20250113T010203Z */
+export function timestamp(iso: string): string {
+  return (iso || new Date().toISOString()).replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+function printResult(say: (line: string) => void, s: Summary, runDir: string, stoppedEarly?: string): void {
+  const t = s.totals;
+  say(
+    `done in ${s.wallSeconds.toFixed(1)}s: ${t.requests} requests, ${t.errors} errors, ${t.sessionsStarted} sessions (${t.sessionsDropped} dropped), ` +
+      `${t.signups} signups, ${t.posts} posts; schedule lag p99 ${s.schedule.lagMs.p99} ms`,
+  );
+  if (stoppedEarly) say(`stopped early: ${stoppedEarly}`);
+  for (const th of s.thresholds) say(`  ${th.pass ? 'PASS' : 'FAIL'}  ${th.expr}  (observed ${th.observed ?? 'n/a'}${th.message ? `; ${th.message}` : ''})`);
+  if (s.audit.lostWrites) say(`  FAIL  lost writes: ${s.audit.lostWrites} of ${s.audit.checkedWrites} acknowledged writes are missing`);
+  say(`${s.pass ? 'PASS' : 'FAIL'} — run folder: ${runDir} (report.html, summary.json, junit.xml)`);
+}
+
+/** TTY: one self-rewriting line. Not a TTY (CI): a plain line every 10 s. */
+function createProgressPrinter(out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number }, quiet: boolean) {
+  const tty = Boolean(out.isTTY);
+  let lastPlain = -Infinity;
+  let drawn = false;
+  const clear = () => {
+    if (tty && drawn) out.write('\r\x1b[2K');
+    drawn = false;
+  };
+  const update = (p: RunProgress | SetupProgress) => {
+    if (quiet) return;
+    let line: string;
+    if (p.phase === 'setup') {
+      line = `setup: ${p.step === 'account' ? 'accounts' : 'follows and seed posts'} ${p.done}/${p.total}${p.failed ? ` (${p.failed} failed)` : ''}`;
+    } else {
+      const width = 20;
+      const frac = p.plannedSec > 0 ? Math.min(1, p.elapsedSec / p.plannedSec) : 1;
+      const filled = Math.round(frac * width);
+      const bar = `[${'='.repeat(filled)}${' '.repeat(width - filled)}]`;
+      line =
+        `${bar} ${p.elapsedSec.toFixed(0)}/${p.plannedSec.toFixed(0)}s${p.phase === 'draining' ? ' draining' : ''}  ` +
+        `arrivals ${p.started}/${p.intended}  dropped ${p.dropped}  rps ${p.rps}  errors ${p.errors}  p99 ${p.p99Ms.toFixed(0)}ms  active ${p.activeSessions}`;
+    }
+    if (tty) {
+      const columns = out.columns ?? 120;
+      out.write(`\r\x1b[2K${line.slice(0, columns - 1)}`);
+      drawn = true;
+    } else {
+      const now = performance.now();
+      if (now - lastPlain < 10_000 && p.phase !== 'setup') return;
+      if (p.phase === 'setup' && now - lastPlain < 10_000 && p.done !== p.total) return;
+      lastPlain = now;
+      out.write(line + '\n');
+    }
+  };
+  return { update, clear, done: clear };
+}

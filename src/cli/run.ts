@@ -1,0 +1,99 @@
+// flashcrowd run <scenario>: play a scenario against a target and write the run folder.
+import { parseArgs } from 'node:util';
+import type { Command } from './command.ts';
+import { UsageError } from './exit-codes.ts';
+import { executeRun } from './pipeline.ts';
+
+const usage = `Usage: flashcrowd run <scenario.ts|scenario.json> [options]
+
+Play a scenario as an open-model load: arrivals follow each cohort's rate curve whether or not the target keeps
+up; arrivals beyond a cohort's in-flight cap are dropped and counted; latency is measured from the intended start
+(coordinated-omission corrected) as well as service time. Writes runs/<scenario>-<UTC timestamp>/ with
+summary.json, timeline.json, junit.xml, summary.md and report.html.
+
+Options:
+  --target URL        system under test (reference API, or your API with --adapter). Without it the embedded
+                      reference backend is started for the run and stopped after.
+  --adapter FILE      a module default-exporting a TargetFactory for a differently shaped API
+                      (see fixtures/adapters/example-adapter.ts)
+  --seed N            override the scenario's seed
+  --duration D        play only the first D of scenario time (e.g. 48h)
+  --compress X        scenario time per wall time, e.g. 48h->10m, or a factor
+  --sample F          volume factor (0.01 = one person in a hundred)
+  --workers N         worker threads (only 1 is available in this version)
+  --out DIR           run folder (default runs/<scenario>-<UTC timestamp>)
+  --metrics-port P    serve flashcrowd_* Prometheus metrics on 127.0.0.1:P/metrics during the run (0 = any port)
+  --threshold EXPR    an extra threshold, repeatable, e.g. --threshold 'p99(signup) < 800ms'
+  --abort-on-fail     stop early once a threshold is lost for good
+  --quiet             no progress or result lines (errors still go to stderr)
+
+Ctrl-C stops arrivals and drains in-flight requests (up to the scenario's graceful stop), then writes the run
+folder; a second Ctrl-C aborts in-flight requests at once.
+
+Exit codes: 0 all thresholds passed, 99 a threshold failed (or a write was lost), 2 usage/scenario/adapter error
+or unreachable target, 1 unexpected failure.
+
+Examples:
+  flashcrowd run scenarios/smoke.ts
+  flashcrowd run scenarios/rednote-jan-2025.ts --compress 48h->10m --sample 0.01 --target http://127.0.0.1:8080
+  flashcrowd run scenarios/smoke.ts --target http://127.0.0.1:9000 --adapter ./my-adapter.ts --threshold 'errors.rate < 0.05'
+`;
+
+function numberOption(name: string, value: string | undefined, check?: (n: number) => boolean): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || (check && !check(n))) throw new UsageError(`--${name}: invalid value '${value}'`);
+  return n;
+}
+
+const command: Command = {
+  name: 'run',
+  summary: 'play a scenario against a target (or the embedded backend) and write the run folder',
+  usage,
+  async run(argv) {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: {
+          target: { type: 'string' },
+          adapter: { type: 'string' },
+          seed: { type: 'string' },
+          duration: { type: 'string' },
+          compress: { type: 'string' },
+          sample: { type: 'string' },
+          workers: { type: 'string' },
+          out: { type: 'string' },
+          'metrics-port': { type: 'string' },
+          threshold: { type: 'string', multiple: true },
+          'abort-on-fail': { type: 'boolean' },
+          quiet: { type: 'boolean' },
+        },
+      });
+    } catch (err) {
+      throw new UsageError(`${(err as Error).message}\n\n${usage}`);
+    }
+    const { values, positionals } = parsed;
+    if (positionals.length !== 1) throw new UsageError(`expected exactly one scenario file\n\n${usage}`);
+    if (values.adapter && !values.target) throw new UsageError('--adapter needs --target URL (the adapter talks to your API)');
+    const result = await executeRun({
+      scenario: positionals[0],
+      target: values.target,
+      adapter: values.adapter,
+      seed: numberOption('seed', values.seed, Number.isInteger),
+      duration: values.duration,
+      compress: values.compress,
+      sample: numberOption('sample', values.sample, (n) => n > 0 && n <= 1),
+      workers: numberOption('workers', values.workers, (n) => Number.isInteger(n) && n >= 1),
+      out: values.out,
+      metricsPort: numberOption('metrics-port', values['metrics-port'], (n) => Number.isInteger(n) && n >= 0 && n < 65536),
+      thresholds: values.threshold ?? [],
+      abortOnFail: values['abort-on-fail'] ?? false,
+      quiet: values.quiet ?? false,
+    });
+    return result.exitCode;
+  },
+};
+
+export default command;
