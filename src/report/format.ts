@@ -13,7 +13,7 @@ function sig(v: number): string {
 
 export function fmtMs(v: number | null | undefined): string {
   if (!ok(v)) return NO_DATA;
-  return Math.abs(v) >= 10_000 ? `${sig(v / 1000)}s` : `${sig(v)}ms`;
+  return Math.abs(v) >= 1000 ? `${sig(v / 1000)}s` : `${sig(v)}ms`;
 }
 export function fmtSec(v: number | null | undefined): string {
   if (!ok(v)) return NO_DATA;

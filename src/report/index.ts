@@ -4,6 +4,7 @@ export { finalizeSummary, writeRunFolder, renderRunFiles, RUN_FILES, type RunFol
 export { readRunFolder } from './read.ts';
 export { renderJunit } from './junit.ts';
 export { renderMarkdown } from './markdown.ts';
+export { renderSummaryText } from './text.ts';
 export { renderHtml } from './html/render.ts';
 export { stableStringify } from './stable-json.ts';
 export * from './thresholds/index.ts';

@@ -97,6 +97,7 @@ export interface Timeline {
   scenario: string;
   startedAt: string;
   buckets: TimelineBucket[];
+  /** Scenario events and fault windows; `at`/`endAt` in seconds since the start of the measured phase, like `t`. */
   events: { at: number; name: string; kind: string; description?: string; endAt?: number }[];
   /** Extension: scenario facts the report shows (written by writeRunFolder when it is given the plan). */
   plan?: { description?: string; compression?: number; sample?: number; scenarioStart?: string; wallDurationSec?: number; scenarioDurationSec?: number };

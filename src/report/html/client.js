@@ -13,6 +13,19 @@
 
   function num(v) { return typeof v === 'number' && isFinite(v) ? v : null; }
   function column(fn) { return buckets.map(function (b) { try { return num(fn(b)); } catch (e) { return null; } }); }
+  // Centered moving average over `w` buckets, ignoring gaps (null where the window holds no value).
+  function smooth(arr, w) {
+    if (w <= 1) return arr;
+    var half = Math.floor(w / 2), out = new Array(arr.length);
+    for (var i = 0; i < arr.length; i++) {
+      var sum = 0, n = 0;
+      for (var j = Math.max(0, i - half); j <= Math.min(arr.length - 1, i + half); j++) if (arr[j] !== null) { sum += arr[j]; n++; }
+      out[i] = n ? sum / n : null;
+    }
+    return out;
+  }
+  // Per-second counts and per-second ratios from a few reads are noisy; long runs get a short moving average.
+  var SMOOTH = buckets.length >= 90 ? Math.max(3, Math.round(buckets.length / 40) | 1) : 1;
   function count(arr) { var n = 0; for (var i = 0; i < arr.length; i++) if (arr[i] !== null) n++; return n; }
   function keysOf(fn) {
     var seen = {};
@@ -111,7 +124,9 @@
     });
     var uSeries = [{ label: 'time', value: function (u, v) { return v == null ? '—' : clock(v); } }].concat(series.map(function (s) {
       var sc = spec.scales[s.scale || 'y'];
-      return { label: s.label, stroke: s.color, width: s.width || 1.75, dash: s.dash, scale: s.scale || 'y', spanGaps: false, points: { show: false }, fill: s.fill, value: function (u, v) { return sc.fmt(v); } };
+      // Intermittent measurements (probe polls, rare endpoints): join the dots and show them, or they would vanish.
+      var n = count(s.values), sparse = n < xs.length * 0.6;
+      return { label: s.label, stroke: s.color, width: s.width || 1.75, dash: s.dash, scale: s.scale || 'y', spanGaps: sparse, points: { show: sparse && n < 150, size: 5, fill: s.color }, fill: s.fill, value: function (u, v) { return sc.fmt(v); } };
     }));
     var values = [xs].concat(series.map(function (s) {
       var sc = spec.scales[s.scale || 'y'];
@@ -123,14 +138,15 @@
   }
 
   function build() {
+    if (SMOOTH > 1) Array.prototype.forEach.call(document.querySelectorAll('.smoothable'), function (el) { el.textContent = ' Lines are ' + SMOOTH + '-second moving averages.'; });
     var cohorts = keysOf(function (b) { return Object.assign({}, b.intended, b.achieved); });
     var arrivals = [];
     cohorts.forEach(function (c, i) {
       var color = PALETTE[i % PALETTE.length];
-      arrivals.push({ label: c + ' intended', values: column(function (b) { return b.intended[c]; }), color: color, dash: [6, 4], width: 1.5 });
-      arrivals.push({ label: c + ' achieved', values: column(function (b) { return b.achieved[c]; }), color: color, width: 2 });
+      arrivals.push({ label: c + ' intended', values: smooth(column(function (b) { return b.intended[c] || 0; }), SMOOTH), color: color + '59', width: 6 });
+      arrivals.push({ label: c + ' achieved', values: smooth(column(function (b) { return b.achieved[c] || 0; }), SMOOTH), color: color, width: 1.5 });
     });
-    arrivals.push({ label: 'dropped (all cohorts)', values: column(function (b) { return sum(b.dropped); }), color: '#dc2626', width: 1.5, fill: '#dc262622' });
+    arrivals.push({ label: 'dropped (all cohorts)', values: smooth(column(function (b) { return sum(b.dropped); }), SMOOTH), color: '#dc2626', width: 1.5, fill: '#dc262622' });
     chart({ id: 'arrivals', series: arrivals, scales: { y: { fmt: FMT.perSec, label: 'sessions / s' } }, empty: 'no arrivals were recorded.' });
 
     var kinds = keysOf(function (b) { return b.errors; });
@@ -194,8 +210,8 @@
     var langSeries = [];
     langs.forEach(function (l, i) {
       var color = PALETTE[i % PALETTE.length];
-      langSeries.push({ label: l + ' readers: foreign share', values: column(function (b) { return b.feed && b.feed.foreignShare && b.feed.foreignShare[l]; }), color: color, width: 2 });
-      langSeries.push({ label: l + ' readers: language match', values: column(function (b) { return b.feed && b.feed.languageMatch && b.feed.languageMatch[l]; }), color: color, dash: [6, 4], width: 1.5 });
+      langSeries.push({ label: l + ' readers: foreign share', values: smooth(column(function (b) { return b.feed && b.feed.foreignShare && b.feed.foreignShare[l]; }), SMOOTH), color: color, width: 2 });
+      langSeries.push({ label: l + ' readers: language match', values: smooth(column(function (b) { return b.feed && b.feed.languageMatch && b.feed.languageMatch[l]; }), SMOOTH), color: color, dash: [6, 4], width: 1.5 });
     });
     chart({ id: 'languages', series: langSeries, scales: { y: { fmt: FMT.pct, label: 'share of discover items', range: [0, 1] } }, empty: 'no discover feeds were read by language-tagged readers.' });
   }

@@ -55,8 +55,8 @@ function kpi(label: string, value: string, tone?: 'good' | 'bad'): string {
   return `<div class="kpi${tone ? ` ${tone}` : ''}"><div class="v">${h(value)}</div><div class="l">${h(label)}</div></div>`;
 }
 
-function card(id: string, title: string, sub: string, extra = ''): string {
-  return `<section class="card" id="chart-${id}"><h3><span>${h(title)}</span>${extra}</h3><p class="sub">${h(sub)}</p><div class="plot"></div></section>`;
+function card(id: string, title: string, sub: string, extra = '', smoothed = false): string {
+  return `<section class="card" id="chart-${id}"><h3><span>${h(title)}</span>${extra}</h3><p class="sub">${h(sub)}${smoothed ? '<span class="smoothable"></span>' : ''}</p><div class="plot"></div></section>`;
 }
 
 function scenarioTime(sec: number, compression: number | undefined): string {
@@ -164,7 +164,7 @@ ${plan?.description ? `<p class="desc">${h(plan.description)}</p>` : ''}
 ${eventsList}
 <h2>Load</h2>
 <div class="grid">
-${card('arrivals', 'Arrivals per cohort: intended vs achieved', 'Sessions started per second. Dashed: what the scenario asked for; solid: what the engine started; red: dropped at the in-flight cap.')}
+${card('arrivals', 'Arrivals per cohort: intended vs achieved', 'Sessions started per second. Wide pale line: what the scenario asked for; thin line: what the engine started; red: dropped at the in-flight cap.', '', true)}
 ${card('throughput', 'Requests and errors', 'Requests per second (left) and failed requests per second by error class (right).')}
 ${card('latency', 'Latency per endpoint', 'Per-second percentile per endpoint. "From intended start" includes queueing (corrected for coordinated omission).', latencySelect)}
 ${card('schedule', 'Schedule lag and dropped arrivals', 'p99 delay between an arrival’s intended and actual start (left); dropped arrivals and sessions in flight (right).')}
@@ -173,7 +173,7 @@ ${card('schedule', 'Schedule lag and dropped arrivals', 'p99 delay between an ar
 <div class="grid">
 ${card('freshness', 'Freshness and moderation lag', 'p95 seconds from a post’s acknowledgement until it shows in a follower’s feed, and until a flagged post is gone.')}
 ${card('quality', 'Recall, translation coverage, degraded responses', 'Mean recall@k of following feeds; share of lookups served a translation; share of feed responses declaring degradation.')}
-${card('languages', 'Discover feeds by reader language', 'Solid: share of items not in the reader’s primary language (foreign share); dashed: share in a language the reader reads.')}
+${card('languages', 'Discover feeds by reader language', 'Solid: share of items not in the reader’s primary language (foreign share); dashed: share in a language the reader reads.', '', true)}
 </div>
 <h2>Run figures</h2>
 <div class="tables">
