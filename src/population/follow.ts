@@ -63,8 +63,8 @@ export function followTargets(
   const own = population.primaryLanguageId(personIndex);
   const cohort = population.cohortIndexOf(personIndex);
   const peers = idx.membersByCohortLanguage[cohort];
-  const popularSizes = idx.popularByLanguage.map((a) => a.length);
-  const peerSizes = peers.map((a) => a.length);
+  const popularSizes = idx.popularSizes;
+  const peerSizes = idx.memberSizes[cohort];
   const affinity = affinityVector(population, options.crossLanguageAffinity);
   const s = options.zipfExponent ?? 1;
   const out: number[] = [];

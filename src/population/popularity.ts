@@ -8,6 +8,9 @@ export interface FollowIndex {
   popularByLanguage: Uint32Array[];
   /** Per cohort, per language id: member indexes with that primary language, ascending. */
   membersByCohortLanguage: Uint32Array[][];
+  /** Lengths of the lists above, for weighted language choice without allocating per call. */
+  popularSizes: Float64Array;
+  memberSizes: Float64Array[];
 }
 
 const POPULAR_PERSONA_BOOST: Record<string, number> = { creator: 25, incumbent: 1, helper: 1.5 };
@@ -63,5 +66,10 @@ function buildFollowIndex(pop: Population): FollowIndex {
     const order = Array.from(ids.keys()).sort((a, b) => score[b] - score[a]);
     popularByLanguage[l] = Uint32Array.from(order, (k) => ids[k]);
   }
-  return { popularByLanguage, membersByCohortLanguage };
+  return {
+    popularByLanguage,
+    membersByCohortLanguage,
+    popularSizes: Float64Array.from(popularByLanguage, (a) => a.length),
+    memberSizes: membersByCohortLanguage.map((perLang) => Float64Array.from(perLang, (a) => a.length)),
+  };
 }

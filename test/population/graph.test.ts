@@ -74,11 +74,29 @@ describe('initial follow graph', () => {
   });
 
   it('lets cross-language affinity steer where cross-language follows go', () => {
-    const only = { newcomers: { count: 8, popularShare: 0.6, sameLanguageShare: 0 } };
-    const toZh = buildFollowGraph(pop, { cohorts: ['newcomers'], policies: only, crossLanguageAffinity: { zh: 1, en: 1, es: 0, pt: 0, fr: 0, de: 0 } });
-    let zhTargets = 0;
-    for (const t of toZh.targets) if (pop.primaryLanguage(t) === 'zh') zhTargets++;
-    expect(zhTargets).toBe(0); // newcomer cohort has no zh speakers, so affinity only allows en
+    const crossOnly = { ...policies, newcomers: { count: 8, popularShare: 0.6, sameLanguageShare: 0 } };
+    const cohorts = ['incumbents', 'newcomers'];
+    const zhShareOfNewcomerEdges = (crossLanguageAffinity: Record<string, number>) => {
+      const g = buildFollowGraph(pop, { cohorts, policies: crossOnly, crossLanguageAffinity });
+      const nc = pop.cohortRange('newcomers');
+      let zh = 0;
+      let all = 0;
+      for (let i = nc.start; i < nc.start + nc.count; i++) {
+        if (pop.primaryLanguage(i) !== 'en') continue;
+        for (const t of g.following(i)) {
+          all++;
+          if (pop.primaryLanguage(t) === 'zh') zh++;
+        }
+      }
+      return zh / all;
+    };
+    expect(zhShareOfNewcomerEdges({ zh: 0 })).toBe(0);
+    expect(zhShareOfNewcomerEdges({ zh: 1, es: 0, pt: 0, fr: 0, de: 0 })).toBeGreaterThan(0.95);
+    // Neutral: cross-language follows go by pool size, and the Chinese pool is by far the largest.
+    const neutral = zhShareOfNewcomerEdges({});
+    const damped = zhShareOfNewcomerEdges({ zh: 0.05 });
+    expect(neutral).toBeGreaterThan(0.8);
+    expect(damped).toBeLessThan(neutral - 0.2);
   });
 });
 
