@@ -25,6 +25,8 @@ export interface PopulationSpec {
 }
 
 const POP_STREAM = 0x504f5055; // 'POPU'
+/** Direct-mapped cache of recently materialised people (a session asks for the same person several times). */
+const PERSON_CACHE_SIZE = 4096;
 const MAX_LANGUAGES = 16;
 
 /** Growing list of distinct strings addressed by small integers. */
@@ -71,6 +73,7 @@ export class Population implements PopulationView {
   /** Language id of each locale, so primaryLanguageId(i) costs one lookup. */
   private readonly localeLanguage: Uint8Array;
   private readonly cohortByName: Map<string, CohortLayout>;
+  private readonly recent: (Person | undefined)[] = new Array(PERSON_CACHE_SIZE);
 
   constructor(seed: number, layout: CohortLayout[], tables: { locales: string[]; timeZones: string[]; languages: string[] }, columns: {
     localeId: Uint8Array;
@@ -135,10 +138,20 @@ export class Population implements PopulationView {
     return id >= 0 && (this.languageMask[index] & (1 << id)) !== 0;
   }
 
+  /** The person at `index`. Recently materialised people are shared: treat the result as read-only. */
   person(index: number): Person {
     if (!Number.isInteger(index) || index < 0 || index >= this.size) {
       throw new RangeError(`person index ${index} outside population of ${this.size}`);
     }
+    const slot = index & (PERSON_CACHE_SIZE - 1);
+    const hit = this.recent[slot];
+    if (hit && hit.index === index) return hit;
+    const p = this.materialise(index);
+    this.recent[slot] = p;
+    return p;
+  }
+
+  private materialise(index: number): Person {
     const locale = this.localeNames[this.localeId[index]];
     const tz = this.timeZoneNames[this.tzId[index]];
     const primaryId = this.primaryLanguageId(index);
