@@ -73,12 +73,16 @@ function parseJson(text: string, file: string): unknown {
 async function importScenario(file: string): Promise<unknown> {
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    mod = await importModule(file);
   } catch (err) {
     if (err instanceof ScenarioError) throw err;
-    throw new ScenarioError(`${file}: could not load the scenario module: ${(err as Error).message}`, [], file);
+    const line = lineInStack(err, file);
+    const where = line === undefined ? '' : ` (line ${line})`;
+    throw new ScenarioError(`${file}: could not load the scenario module${where}: ${(err as Error).message}`, [], file);
   }
   let value = mod.default ?? mod.scenario;
+  // A .ts file loaded as CommonJS (outside a "type": "module" package) arrives wrapped once more.
+  if (value && typeof value === 'object' && 'default' in value && !('timeline' in value)) value = (value as { default: unknown }).default;
   if (typeof value === 'function') value = await (value as () => unknown)();
   if (value === undefined || value === null || typeof value !== 'object') {
     throw new ScenarioError(
@@ -88,6 +92,39 @@ async function importScenario(file: string): Promise<unknown> {
     );
   }
   return value;
+}
+
+/**
+ * Import a scenario module. Native import first (works under tsx and vitest inside an ESM package); a .ts file in a
+ * folder without "type": "module" is CommonJS to Node, which tsx cannot load in the middle of an ESM import, so such
+ * files (and runs without a TypeScript loader) fall back to tsx's own tsImport.
+ */
+async function importModule(file: string): Promise<Record<string, unknown>> {
+  const url = pathToFileURL(file).href;
+  try {
+    return (await import(url)) as Record<string, unknown>;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const message = String((err as Error).message);
+    const loaderProblem =
+      code === 'ERR_UNKNOWN_FILE_EXTENSION' || code === 'ERR_REQUIRE_CYCLE_MODULE' || /Cannot require\(\) ES Module/.test(message);
+    if (!loaderProblem) throw err;
+    const { tsImport } = await import('tsx/esm/api');
+    return (await tsImport(url, import.meta.url)) as Record<string, unknown>;
+  }
+}
+
+/** The line of `file` in an error's stack (e.g. a builder called with a bad duration at import time). */
+function lineInStack(err: unknown, file: string): number | undefined {
+  const stack = err instanceof Error ? (err.stack ?? '') : '';
+  const url = pathToFileURL(file).href;
+  for (const frame of stack.split('\n')) {
+    const at = frame.indexOf(url) >= 0 ? frame.indexOf(url) + url.length : frame.indexOf(file) >= 0 ? frame.indexOf(file) + file.length : -1;
+    if (at < 0) continue;
+    const m = /^:(\d+):\d+/.exec(frame.slice(at).replace(/\?[^:]*/, ''));
+    if (m) return Number(m[1]);
+  }
+  return undefined;
 }
 
 /** csv curve paths resolve against the working directory, the project root above the file, then the file's folder. */

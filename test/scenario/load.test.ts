@@ -197,6 +197,20 @@ export default {
     expect(ts.problems).toEqual([expect.objectContaining({ path: 'cohorts[0].timeZones["Mars/Olympus"]', line: 10 })]);
   });
 
+  it('a builder throwing at import time is reported with its line', async () => {
+    const curves = JSON.stringify(resolve(root, 'src/scenario/curves.ts'));
+    const file = write(
+      'throws.ts',
+      `import { shock } from ${curves};
+
+const spike = shock({ peak: 3, at: 'noon', rise: '1h' });
+export default { name: 'x', timeline: { start: '2025-01-13T01:00:00Z', duration: '1h' }, cohorts: [{ name: 'a', curve: spike }] };
+`,
+    );
+    const err = await problemsOf(file);
+    expect(err.message).toMatch(/could not load the scenario module \(line 3\): expected a duration/);
+  });
+
   it('a module that does not export a scenario', async () => {
     const err = await problemsOf(write('empty.ts', 'export const x = 1;\n'));
     expect(err.message).toMatch(/default-export defineScenario/);
@@ -224,6 +238,27 @@ export default {
     expect(err.problems.find((p) => p.path === 'events[0].kind')!.message).toMatch(/expected one of .*"translation"/);
     expect(err.problems.some((p) => p.path.startsWith('cohorts[0].personas'))).toBe(true);
   });
+});
+
+describe('scenario files outside an ESM package', () => {
+  it('a .ts scenario in a folder without "type": "module" loads through the CLI (tsx)', async () => {
+    const { execFile } = await import('node:child_process');
+    const curves = JSON.stringify(resolve(root, 'src/scenario/curves.ts'));
+    const file = write(
+      'outside.ts',
+      `import { constant } from ${curves};
+const base: number = 2;
+export default { name: 'outside', timeline: { start: '2025-01-13T01:00:00Z', duration: '1m' }, cohorts: [{ name: 'a', curve: constant(base) }] };
+`,
+    );
+    const out = await new Promise<string>((res, rej) =>
+      execFile(process.execPath, [join(root, 'bin/flashcrowd.js'), 'plan', file, '--buckets', '2'], { cwd: dir }, (err, stdout, stderr) =>
+        err ? rej(new Error(`${err.message}\n${stderr}`)) : res(stdout),
+      ),
+    );
+    expect(out).toContain('outside: 1m of scenario time');
+    expect(out).toMatch(/~120 arrivals/);
+  }, 30_000);
 });
 
 describe('flashcrowd plan', () => {
