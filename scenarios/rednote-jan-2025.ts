@@ -73,7 +73,7 @@ const ONSET = h(6); // 2025-01-13T01:00Z [1]
 const at = (iso: string) => (Date.parse(iso) - Date.parse(START)) / 1000;
 
 // A2 + A3 + A4
-const mainWave = flashCrowd({ peak: 1, at: ONSET + h(20), ramp: '4h', tau: '24h', alpha: 1.3, onset: ONSET - h(2) });
+const mainWave = flashCrowd({ peak: 1, at: ONSET + h(20), ramp: '4h', tau: '24h', alpha: 1.3, onset: ONSET });
 // A2b: newcomers who stay keep coming back: a retained level that builds over the first three days.
 const retained = ramp({ from: 0, to: 0.3, start: ONSET, end: ONSET + h(72) });
 const secondCrest = shock({ peak: 0.45, at: at('2025-01-19T03:30:00Z'), rise: '6h', decay: '18h' });
