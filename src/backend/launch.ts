@@ -1,7 +1,7 @@
 // Programmatic entry for the harness's launcher, the demo and tests: start a backend, get its URL, close it.
 import type { FastifyInstance } from 'fastify';
 import { resolveConfig, type BackendConfig, type BackendConfigInput } from './config.ts';
-import { buildServer } from './server.ts';
+import { buildServer, type BuildOptions } from './server.ts';
 
 export interface RunningBackend {
   url: string;
@@ -14,9 +14,9 @@ export interface RunningBackend {
 }
 
 /** Defaults: 127.0.0.1, a free port (0), embedded database, in-memory cache, quiet logs. */
-export async function startBackend(options: BackendConfigInput = {}): Promise<RunningBackend> {
+export async function startBackend(options: BackendConfigInput = {}, runtime: BuildOptions = {}): Promise<RunningBackend> {
   const config = resolveConfig({ port: 0, logLevel: 'warn' }, options);
-  const app = await buildServer(config);
+  const app = await buildServer(config, runtime);
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (err) {

@@ -45,10 +45,16 @@ function validators() {
     (httpPart === 'body' ? body : text).compile(schema) as (data: unknown) => boolean;
 }
 
-export async function buildServer(config: BackendConfig): Promise<FastifyInstance> {
+export interface BuildOptions {
+  /** Where logs go (default stderr); tests capture them here. */
+  logStream?: NodeJS.WritableStream;
+}
+
+export async function buildServer(config: BackendConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
   const metrics = createBackendMetrics();
   const app = Fastify({
-    logger: { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } },
+    // Logs go to stderr, so stdout carries only what the CLI prints (the URL).
+    logger: { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' }, stream: options.logStream ?? process.stderr },
     logController: new LogController({ disableRequestLogging: !config.logRequests }),
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,

@@ -58,7 +58,9 @@ export function mapError(err: unknown): Mapped {
   const e = err as FastifyError & { retryAfterSec?: unknown };
   if (e?.validation) {
     const field = validationField(e);
-    const detail = e.validation[0]?.message ?? 'is invalid';
+    const first = e.validation[0];
+    const missing = first && (first.params as { missingProperty?: string }).missingProperty;
+    const detail = missing ? 'is required' : (first?.message ?? 'is invalid');
     return { status: 400, code: 'invalid_request', message: `${field ?? 'request'} ${detail}`, field };
   }
   if (typeof e?.code === 'string' && FASTIFY_CODES[e.code]) {
@@ -91,7 +93,8 @@ export function sendError(reply: FastifyReply, m: Mapped): FastifyReply {
 function installJsonParser(app: FastifyInstance, bodyLimit: number): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   const utf8 = new TextDecoder('utf-8', { fatal: true });
-  app.removeContentTypeParser('application/json');
+  // JSON only: Fastify's default text/plain parser would hand a string to body schemas (a 400 instead of 415).
+  app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (req, body, done) => {
     const buf = body as Buffer;
     if (buf.length === 0) return done(null, undefined);
