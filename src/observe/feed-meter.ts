@@ -3,7 +3,7 @@
 import type { AccountAck, CommentAckSample, FeedReadSample, FollowAck, PostAckSample, PostLookupSample, RunObserver } from './events.ts';
 import type { TimelineBucket } from '../report/summary.ts';
 import { Ledger, type LedgerOptions, type TrackedReader } from './ledger.ts';
-import { hashUnit } from './hash.ts';
+import { hash32, hashUnit } from './hash.ts';
 import { FeedQualityAccumulator } from './slis/accumulator.ts';
 import { checkBand, languageMix, primaryLanguage, type BandCheck, type LanguageBand } from './slis/language.ts';
 import { effectiveK, expectedTopK, recallOfRead, type FollowedPost } from './slis/recall.ts';
@@ -57,7 +57,8 @@ export class FeedMeter implements RunObserver {
   private readonly byLanguage = new Map<string, FeedQualityAccumulator>();
   private readonly byCohort = new Map<string, FeedQualityAccumulator>();
   private readonly moderationByPostLanguage = new Map<string, SampleQuantiles>();
-  private readonly lastPage = new Map<string, Set<string>>();
+  /** Reader+kind -> sorted 32-bit hashes of the ids on its last page (cross-page duplicates; ~4 bytes per id). */
+  private readonly lastPage = new Map<string, Uint32Array>();
   private readonly graceMs: number;
   private readonly capacity: number;
 
@@ -101,7 +102,8 @@ export class FeedMeter implements RunObserver {
     for (const g of groups) g.addRead(degraded);
 
     const key = `${s.kind}\u0000${s.readerId}`;
-    const errors = pageErrors(page.items, s.firstPage ? undefined : this.lastPage.get(key), s.kind === 'following');
+    const previous = s.firstPage ? undefined : this.lastPage.get(key);
+    const errors = pageErrors(page.items, previous && { has: (id: string) => sortedHas(previous, hash32(id)) }, s.kind === 'following');
     for (const g of groups) g.addPageErrors(errors);
     this.rememberPage(key, page.items);
 
@@ -207,11 +209,13 @@ export class FeedMeter implements RunObserver {
 
   private rememberPage(key: string, items: readonly { id: string }[]): void {
     this.lastPage.delete(key);
-    if (this.lastPage.size >= (this.options.pageMemory ?? 10_000)) {
+    if (this.lastPage.size >= (this.options.pageMemory ?? 4096)) {
       const oldest = this.lastPage.keys().next().value;
       if (oldest !== undefined) this.lastPage.delete(oldest);
     }
-    this.lastPage.set(key, new Set(items.map((i) => i.id)));
+    const hashes = new Uint32Array(items.length);
+    for (let i = 0; i < items.length; i++) hashes[i] = hash32(items[i].id);
+    this.lastPage.set(key, hashes.sort());
   }
 
   // --- figures ---
@@ -324,6 +328,7 @@ export class FeedMeter implements RunObserver {
     const run = this.run;
     const lag = run.moderationLagSec();
     const recallReads = run.recall.count;
+    const unseen = this.unseenPosts();
     return {
       freshnessSec: run.freshnessSec(),
       recallAtK: run.recallAtK(this.options.recallK),
@@ -335,8 +340,8 @@ export class FeedMeter implements RunObserver {
       byLanguage: this.byLanguageFigures(),
       byCohort: this.byCohortFigures(),
       languageBands: this.languageBands(),
-      freshness: { samples: run.freshnessMs.count, unseen: this.unseenPosts() },
-      unseenPosts: this.unseenPosts().posts,
+      freshness: { samples: run.freshnessMs.count, unseen },
+      unseenPosts: unseen.posts,
       recall: {
         k: this.options.recallK,
         graceSec: this.options.recallGraceSec,
@@ -355,3 +360,15 @@ export class FeedMeter implements RunObserver {
   }
 }
 
+
+function sortedHas(sorted: Uint32Array, value: number): boolean {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] === value) return true;
+    if (sorted[mid] < value) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}

@@ -28,6 +28,13 @@ describe('feed-quality plugin against a faulty target', () => {
   let plugin: ReturnType<typeof createFeedQualityPlugin>;
   const requests: RequestSample[] = [];
   const buckets: TimelineBucket[] = [];
+  /** Probe id -> times of its following reads: the actual poll gaps bound the resolution on a loaded machine. */
+  const probeReads = new Map<string, number[]>();
+  const maxPollGapSec = () => {
+    let max = 0;
+    for (const times of probeReads.values()) for (let i = 1; i < times.length; i++) max = Math.max(max, times[i] - times[i - 1]);
+    return max / 1000;
+  };
 
   beforeAll(async () => {
     server = await startFaultyTarget({
@@ -52,7 +59,15 @@ describe('feed-quality plugin against a faulty target', () => {
       languageBands: { zh: { foreignShareMax: 0.3 }, en: { foreignShareMax: 0.9, languageMatchMin: 0.3 } },
     });
     plugin = createFeedQualityPlugin(plan, { probes: { incumbentFollows: 10, newcomerShare: 1, newcomerFollows: 1, runTag: 'e2e' } });
-    run = new TestRun(plan, target, fanOut([{ onRequest: (s) => requests.push(s) }, plugin.observer]));
+    run = new TestRun(plan, target, fanOut([
+        {
+          onRequest: (s) => requests.push(s),
+          onFeedRead: (s) => {
+            if (s.probe && s.kind === 'following') probeReads.set(s.readerId, [...(probeReads.get(s.readerId) ?? []), s.at]);
+          },
+        },
+        plugin.observer,
+      ]));
 
     // Incumbent authors exist before setup; the probes follow all four of them.
     const authors = [];
@@ -124,9 +139,10 @@ describe('feed-quality plugin against a faulty target', () => {
   it('measures freshness within one poll interval of the injected visibility delay', () => {
     const f = result.feedQuality.freshnessSec!;
     const delay = VISIBILITY_DELAY_MS / 1000;
-    expect(f.p50).toBeGreaterThanOrEqual(delay - 0.005);
-    expect(f.p50).toBeLessThanOrEqual(delay + POLL_SEC);
-    expect(f.p99).toBeLessThanOrEqual(delay + POLL_SEC + 0.05);
+    expect(f.p50).toBeGreaterThanOrEqual(delay - 0.02);
+    expect(f.p50).toBeLessThanOrEqual(delay + POLL_SEC + 0.02);
+    // The tail is bounded by the slowest actual poll gap (one interval on an idle machine, more under CPU load).
+    expect(f.p99).toBeLessThanOrEqual(delay + Math.max(POLL_SEC, maxPollGapSec()) + 0.02);
   });
 
   it('counts the followed posts that never appeared, instead of dropping them', () => {
@@ -169,7 +185,8 @@ describe('feed-quality plugin against a faulty target', () => {
     const lag = result.feedQuality.moderationLagSec!;
     const delay = MODERATION_DELAY_MS / 1000;
     expect(lag.p50).toBeGreaterThanOrEqual(delay - 0.02);
-    expect(lag.p95).toBeLessThanOrEqual(delay + POLL_SEC);
+    expect(lag.p50).toBeLessThanOrEqual(delay + POLL_SEC + 0.02);
+    expect(lag.p95).toBeLessThanOrEqual(delay + Math.max(POLL_SEC, maxPollGapSec()) + 0.02);
     const fq = result.feedQuality as Record<string, any>;
     expect(fq.moderation.markedPosts).toBe(6);
     expect(fq.moderation.removedSeen).toBe(6);

@@ -10,7 +10,7 @@ export interface PageErrors {
 
 export function pageErrors(
   items: readonly { id: string; createdAt: string }[],
-  previousPageIds: ReadonlySet<string> | undefined,
+  previousPageIds: { has(id: string): boolean } | undefined,
   checkOrder: boolean,
 ): PageErrors {
   const seen = new Set<string>();
