@@ -19,6 +19,7 @@ import { healthApi } from './api/health.ts';
 import { postsApi } from './api/posts.ts';
 import { reportsApi } from './api/reports.ts';
 import { usersApi } from './api/users.ts';
+import { translationAdminApi } from './translation/admin-api.ts';
 
 /** Fields never written to logs. */
 const REDACT = [
@@ -123,5 +124,6 @@ export async function buildServer(config: BackendConfig, options: BuildOptions =
   await app.register(postsApi);
   await app.register(feedsApi);
   await app.register(reportsApi);
+  await app.register(translationAdminApi);
   return app;
 }

@@ -14,13 +14,21 @@ import type {
   RateLimiter,
   Translator,
 } from './services.ts';
-import { DisabledTranslator } from './simple/disabled-translator.ts';
-import { NoopModeration } from './simple/noop-moderation.ts';
-import { OpenAdmission } from './simple/open-admission.ts';
-import { PullFanout } from './simple/pull-fanout.ts';
-import { RecentDiscover } from './simple/recent-discover.ts';
-import { ScriptLanguageDetector } from './simple/script-language.ts';
-import { WindowRateLimiter } from './simple/window-rate-limiter.ts';
+import { admissionMetrics, PriorityAdmissionController } from './admission/admission.ts';
+import { startLoopDelayMonitor } from './admission/loop-delay.ts';
+import { CacheRateLimiter } from './admission/rate-limiter.ts';
+import { RankedDiscover } from './feed/discover.ts';
+import { TimelineFanout } from './feed/fanout.ts';
+import { MemoryFanoutQueue, RedisFanoutQueue } from './feed/fanout-queue.ts';
+import { OverloadSignal } from './feed/overload.ts';
+import { createLanguageDetector } from './lang/detector.ts';
+import { loadLexicon, RuleClassifier } from './moderation/classifier.ts';
+import { ReviewQueueModeration } from './moderation/review-queue.ts';
+import { resolveSurgeConfig } from './surge-config.ts';
+import { Glossary } from './translation/glossary.ts';
+import { shareTranslationSwitch } from './translation/shared-switch.ts';
+import { SimulatedMtProvider } from './translation/simulated-mt.ts';
+import { CachingTranslator } from './translation/translator.ts';
 import type { Store } from './store/store.ts';
 
 export interface BackendServices {
@@ -45,19 +53,45 @@ export interface ServiceDeps {
 }
 
 export async function createServices(deps: ServiceDeps): Promise<BackendServices> {
-  const fanout = new PullFanout(deps.store);
-  const discover = new RecentDiscover(deps.store);
-  const translator = new DisabledTranslator();
-  const moderation = new NoopModeration();
+  const { config, store, cache, registry } = deps;
+  const surge = resolveSurgeConfig(config.surge);
+  const loopDelay = startLoopDelayMonitor();
+
+  const admission = new PriorityAdmissionController(surge.admission, admissionMetrics(registry), loopDelay);
+  const useRedisQueue = surge.fanout.queue === 'redis' || (surge.fanout.queue === 'auto' && config.redis !== 'memory');
+  if (useRedisQueue && config.redis === 'memory') throw new Error("surge.fanout.queue 'redis' needs --redis redis://…");
+  const queue = useRedisQueue
+    ? new RedisFanoutQueue(config.redis, config.redisKeyPrefix, surge.fanout.queueCapacity)
+    : new MemoryFanoutQueue(surge.fanout.queueCapacity);
+  const fanout = new TimelineFanout(store, cache, queue, registry, surge.fanout);
+  const overload = new OverloadSignal(
+    { fanoutBacklog: () => queue.depth(), loopDelay, inFlight: () => admission.current() },
+    surge.overload,
+  );
+  const discover = new RankedDiscover(store, overload, registry, surge.discover);
+
+  const t = surge.translation;
+  const translator = new CachingTranslator(new SimulatedMtProvider(Glossary.load(t.glossaryPath), t), registry, t);
+  const sharedSwitch =
+    config.redis !== 'memory'
+      ? shareTranslationSwitch(translator, config.redis, `${config.redisKeyPrefix}translation:enabled`)
+      : undefined;
+
+  const m = surge.moderation;
+  const moderation = new ReviewQueueModeration(store, new RuleClassifier(loadLexicon(m.lexiconPath), m), registry, m, (id) =>
+    discover.forget(id),
+  );
   return {
     fanout,
     discover,
-    language: new ScriptLanguageDetector(),
+    language: createLanguageDetector(surge.language),
     translator,
     moderation,
-    admission: new OpenAdmission(),
-    rateLimiter: new WindowRateLimiter(deps.cache),
+    admission,
+    rateLimiter: new CacheRateLimiter(cache, registry),
     async close() {
+      loopDelay.close();
+      await sharedSwitch?.close();
       await Promise.allSettled([fanout.close(), discover.close(), translator.close(), moderation.close()]);
     },
   };

@@ -41,7 +41,9 @@ export class CacheRateLimiter implements RateLimiter {
     });
   }
 
+  /** A limit of 0 is off. */
   async hit(key: string, limit: number, windowSec: number): Promise<number> {
+    if (limit <= 0) return 0;
     const { count, ttlSec } = await this.cache.windowHit(`rl:${key}`, windowSec);
     if (count <= limit) return 0;
     this.limited.inc({ rule: ruleOf(key) });

@@ -1,5 +1,5 @@
 // Opaque feed cursors: following feeds page by post seq (keyset), discover pages by offset into a ranked snapshot.
-import { StoreError } from '../store/errors.ts';
+import { InvalidCursorError } from '../errors.ts';
 
 export function encodeSeqCursor(seq: number): string {
   return Buffer.from(`s${seq}`).toString('base64url');
@@ -13,7 +13,7 @@ function decode(cursor: string, tag: 's' | 'o'): number {
   const raw = Buffer.from(cursor, 'base64url').toString('utf8');
   const n = Number(raw.slice(1));
   if (raw[0] !== tag || !Number.isSafeInteger(n) || n < 0) {
-    throw new StoreError('invalid', 'cursor is not a cursor this feed returned', 'cursor');
+    throw new InvalidCursorError();
   }
   return n;
 }

@@ -4,10 +4,10 @@
 // in a surge of English posts that fills Chinese readers' discover with English, as users reported in January 2025.
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Store, StoredPost } from '../store/store.ts';
-import type { DiscoverService, FeedResult, Reader, Translator } from '../services.ts';
+import type { DiscoverService, FeedResult, Reader } from '../services.ts';
 import { decodeOffsetCursor, encodeOffsetCursor } from './cursor.ts';
 import { feedMetrics, type FeedMetrics } from './feed-metrics.ts';
-import { attachCachedTranslations, toFeedItem } from './items.ts';
+import { toFeedItem } from './items.ts';
 import type { OverloadSignal } from './overload.ts';
 import { DEFAULT_RANKER_OPTIONS, rank, recencyOnly, type RankerOptions } from './ranker.ts';
 import { StalePages } from './stale-pages.ts';
@@ -51,7 +51,6 @@ export class RankedDiscover implements DiscoverService {
     private readonly overload: OverloadSignal,
     registry: Registry,
     options: Partial<DiscoverOptions> = {},
-    private readonly translator?: Translator,
   ) {
     this.opts = { ...DEFAULT_DISCOVER_OPTIONS, ...options };
     this.stale = new StalePages(10_000, this.opts.storeTimeoutMs);
@@ -103,7 +102,6 @@ export class RankedDiscover implements DiscoverService {
       degraded = 'ranker-fallback';
     }
     const items = ordered.slice(offset, offset + limit).map(toFeedItem);
-    attachCachedTranslations(items, reader, this.translator);
     const next = offset + limit < ordered.length ? encodeOffsetCursor(offset + limit) : null;
     return degraded ? { items, nextCursor: next, degraded } : { items, nextCursor: next };
   }

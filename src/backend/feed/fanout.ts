@@ -6,11 +6,11 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Cache } from '../cache/cache.ts';
 import type { Store, StoredPost } from '../store/store.ts';
-import type { FanoutService, FeedItemRecord, FeedResult, PostRecord, Reader, Translator } from '../services.ts';
+import type { FanoutService, FeedItemRecord, FeedResult, PostRecord, Reader } from '../services.ts';
 import { decodeSeqCursor, encodeSeqCursor } from './cursor.ts';
 import { feedMetrics, type FeedMetrics } from './feed-metrics.ts';
 import type { FanoutJob, FanoutQueue } from './fanout-queue.ts';
-import { attachCachedTranslations, toFeedItem } from './items.ts';
+import { toFeedItem } from './items.ts';
 import { PullAuthors } from './pull-authors.ts';
 import { StalePages } from './stale-pages.ts';
 
@@ -97,7 +97,6 @@ export class TimelineFanout implements FanoutService {
     private readonly queue: FanoutQueue,
     registry: Registry,
     options: Partial<FanoutOptions> = {},
-    private readonly translator?: Translator,
   ) {
     this.opts = { ...DEFAULT_FANOUT_OPTIONS, ...options };
     this.pull = new PullAuthors(cache, this.opts.pullRefreshMs);
@@ -210,7 +209,6 @@ export class TimelineFanout implements FanoutService {
     const merged = [...byId.values()].sort((a, b) => b.seq - a.seq);
     const items: FeedItemRecord[] = merged.slice(0, limit).map(toFeedItem);
     const more = merged.length > limit || entries.length > fromTimeline.length || pulled.next !== null;
-    attachCachedTranslations(items, reader, this.translator);
     const page: FeedResult = { items, nextCursor: more && items.length ? encodeSeqCursor(items[items.length - 1].seq) : null };
     if (this.queue.depth() > this.opts.partialBacklog) page.degraded = 'partial';
     return page;

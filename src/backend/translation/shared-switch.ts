@@ -1,20 +1,22 @@
-// Shares the translation on/off switch between processes (--workers N) through one Redis key, polled.
-import type { Redis } from 'ioredis';
+// Shares the translation on/off switch between processes (--workers N, replicas) through one Redis key, polled:
+// `POST /v1/admin/translation` lands on one process, the others follow within pollMs.
+import { Redis } from 'ioredis';
 import type { CachingTranslator } from './translator.ts';
 
 export interface SharedSwitch {
-  close(): void;
+  close(): Promise<void>;
 }
 
 export function shareTranslationSwitch(
   translator: CachingTranslator,
-  redis: Redis,
+  redisUrl: string,
   key: string,
   pollMs = 500,
 ): SharedSwitch {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
   let applying = false;
-  // Every process starts from the same configuration, so writing it once at start is consistent; later changes win.
-  void redis.set(key, translator.enabled() ? '1' : '0').catch(() => undefined);
+  // Processes start from the same configuration; a process started later adopts the current value at its first poll.
+  void redis.set(key, translator.enabled() ? '1' : '0', 'NX').catch(() => undefined);
   translator.onEnabledChange((on) => {
     if (!applying) void redis.set(key, on ? '1' : '0').catch(() => undefined);
   });
@@ -33,5 +35,10 @@ export function shareTranslationSwitch(
       .catch(() => undefined);
   }, pollMs);
   timer.unref();
-  return { close: () => clearInterval(timer) };
+  return {
+    async close() {
+      clearInterval(timer);
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
 }

@@ -2,6 +2,7 @@
 // comes from a glossary (fixtures/translation/), while latency (log-normal) and a concurrency limit with a bounded
 // wait queue behave like a rate-limited provider, so a surge saturates it the way it would saturate a real one.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ApiError } from '../errors.ts';
 import type { Glossary } from './glossary.ts';
 
 export const SIMULATED_PROVIDER = 'flashcrowd-simulated-mt';
@@ -26,13 +27,23 @@ export const DEFAULT_SIMULATED_MT_OPTIONS: SimulatedMtOptions = {
 
 export type TranslationFailure = 'disabled' | 'saturated' | 'unsupported-pair';
 
-export class TranslationUnavailableError extends Error {
-  constructor(
-    readonly reason: TranslationFailure,
-    readonly retryAfterSec: number,
-  ) {
-    super(`translation unavailable: ${reason}`);
+const FAILURE_HTTP: Record<TranslationFailure, { status: number; code: string; message: string }> = {
+  disabled: { status: 503, code: 'translation_disabled', message: 'translation is switched off on this server' },
+  saturated: { status: 503, code: 'translation_saturated', message: 'the translation provider is saturated; retry later' },
+  'unsupported-pair': { status: 422, code: 'translation_unsupported', message: 'the translation provider does not offer this language pair' },
+};
+
+/** An ApiError, so a route that lets it through answers 503 + Retry-After (disabled, saturated) or 422 (pair). */
+export class TranslationUnavailableError extends ApiError {
+  readonly reason: TranslationFailure;
+  constructor(reason: TranslationFailure, retryAfterSec: number) {
+    const h = FAILURE_HTTP[reason];
+    super(h.status, h.code, h.message, {
+      retryAfterSec: h.status === 503 ? Math.max(1, retryAfterSec) : undefined,
+      field: reason === 'unsupported-pair' ? 'query.translate' : undefined,
+    });
     this.name = 'TranslationUnavailableError';
+    this.reason = reason;
   }
 }
 
