@@ -1,0 +1,124 @@
+// `flashcrowd backend`: run the reference social backend until SIGINT/SIGTERM.
+import { parseArgs } from 'node:util';
+import type { Command } from './command.ts';
+import { EXIT_OK, UsageError } from './exit-codes.ts';
+import { ConfigError, loadConfigFile, resolveConfig, type BackendConfig, type BackendConfigInput } from '../backend/config.ts';
+import { startBackend } from '../backend/launch.ts';
+
+const usage = `Usage: flashcrowd backend [options]
+
+Runs the reference social backend (the API of DESIGN.md §4) until SIGINT/SIGTERM, then closes gracefully.
+Prints its URL on stdout.
+
+Options:
+  --port N             port to listen on (default 8080; 0 picks a free port)
+  --host ADDR          address to bind (default 127.0.0.1)
+  --db DB              'embedded' (PGlite in memory, default) or postgres://user@host:5432/db
+  --schema NAME        Postgres schema for the tables (default public; created if missing)
+  --pool-size N        Postgres connection pool size (default 20)
+  --redis R            'memory' (in-process, default) or redis://host:6379
+  --scrypt-cost N      scrypt N for password hashing, a power of two (default 16384)
+  --token-secret S     HMAC secret for bearer tokens (default: random per start; set it when
+                       several processes or replicas must accept each other's tokens)
+  --trust-proxy        take the client address from X-Forwarded-For (rate limits per client IP)
+  --log-level L        fatal|error|warn|info|debug|trace|silent (default info)
+  --log-requests       one log line per request
+  --workers N          processes sharing the port (default 1)
+  --config FILE        JSON file with any config key (see docs/backend.md); flags win over it
+  -h, --help           this help
+`;
+
+const OPTIONS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  db: { type: 'string' },
+  schema: { type: 'string' },
+  'pool-size': { type: 'string' },
+  redis: { type: 'string' },
+  'scrypt-cost': { type: 'string' },
+  'token-secret': { type: 'string' },
+  'trust-proxy': { type: 'boolean' },
+  'log-level': { type: 'string' },
+  'log-requests': { type: 'boolean' },
+  workers: { type: 'string' },
+  config: { type: 'string' },
+} as const;
+
+function integer(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new UsageError(`--${flag} must be a non-negative integer, got '${value}'`);
+  return Number(value);
+}
+
+/** Flags -> config layer; a flag not given stays undefined so the config file's value survives. */
+export function parseBackendFlags(argv: string[]): { layer: BackendConfigInput; configFile?: string } {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }));
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n\n${usage}`);
+  }
+  const layer: BackendConfigInput = {
+    port: integer('port', values.port),
+    host: values.host,
+    db: values.db,
+    schema: values.schema,
+    poolSize: integer('pool-size', values['pool-size']),
+    redis: values.redis,
+    scryptCost: integer('scrypt-cost', values['scrypt-cost']),
+    tokenSecret: values['token-secret'],
+    trustProxy: values['trust-proxy'],
+    logLevel: values['log-level'] as BackendConfig['logLevel'] | undefined,
+    logRequests: values['log-requests'],
+    workers: integer('workers', values.workers),
+  };
+  return { layer, configFile: values.config };
+}
+
+export function backendConfigFromArgs(argv: string[]): BackendConfig {
+  const { layer, configFile } = parseBackendFlags(argv);
+  try {
+    const fileLayer = configFile ? loadConfigFile(configFile) : undefined;
+    return resolveConfig(fileLayer, layer);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(signal);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+const command: Command = {
+  name: 'backend',
+  summary: 'run the reference social backend (Fastify on PGlite or Postgres, Redis or in-memory cache)',
+  usage,
+  async run(argv) {
+    const config = backendConfigFromArgs(argv);
+    if (config.workers > 1) {
+      // Cluster mode (--workers N) belongs to the surge mechanisms: a primary forking N processes that each
+      // call startBackend(config) with the same tokenSecret. Until it exists, say so rather than ignore the flag.
+      throw new UsageError('--workers > 1 is not available in this build; run one process per port, or several replicas behind a proxy');
+    }
+    const backend = await startBackend(config);
+    const db = config.db === 'embedded' ? 'embedded (PGlite)' : new URL(config.db).host;
+    const cache = config.redis === 'memory' ? 'in-memory' : new URL(config.redis).host;
+    process.stdout.write(`${backend.url}\n`);
+    process.stderr.write(`flashcrowd backend: listening on ${backend.url} (db: ${db}, schema: ${config.schema}, cache: ${cache}); Ctrl-C stops\n`);
+    const signal = await untilSignal();
+    process.stderr.write(`flashcrowd backend: ${signal}, closing\n`);
+    await backend.close();
+    return EXIT_OK;
+  },
+};
+
+export default command;
