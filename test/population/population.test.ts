@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { buildPopulation, createPopulation } from '../../src/population/store.ts';
 import { HANDLE_PATTERN, makeHandle } from '../../src/population/names.ts';
 import { PERSONAS } from '../../src/population/person.ts';
@@ -131,5 +132,18 @@ describe('population store', () => {
     const dup = structuredClone(SURGE_SPEC);
     dup.cohorts[1].name = 'incumbents';
     expect(() => buildPopulation(dup)).toThrow(/duplicate cohort name/);
+  });
+});
+
+describe('makeHandle (property)', () => {
+  it('always yields a valid handle whose suffix identifies the index', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 60 }), fc.nat({ max: 50_000_000 }), (base, index) => {
+        const h = makeHandle(base, index);
+        expect(h).toMatch(HANDLE_PATTERN);
+        expect(h.slice(h.lastIndexOf('_') + 1)).toBe(index.toString(36));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
