@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { parseCompression, parseDuration, parseInstant, type DurationInput } from './clock.ts';
-import { bindEpoch, constant, integrate, parseCurveCsv, peakRate, rate, resolveCsvCurves, scale, type Curve } from './curves.ts';
+import { bindEpoch, compileCurve, constant, integrate, parseCurveCsv, peakRate, resolveCsvCurves, scale, type Curve } from './curves.ts';
 import * as D from './defaults.ts';
 import { ScenarioError, describeProblems, problemsFromZod, type FieldProblem } from './errors.ts';
 import type { FaultPlan, Plan, PlanCohort, PlanEvent, RateFn } from './plan.ts';
@@ -257,7 +257,8 @@ function compileCohort(c: Cohort, index: number, ctx: CohortContext): PlanCohort
  * (scenario seconds per wall second) times sample. Zero outside the played window.
  */
 export function wallRateFn(curve: Curve, compression: number, rateScale: number, wallDurationSec: number): RateFn {
-  return (wallSec: number) => (wallSec < 0 || wallSec > wallDurationSec ? 0 : rateScale * rate(curve, wallSec * compression));
+  const f = compileCurve(curve);
+  return (wallSec: number) => (wallSec < 0 || wallSec > wallDurationSec ? 0 : rateScale * f(wallSec * compression));
 }
 
 /** Rebuild a cohort's rate function from its data (after the plan crossed a thread or process boundary). */

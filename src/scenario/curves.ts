@@ -237,6 +237,64 @@ export function rate(curve: Curve, t: number): number {
   }
 }
 
+/**
+ * The curve as a closure: same values as rate(curve, t), without walking the data on every call. The scheduler
+ * evaluates a cohort's rate once per candidate arrival, so compiled plans use this (bench/scenario.bench.ts).
+ */
+export function compileCurve(curve: Curve): (t: number) => number {
+  switch (curve.kind) {
+    case 'constant': {
+      const r = curve.rate;
+      return () => r;
+    }
+    case 'flash': {
+      const { peak, at, ramp: rampS, tau, alpha } = curve;
+      const base = curve.base ?? 0;
+      const onset = curve.onset ?? -Infinity;
+      return (t) => (t < onset ? base : t < at ? base + peak * Math.exp((t - at) / rampS) : base + peak * Math.pow(1 + (t - at) / tau, -alpha));
+    }
+    case 'shock': {
+      const { peak, at, rise, decay } = curve;
+      return (t) => (t < at ? peak * Math.exp((t - at) / rise) : peak * Math.exp(-(t - at) / decay));
+    }
+    case 'diurnal': {
+      // cos(2π (local - peakHour) / 24) with local = (epoch + t) / 3600 + offset, folded into one phase constant
+      const mean = curve.mean;
+      const amp = curve.amplitude;
+      const w = TWO_PI / 86400;
+      const phase = w * ((curve.epochSec ?? 0) + (curve.tzOffsetHours - curve.peakHour) * 3600);
+      return (t) => mean * (1 + amp * Math.cos(w * t + phase));
+    }
+    case 'sum': {
+      const fs = curve.of.map(compileCurve);
+      if (fs.length === 2) {
+        const [a, b] = fs as [(t: number) => number, (t: number) => number];
+        return (t) => a(t) + b(t);
+      }
+      return (t) => {
+        let s = 0;
+        for (let i = 0; i < fs.length; i++) s += fs[i]!(t);
+        return s;
+      };
+    }
+    case 'product': {
+      const fs = curve.of.map(compileCurve);
+      return (t) => {
+        let p = 1;
+        for (let i = 0; i < fs.length; i++) p *= fs[i]!(t);
+        return p;
+      };
+    }
+    case 'scale': {
+      const k = curve.factor;
+      const f = compileCurve(curve.of);
+      return (t) => k * f(t);
+    }
+    default:
+      return (t) => rate(curve, t);
+  }
+}
+
 function piecewiseLinear(pts: Array<[number, number]>, t: number): number {
   if (t <= pts[0]![0]) return pts[0]![1];
   const last = pts[pts.length - 1]!;

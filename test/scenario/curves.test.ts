@@ -167,3 +167,31 @@ describe('periodic csv profiles', () => {
     expect(integrate(c, 0, 72 * H)).toBeCloseTo(3 * 24 * H, 4); // triangle of area 24h per day
   });
 });
+
+describe('compileCurve', () => {
+  it('gives the same values as rate() for every kind (property)', async () => {
+    const { compileCurve } = await import('../../src/scenario/curves.ts');
+    const epoch = Date.parse('2025-01-12T19:00:00Z') / 1000;
+    const curve = bindEpoch(
+      sum(
+        product(
+          sum(flashCrowd({ peak: 3, at: '20h', ramp: '4h', tau: '1d', alpha: 1.3, onset: '6h', base: 0.1 }), ramp({ to: 1, start: '6h', end: '3d' }), shock({ peak: 2, at: '6d', rise: '6h', decay: '18h' })),
+          cliff({ at: '7d', to: 0.5, over: '1d' }),
+          diurnalMix({ '-5': 0.5, '-8': 0.3, '8': 0.2 }, { amplitude: 0.6, peakHour: 21 }),
+        ),
+        scale(0.5, constant(2)),
+        resolveCsvCurves({ kind: 'csv', path: 'p.csv', period: 86400, offset: 3600 }, () => [[0, 1], [43200, 3], [86400, 1]]),
+      ),
+      epoch,
+    );
+    const f = compileCurve(curve);
+    fc.assert(
+      fc.property(fc.double({ min: -86400, max: 12 * 86400, noNaN: true }), (t) => {
+        const a = f(t);
+        const b = rate(curve, t);
+        expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(b)));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
