@@ -89,11 +89,19 @@ export function loadCorpora(): Corpora {
   return cached;
 }
 
-/** Replace each {slot} with a filler chosen by `pick`. */
-export function fill(template: string, slots: Record<string, string[]>, pick: (n: number) => number): string {
+/**
+ * Replace each {slot} with a filler chosen by `pick`, or by `sticky` when it returns an index for that slot (used
+ * to keep facts about a person — where they live, their pet's name — the same across all their posts).
+ */
+export function fill(
+  template: string,
+  slots: Record<string, string[]>,
+  pick: (n: number) => number,
+  sticky?: (slot: string, n: number) => number | undefined,
+): string {
   return template.replace(SLOT, (_, name: string) => {
     const list = slots[name];
-    return list[pick(list.length)];
+    return list[sticky?.(name, list.length) ?? pick(list.length)];
   });
 }
 

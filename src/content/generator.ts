@@ -3,7 +3,7 @@
 import type { ContentMix } from '../scenario/plan.ts';
 import type { Person } from '../population/person.ts';
 import type { MediaRef } from '../target/target.ts';
-import { Rng, WeightedTable } from '../population/random.ts';
+import { hash32, hashString, Rng, WeightedTable } from '../population/random.ts';
 import { fill, loadCorpora, type Corpora, type LanguageCorpus } from './corpus.ts';
 import { loadLexicon, termsFor, type Lexicon } from './lexicon.ts';
 import { MAX_MEDIA_PER_POST, pickMedia } from './media.ts';
@@ -14,6 +14,10 @@ export const MAX_TAGS = 10;
 
 const POST_STREAM = 0x504f5354; // 'POST'
 const COMMENT_STREAM = 0x434f4d4d; // 'COMM'
+const STICKY_STREAM = 0x5354434b; // 'STCK'
+/** Slots that describe the author, so they stay the same in every post by that person. */
+const PERSONAL_SLOTS = ['place', 'city', 'usPlace', 'job', 'pet', 'petName'];
+const PERSONAL_SLOT_IDS = new Map(PERSONAL_SLOTS.map((s) => [s, hashString(s)]));
 
 export interface ContentGeneratorOptions {
   /** Share of comments carrying a moderation marker (posts take theirs from ContentMix.markerShare). */
@@ -73,6 +77,11 @@ export function createContentGenerator(seed: number, options: ContentGeneratorOp
   const rng = new Rng(seed);
   const pick = (n: number) => rng.int(n);
   const random = () => rng.next();
+  let author = 0;
+  const sticky = (slot: string, n: number): number | undefined => {
+    const id = PERSONAL_SLOT_IDS.get(slot);
+    return id === undefined ? undefined : hash32(seed, STICKY_STREAM, author, id) % n;
+  };
 
   /** A language the person can write: the sampled one if they read its base language, else their own. */
   function resolveLanguage(person: Author, wanted: string): string {
@@ -94,7 +103,7 @@ export function createContentGenerator(seed: number, options: ContentGeneratorOp
       const i = rng.int(templates.length);
       if (used.includes(i)) continue;
       used.push(i);
-      parts.push(fill(templates[i], slots, pick));
+      parts.push(fill(templates[i], slots, pick, sticky));
     }
     return parts.reduce((a, b) => joinText(a, b, separator));
   }
@@ -137,6 +146,7 @@ export function createContentGenerator(seed: number, options: ContentGeneratorOp
 
     post(person, mix, seq) {
       rng.reset(seed, POST_STREAM, person.index, seq);
+      author = person.index;
       const kind = tableFor(kindTables, Object.keys(mix.kinds).length ? mix.kinds : DEFAULT_KINDS, 'content.kinds').sample(rng.next());
       const wanted = Object.keys(mix.languages).length ? tableFor(languageTables, mix.languages, 'content.languages').sample(rng.next()) : person.primaryLanguage;
       const lang = resolveLanguage(person, wanted);
@@ -144,11 +154,11 @@ export function createContentGenerator(seed: number, options: ContentGeneratorOp
       let text: string;
       const mixed = corpora.mixed.get(lang);
       if (mixed) {
-        text = fill(rng.pick(mixed.posts[kind]), corpus.slots, pick);
+        text = fill(rng.pick(mixed.posts[kind]), corpus.slots, pick, sticky);
         if (rng.next() < 0.4) text = joinText(text, sentences(corpus.posts[kind], corpus.slots, corpus.separator, 1), corpus.separator);
       } else {
         text = sentences(corpus.posts[kind], corpus.slots, corpus.separator, 3);
-        if (corpus.closers.length && rng.next() < 0.35) text = joinText(text, fill(rng.pick(corpus.closers), corpus.slots, pick), corpus.separator);
+        if (corpus.closers.length && rng.next() < 0.35) text = joinText(text, fill(rng.pick(corpus.closers), corpus.slots, pick, sticky), corpus.separator);
       }
       text = decorate(text, corpus, 0.45);
       const tags = tagsFor(kind, corpus);
@@ -159,6 +169,7 @@ export function createContentGenerator(seed: number, options: ContentGeneratorOp
 
     comment(person, parent, seq) {
       rng.reset(seed, COMMENT_STREAM, person.index, seq);
+      author = person.index;
       // Replies are mostly in the reader's own language; some answer in the post's language if they read it,
       // and a few code-mix.
       const u = rng.next();
@@ -170,12 +181,12 @@ export function createContentGenerator(seed: number, options: ContentGeneratorOp
       const corpus = corpusOf(lang);
       const mixed = corpora.mixed.get(lang);
       let text: string;
-      if (mixed) text = fill(rng.pick(mixed.comments), corpus.slots, pick);
+      if (mixed) text = fill(rng.pick(mixed.comments), corpus.slots, pick, sticky);
       else {
         const byKind = corpus.comments[parent.kind];
         const list = byKind?.length && rng.next() < 0.6 ? byKind : corpus.comments.any;
-        text = fill(rng.pick(list), corpus.slots, pick);
-        if (rng.next() < 0.25) text = joinText(text, fill(rng.pick(corpus.comments.any), corpus.slots, pick), corpus.separator);
+        text = fill(rng.pick(list), corpus.slots, pick, sticky);
+        if (rng.next() < 0.25) text = joinText(text, fill(rng.pick(corpus.comments.any), corpus.slots, pick, sticky), corpus.separator);
       }
       text = decorate(text, corpus, 0.35);
       const marked = withMarker(text, lang, commentMarkerShare, corpus);

@@ -125,6 +125,23 @@ describe('content generator', () => {
     }
   });
 
+  it('keeps facts about the author (home town, pet name) the same across their posts', () => {
+    const { slots } = loadCorpora().languages.get('en')!;
+    const mentioned = (author: number, slot: string) => {
+      const seen = new Set<string>();
+      for (let seq = 0; seq < 300; seq++) {
+        const text = gen.post({ index: author, primaryLanguage: 'en', languages: ['en'] }, mixOf({ en: 1 }, { kinds: { intro: 1, pet: 1 } }), seq).text;
+        for (const v of slots[slot]) if (text.includes(v)) seen.add(v);
+      }
+      return seen;
+    };
+    expect(mentioned(5, 'petName').size).toBe(1);
+    expect(mentioned(6, 'petName').size).toBe(1);
+    // Different authors, different pets (over a handful of authors).
+    const names = new Set([...Array(8).keys()].map((a) => [...mentioned(100 + a, 'petName')][0]));
+    expect(names.size).toBeGreaterThan(3);
+  });
+
   it('code-mixed text really mixes scripts', () => {
     for (let i = 0; i < 200; i++) {
       const en = gen.post({ ...polyglot, index: i }, mixOf({ 'en-mixed': 1 }), i);
