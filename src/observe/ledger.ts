@@ -67,11 +67,6 @@ export class FollowedRing {
   *positionsNewestFirst(): Generator<number> {
     for (let i = 1; i <= this.length; i++) yield (this.head - i + this.size) % this.size;
   }
-
-  positionOf(slot: number): number {
-    for (const p of this.positionsNewestFirst()) if (this.slots[p] === slot) return p;
-    return -1;
-  }
 }
 
 export interface TrackedReader {
