@@ -41,6 +41,8 @@ export interface ExecuteRunOptions {
   quiet?: boolean;
   /** Options for the embedded backend (demo passes its own). */
   backend?: Record<string, unknown>;
+  /** Extra plugins (after feed quality, metrics and abort-on-fail). */
+  plugins?: RunPlugin[];
   /** Install SIGINT handling (first Ctrl-C drains, second aborts). Default true. */
   handleSignals?: boolean;
   stdout?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -91,7 +93,8 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<ExecuteRunRes
     if (!url) {
       say('starting the embedded reference backend ...');
       const { startEmbeddedBackend } = await import('./backend-thread.ts');
-      const backend = await startEmbeddedBackend(opts.backend ?? {});
+      // trustProxy: the harness's synthetic per-person addresses (X-Forwarded-For) are what per-IP limits see.
+      const backend = await startEmbeddedBackend({ trustProxy: true, logLevel: 'error', ...opts.backend });
       closers.push(() => backend.close());
       url = backend.url;
       label = `embedded reference backend (${url})`;
@@ -146,6 +149,8 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<ExecuteRunRes
         }),
       );
     }
+
+    plugins.push(...(opts.plugins ?? []));
 
     // Ctrl-C: first drains, second aborts in-flight requests.
     const interrupt = new AbortController();
