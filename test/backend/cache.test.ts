@@ -1,0 +1,75 @@
+// One behaviour for both caches: the in-process one must mean what Redis means.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryCache, RedisCache, type Cache } from '../../src/backend/cache/index.ts';
+import { serviceUrl } from '../helpers/services.ts';
+import { deleteRedisPrefix } from './helpers.ts';
+
+const redisUrl = await serviceUrl('redis');
+const prefix = `fc_test:cache_${process.pid}_${randomBytes(3).toString('hex')}:`;
+const makers: Array<[string, () => Promise<Cache>]> = [['memory', async () => new MemoryCache()]];
+if (redisUrl) makers.push(['redis', () => RedisCache.connect({ url: redisUrl, keyPrefix: prefix })]);
+
+for (const [name, make] of makers) {
+  describe(`${name} cache`, () => {
+    let cache: Cache;
+    beforeAll(async () => {
+      cache = await make();
+    });
+    afterAll(async () => {
+      await cache.close();
+      if (name === 'redis') await deleteRedisPrefix(redisUrl!, prefix);
+    });
+
+    it('keeps capped lists newest first', async () => {
+      await cache.pushCapped('tl:a', ['p1', 'p2', 'p3'], 4);
+      await cache.pushCapped('tl:a', ['p4', 'p5'], 4);
+      expect(await cache.range('tl:a', 0, -1)).toEqual(['p5', 'p4', 'p3', 'p2']);
+      expect(await cache.range('tl:a', 1, 2)).toEqual(['p4', 'p3']);
+      expect(await cache.range('tl:a', 10, 20)).toEqual([]);
+      expect(await cache.listLength('tl:a')).toBe(4);
+      expect(await cache.removeFromList('tl:a', 'p4')).toBe(1);
+      expect(await cache.range('tl:a', 0, -1)).toEqual(['p5', 'p3', 'p2']);
+      await cache.pushCappedMany(['tl:b', 'tl:c'], 'p9', 2);
+      await cache.pushCappedMany(['tl:b', 'tl:c'], 'p10', 2);
+      await cache.pushCappedMany(['tl:b'], 'p11', 2);
+      expect(await cache.range('tl:b', 0, -1)).toEqual(['p11', 'p10']);
+      expect(await cache.range('tl:c', 0, -1)).toEqual(['p10', 'p9']);
+      expect(await cache.range('tl:missing', 0, -1)).toEqual([]);
+    });
+
+    it('gets, sets, expires and deletes values', async () => {
+      await cache.set('k', 'v');
+      expect(await cache.get('k')).toBe('v');
+      await cache.del('k');
+      expect(await cache.get('k')).toBeNull();
+      await cache.set('short', 'v', 1);
+      expect(await cache.get('short')).toBe('v');
+      await new Promise((r) => setTimeout(r, 1100));
+      expect(await cache.get('short')).toBeNull();
+    });
+
+    it('counts, and counts hits in a fixed window', async () => {
+      expect(await cache.incr('n')).toBe(1);
+      expect(await cache.incr('n', 5)).toBe(6);
+      const hits = [];
+      for (let i = 0; i < 3; i++) hits.push(await cache.windowHit('w', 30));
+      expect(hits.map((h) => h.count)).toEqual([1, 2, 3]);
+      expect(hits[2].ttlSec).toBeGreaterThan(0);
+      expect(hits[2].ttlSec).toBeLessThanOrEqual(30);
+      await cache.ping();
+    });
+  });
+}
+
+describe('memory cache expiry', () => {
+  it('expires windows by the clock it is given', async () => {
+    let now = 1_000_000;
+    const cache = new MemoryCache(() => now);
+    expect((await cache.windowHit('w', 10)).count).toBe(1);
+    now += 9_000;
+    expect(await cache.windowHit('w', 10)).toEqual({ count: 2, ttlSec: 1 });
+    now += 1_000;
+    expect((await cache.windowHit('w', 10)).count).toBe(1);
+  });
+});

@@ -1,0 +1,104 @@
+// Pure parts of the backend: config layering, cursors, tokens, password hashes, the simple language detector.
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ConfigError, DEFAULTS, loadConfigFile, resolveConfig } from '../../src/backend/config.ts';
+import { decodeCursor, encodeCursor } from '../../src/backend/cursor.ts';
+import { InvalidCursorError } from '../../src/backend/errors.ts';
+import { issueToken, verifyToken } from '../../src/backend/auth/tokens.ts';
+import { hashPassword, verifyPassword } from '../../src/backend/auth/passwords.ts';
+import { ScriptLanguageDetector } from '../../src/backend/simple/script-language.ts';
+import { backendConfigFromArgs } from '../../src/cli/backend.ts';
+import { UsageError } from '../../src/cli/exit-codes.ts';
+
+describe('config', () => {
+  it('layers defaults < file < flags and merges rate limits per limit', () => {
+    const c = resolveConfig({ port: 9000, rateLimits: { signupPerIp: { limit: 5, windowSec: 60 } } }, { port: 9001 });
+    expect(c.port).toBe(9001);
+    expect(c.db).toBe(DEFAULTS.db);
+    expect(c.rateLimits.signupPerIp).toEqual({ limit: 5, windowSec: 60 });
+    expect(c.rateLimits.writesPerAccount).toEqual(DEFAULTS.rateLimits.writesPerAccount);
+    expect(c.tokenSecret.length).toBeGreaterThanOrEqual(16);
+  });
+
+  it('reports every bad field by path', () => {
+    const bad = () => resolveConfig({ port: -1, scryptCost: 1000, db: 'mysql://x' } as never);
+    expect(bad).toThrow(ConfigError);
+    try {
+      bad();
+    } catch (err) {
+      const msg = (err as Error).message;
+      expect(msg).toContain('port');
+      expect(msg).toContain('scryptCost');
+      expect(msg).toContain('db');
+    }
+  });
+
+  it('reads a JSON file, rejects unknown keys, and lets flags win', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'fc-cfg-'));
+    const good = path.join(dir, 'good.json');
+    writeFileSync(good, JSON.stringify({ port: 7000, poolSize: 3, trustProxy: true }));
+    expect(loadConfigFile(good)).toMatchObject({ port: 7000, poolSize: 3 });
+    const c = backendConfigFromArgs(['--config', good, '--port', '7001', '--scrypt-cost', '1024']);
+    expect(c).toMatchObject({ port: 7001, poolSize: 3, trustProxy: true, scryptCost: 1024 });
+    const typo = path.join(dir, 'typo.json');
+    writeFileSync(typo, JSON.stringify({ prot: 1 }));
+    expect(() => loadConfigFile(typo)).toThrow(/prot/);
+    expect(() => backendConfigFromArgs(['--config', typo])).toThrow(UsageError);
+    expect(() => backendConfigFromArgs(['--port', 'eighty'])).toThrow(UsageError);
+    expect(() => backendConfigFromArgs(['--bogus'])).toThrow(UsageError);
+    expect(() => backendConfigFromArgs(['--db', 'sqlite://x'])).toThrow(/db/);
+  });
+});
+
+describe('cursors', () => {
+  it('round-trips seqs and rejects anything else', () => {
+    expect(decodeCursor(encodeCursor(12345)!)).toBe(12345);
+    expect(encodeCursor(null)).toBeNull();
+    expect(decodeCursor(undefined)).toBeUndefined();
+    for (const bad of ['', 'AAAA', Buffer.from('s-1').toString('base64url'), Buffer.from('s1e5').toString('base64url'), 'a+b/', 'x'.repeat(40)]) {
+      expect(() => decodeCursor(bad), bad).toThrow(InvalidCursorError);
+    }
+  });
+});
+
+describe('tokens', () => {
+  const secret = 'test-secret-0123456789abcdef';
+  it('verifies its own tokens and carries the languages', () => {
+    const t = issueToken(secret, { sub: 'u1', lng: ['zh', 'en'] }, 60);
+    expect(verifyToken(secret, `Bearer ${t}`)).toMatchObject({ sub: 'u1', lng: ['zh', 'en'] });
+  });
+  it('refuses expired, forged and foreign tokens with 401', () => {
+    const t = issueToken(secret, { sub: 'u1', lng: ['en'] }, 60, 0);
+    expect(() => verifyToken(secret, `Bearer ${t}`)).toThrow(expect.objectContaining({ statusCode: 401, code: 'token_expired' }));
+    const fresh = issueToken(secret, { sub: 'u1', lng: ['en'] }, 60);
+    expect(() => verifyToken('another-secret-0123456789', `Bearer ${fresh}`)).toThrow(expect.objectContaining({ code: 'invalid_token' }));
+    expect(() => verifyToken(secret, undefined)).toThrow(expect.objectContaining({ code: 'unauthenticated' }));
+    expect(() => verifyToken(secret, `Bearer v2.${fresh.slice(3)}`)).toThrow(expect.objectContaining({ statusCode: 401 }));
+  });
+});
+
+describe('passwords', () => {
+  it('hashes with the configured cost and verifies only the right password', async () => {
+    const h = await hashPassword('s3cret-pass', 1024);
+    expect(h).toMatch(/^scrypt\$1024\$8\$1\$/);
+    expect(await verifyPassword('s3cret-pass', h)).toBe(true);
+    expect(await verifyPassword('s3cret-pasS', h)).toBe(false);
+    expect(await verifyPassword('s3cret-pass', 'garbage')).toBe(false);
+    expect(await hashPassword('s3cret-pass', 1024)).not.toBe(h); // salted
+  });
+});
+
+describe('simple language detector', () => {
+  const d = new ScriptLanguageDetector();
+  it('honours a well-formed hint and guesses by script otherwise', () => {
+    expect(d.detect('anything', 'fr')).toBe('fr');
+    expect(d.detect('今天的天气真不错，我们去公园吧')).toBe('zh');
+    expect(d.detect('Just landed on RedNote, hello everyone')).toBe('en');
+    expect(d.detect('こんにちは、はじめまして')).toBe('ja');
+    expect(d.detect('안녕하세요')).toBe('ko');
+    expect(d.detect('1234 !!!')).toBe('und');
+    expect(d.detect('hello', 'not a code')).toBe('en');
+  });
+});
