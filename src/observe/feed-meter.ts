@@ -1,7 +1,7 @@
 // The feed-quality meter: judges every feed read and post lookup against the ground-truth ledger and feeds the
 // accumulators (whole run, per reader language, per cohort, current timeline second). No I/O, no timers.
 import type { AccountAck, CommentAckSample, FeedReadSample, FollowAck, PostAckSample, PostLookupSample, RunObserver } from './events.ts';
-import type { TimelineBucket } from '../report/summary.ts';
+import type { FeedQualitySummary, TimelineBucket } from '../report/summary.ts';
 import { Ledger, type LedgerOptions, type TrackedReader } from './ledger.ts';
 import { hash32, hashUnit } from './hash.ts';
 import { FeedQualityAccumulator } from './slis/accumulator.ts';
@@ -324,7 +324,7 @@ export class FeedMeter implements RunObserver {
   }
 
   /** The feedQuality part of summary.json: headline figures in the contract shape plus the details behind them. */
-  summary(extra: Record<string, unknown> = {}): import('../report/summary.ts').FeedQualitySummary {
+  summary(extra: Record<string, unknown> = {}): FeedQualitySummary {
     const run = this.run;
     const lag = run.moderationLagSec();
     const recallReads = run.recall.count;

@@ -350,7 +350,7 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * Up to `n` distinct signed-up people of preexisting cohorts: all of them when there are few, else uniform draws
  * of person indices (bounded attempts, so a sparsely signed-up population cannot loop forever).
  */
-function pickIncumbents(ctx: RunContext, n: number, random: () => number): string[] {
+export function pickIncumbents(ctx: RunContext, n: number, random: () => number): string[] {
   const ranges = ctx.plan.cohorts.filter((c) => c.preexisting).map((c) => ctx.population.cohortRange(c.name));
   const total = ranges.reduce((sum, r) => sum + r.count, 0);
   const personAt = (i: number): number => {
