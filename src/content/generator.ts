@@ -186,7 +186,10 @@ export function createContentGenerator(seed: number, options: ContentGeneratorOp
         const byKind = corpus.comments[parent.kind];
         const list = byKind?.length && rng.next() < 0.6 ? byKind : corpus.comments.any;
         text = fill(rng.pick(list), corpus.slots, pick, sticky);
-        if (rng.next() < 0.25) text = joinText(text, fill(rng.pick(corpus.comments.any), corpus.slots, pick, sticky), corpus.separator);
+        if (rng.next() < 0.25) {
+          const more = fill(rng.pick(corpus.comments.any), corpus.slots, pick, sticky);
+          if (more !== text) text = joinText(text, more, corpus.separator);
+        }
       }
       text = decorate(text, corpus, 0.35);
       const marked = withMarker(text, lang, commentMarkerShare, corpus);

@@ -121,7 +121,8 @@ describe('content generator', () => {
         }
       }
       expect(agree / perLanguage, `${lang} posts; e.g. ${failures.join(' | ')}`).toBeGreaterThanOrEqual(0.95);
-      if (lang === 'en' || lang === 'zh') expect(commentsAgree / comments, `${lang} comments`).toBeGreaterThanOrEqual(0.9);
+      // Comments are short ("Welcome!"), so the bar is lower than for posts.
+      expect(commentsAgree / comments, `${lang} comments`).toBeGreaterThanOrEqual(0.9);
     }
   });
 
