@@ -16,6 +16,7 @@ export {
   integrate,
   peakRate,
   bindEpoch,
+  compileCurve,
   type Curve,
 } from './curves.ts';
 export { parseDuration, parseCompression, formatDuration } from './clock.ts';
