@@ -6,6 +6,7 @@ const ok = (v: number | null | undefined): v is number => typeof v === 'number' 
 function sig(v: number): string {
   const a = Math.abs(v);
   if (a >= 100) return Math.round(v).toLocaleString('en-US');
+  if (Number.isInteger(v)) return String(v);
   if (a >= 10) return v.toFixed(1);
   if (a >= 1) return v.toFixed(2);
   return Number(v.toPrecision(2)).toString();

@@ -99,3 +99,14 @@ describe('writeRunFolder', () => {
     expect(JSON.parse(await readFile(join(dir, 'timeline.json'), 'utf8')).buckets).toHaveLength(30);
   });
 });
+
+describe('terminal summary', () => {
+  it('shows verdict, figures, endpoints, feed quality and failed thresholds with the reason', async () => {
+    const { renderSummaryText } = await import('../../src/report/text.ts');
+    const text = renderSummaryText(finalizeSummary(makeSummary(), DEFAULT_THRESHOLDS));
+    expect(text.split('\n')[0]).toBe('rednote-jan-2025 — FAIL (seed 20250113, 2m wall, target http://127.0.0.1:3999)');
+    expect(text).toMatch(/^\s+signup\s+1,000\s+8\.33\s+1\.20%\s+180ms\s+972ms\s+1\.90s$/m);
+    expect(text).toMatch(/zh readers: match \/ foreign\s+91\.0% \/ 46\.0%/);
+    expect(text).toMatch(/✗ foreignShare\.zh <= 0\.4\s+0\.46\s+foreignShare\.zh = 0\.46, wanted <= 0\.4/);
+  });
+});
