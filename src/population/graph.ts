@@ -96,7 +96,15 @@ export function buildFollowGraph(pop: Population, spec: GraphSpec): FollowGraph 
   let expected = 0;
   for (const c of pop.cohorts) if (chosen.includes(c.name)) expected += c.count * spec.policies[c.name].count;
   const edges = new U32List(Math.ceil(expected * 1.1));
-  const tickets = Array.from({ length: nLang }, () => new U32List(Math.ceil((expected + pop.size) / nLang)));
+  // Size each language's ticket list by its share of graph members, so the big ones do not grow by copying.
+  const membersPerLanguage = new Float64Array(nLang);
+  let members = 0;
+  pop.cohorts.forEach((c, ci) => {
+    if (!member[ci]) return;
+    idx.memberSizes[ci].forEach((n, l) => (membersPerLanguage[l] += n));
+    members += c.count;
+  });
+  const tickets = Array.from(membersPerLanguage, (n) => new U32List(Math.ceil(((expected + members) * n * 1.1) / Math.max(1, members))));
   const ticketSizes = new Float64Array(nLang);
   const affinity = affinityVector(pop, spec.crossLanguageAffinity);
   const offsets = new Uint32Array(pop.size + 1);
