@@ -1,6 +1,7 @@
 // The ONE place where the backend's surge mechanisms are chosen (DESIGN.md §5). Routes see only the interfaces
 // in services.ts. This file ships the simple synchronous versions from ./simple; the surge mechanisms
 // (feed/, lang/, translation/, moderation/, admission/) replace them here and nowhere else.
+import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Cache } from './cache/cache.ts';
@@ -74,7 +75,7 @@ export async function createServices(deps: ServiceDeps): Promise<BackendServices
   const translator = new CachingTranslator(new SimulatedMtProvider(Glossary.load(t.glossaryPath), t), registry, t);
   const sharedSwitch =
     config.redis !== 'memory'
-      ? shareTranslationSwitch(translator, config.redis, `${config.redisKeyPrefix}translation:enabled`)
+      ? shareTranslationSwitch(translator, config.redis, `${config.redisKeyPrefix}translation:enabled:${deploymentId(config.tokenSecret)}`)
       : undefined;
 
   const m = surge.moderation;
@@ -95,4 +96,12 @@ export async function createServices(deps: ServiceDeps): Promise<BackendServices
       await Promise.allSettled([fanout.close(), discover.close(), translator.close(), moderation.close()]);
     },
   };
+}
+
+/**
+ * Processes of one deployment share the token secret (cluster workers always do; replicas must), so a digest of it
+ * names the shared translation switch: a new deployment does not inherit an old one's switch.
+ */
+function deploymentId(tokenSecret: string): string {
+  return createHash('sha256').update(tokenSecret).digest('hex').slice(0, 12);
 }

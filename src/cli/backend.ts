@@ -4,6 +4,7 @@ import type { Command } from './command.ts';
 import { EXIT_OK, UsageError } from './exit-codes.ts';
 import { ConfigError, loadConfigFile, resolveConfig, type BackendConfig, type BackendConfigInput } from '../backend/config.ts';
 import { startBackend } from '../backend/launch.ts';
+import { checkClusterConfig, startCluster } from '../backend/cluster.ts';
 
 const usage = `Usage: flashcrowd backend [options]
 
@@ -104,16 +105,23 @@ const command: Command = {
   usage,
   async run(argv) {
     const config = backendConfigFromArgs(argv);
+    let backend: { url: string; close(): Promise<void> };
     if (config.workers > 1) {
-      // Cluster mode (--workers N) belongs to the surge mechanisms: a primary forking N processes that each
-      // call startBackend(config) with the same tokenSecret. Until it exists, say so rather than ignore the flag.
-      throw new UsageError('--workers > 1 is not available in this build; run one process per port, or several replicas behind a proxy');
+      try {
+        checkClusterConfig(config);
+      } catch (err) {
+        if (err instanceof ConfigError) throw new UsageError(err.message);
+        throw err;
+      }
+      backend = await startCluster(config);
+    } else {
+      backend = await startBackend(config);
     }
-    const backend = await startBackend(config);
     const db = config.db === 'embedded' ? 'embedded (PGlite)' : new URL(config.db).host;
     const cache = config.redis === 'memory' ? 'in-memory' : new URL(config.redis).host;
     process.stdout.write(`${backend.url}\n`);
-    process.stderr.write(`flashcrowd backend: listening on ${backend.url} (db: ${db}, schema: ${config.schema}, cache: ${cache}); Ctrl-C stops\n`);
+    const procs = config.workers > 1 ? `, ${config.workers} processes` : '';
+    process.stderr.write(`flashcrowd backend: listening on ${backend.url} (db: ${db}, schema: ${config.schema}, cache: ${cache}${procs}); Ctrl-C stops\n`);
     const signal = await untilSignal();
     process.stderr.write(`flashcrowd backend: ${signal}, closing\n`);
     await backend.close();

@@ -20,6 +20,8 @@ describe('language detector', () => {
     expect(detector.detect('merci', 'fr')).toBe('fr');
     expect(detector.detect('merci', 'fr-FR')).toBe('fr');
     expect(detector.detect('lol', 'es')).toBe('es');
+    // Two near-equal n-gram scores count as unsure, so the hint decides.
+    expect(detector.detect('hello friends', 'en')).toBe('en');
     // A long, clear English sentence stays English even with a wrong hint.
     expect(detector.detect('What did you all eat for breakfast today? I had eggs and toast', 'de')).toBe('en');
   });

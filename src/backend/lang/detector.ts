@@ -43,6 +43,17 @@ function cjkByScript(text: string, letters: number): string | undefined {
   return 'zh';
 }
 
+/** The best two scores within 2 % of each other: a coin toss (e.g. "hello friends": tl 0.706, de 0.705). */
+function narrowWin(scores: Record<string, number>): boolean {
+  let best = 0;
+  let second = 0;
+  for (const v of Object.values(scores)) {
+    if (v > best) (second = best), (best = v);
+    else if (v > second) second = v;
+  }
+  return best > 0 && (best - second) / best < 0.02;
+}
+
 export function createLanguageDetector(options: Partial<DetectorOptions> = {}): LanguageDetector {
   const opts = { ...DEFAULT_DETECTOR_OPTIONS, ...options };
   return {
@@ -56,7 +67,7 @@ export function createLanguageDetector(options: Partial<DetectorOptions> = {}): 
       if (letters < opts.minLetters && hinted) return hinted;
       const result = eld.detect(clean);
       if (!result.language) return hinted ?? 'und';
-      if (!result.isReliable() && hinted) return hinted;
+      if (hinted && (!result.isReliable() || narrowWin(result.getScores()))) return hinted;
       return result.language;
     },
   };

@@ -3,6 +3,8 @@
 import { Redis } from 'ioredis';
 import type { CachingTranslator } from './translator.ts';
 
+const TTL_SEC = 7 * 86_400;
+
 export interface SharedSwitch {
   close(): Promise<void>;
 }
@@ -15,10 +17,11 @@ export function shareTranslationSwitch(
 ): SharedSwitch {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
   let applying = false;
-  // Processes start from the same configuration; a process started later adopts the current value at its first poll.
-  void redis.set(key, translator.enabled() ? '1' : '0', 'NX').catch(() => undefined);
+  // Processes start from the same configuration; one started later (a restarted worker) adopts the current value
+  // at its first poll. The key expires a week after the last change.
+  void redis.set(key, translator.enabled() ? '1' : '0', 'EX', TTL_SEC, 'NX').catch(() => undefined);
   translator.onEnabledChange((on) => {
-    if (!applying) void redis.set(key, on ? '1' : '0').catch(() => undefined);
+    if (!applying) void redis.set(key, on ? '1' : '0', 'EX', TTL_SEC).catch(() => undefined);
   });
   const timer = setInterval(() => {
     redis
