@@ -62,17 +62,13 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<ExecuteRunRes
   const out = opts.stdout ?? process.stdout;
   const err = opts.stderr ?? process.stderr;
   const say = (line: string) => void (opts.quiet ? undefined : out.write(line + '\n'));
-  if (opts.workers !== undefined && opts.workers !== 1) {
-    throw new UsageError(`--workers ${opts.workers}: multi-core runs are not available yet; use --workers 1 (the default)`);
+  if (opts.workers !== undefined && (!Number.isInteger(opts.workers) || opts.workers < 1 || opts.workers > 64)) {
+    throw new UsageError(`--workers ${opts.workers}: expected a whole number from 1 to 64`);
   }
   if (opts.target && opts.adapter === undefined) checkUrl(opts.target);
 
-  const { plan } = await loadScenario(opts.scenario, {
-    seed: opts.seed,
-    durationSec: opts.duration,
-    compress: opts.compress,
-    sample: opts.sample,
-  });
+  const overrides = { seed: opts.seed, durationSec: opts.duration, compress: opts.compress, sample: opts.sample };
+  const { plan } = await loadScenario(opts.scenario, overrides);
   const thresholds = [...plan.thresholds, ...(opts.thresholds ?? [])];
   thresholds.forEach((expr, i) => {
     try {
@@ -183,6 +179,15 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<ExecuteRunRes
       log: (line) => (progress.clear(), err.write(`${line}\n`)),
       targetLabel: label,
       exposeSnapshot: (fn) => (live = fn),
+      workers:
+        (opts.workers ?? 1) > 1
+          ? {
+              count: opts.workers!,
+              scenario: path.resolve(opts.scenario),
+              overrides,
+              target: { url, adapter: opts.adapter ? path.resolve(opts.adapter) : undefined },
+            }
+          : undefined,
     });
     progress.done();
 

@@ -20,7 +20,8 @@ Options:
   --duration D        play only the first D of scenario time (e.g. 48h)
   --compress X        scenario time per wall time, e.g. 48h->10m, or a factor
   --sample F          volume factor (0.01 = one person in a hundred)
-  --workers N         worker threads (only 1 is available in this version)
+  --workers N         run the arrivals in N worker threads (disjoint shards; recorders and plugins stay in the
+                      main thread); default 1
   --out DIR           run folder (default runs/<scenario>-<UTC timestamp>)
   --metrics-port P    serve flashcrowd_* Prometheus metrics on 127.0.0.1:P/metrics during the run (0 = any port)
   --threshold EXPR    an extra threshold, repeatable, e.g. --threshold 'p99(signup) < 800ms'

@@ -11,7 +11,11 @@ export class Accounts implements AccountDirectory {
   private readonly retryQueue = new Map<string, number[]>();
   private readonly claimed = new Set<number>();
 
-  constructor(private readonly population: PopulationView) {}
+  /** With a shard, this directory only signs up the people whose offset in their cohort ≡ shard.index (mod count). */
+  constructor(
+    private readonly population: PopulationView,
+    private readonly shard: { index: number; count: number } = { index: 0, count: 1 },
+  ) {}
 
   get size(): number {
     return this.signedUp.length;
@@ -38,6 +42,11 @@ export class Accounts implements AccountDirectory {
     list.push(personIndex);
   }
 
+  /** Every account, for handing a directory to worker threads. */
+  entries(): [number, Account][] {
+    return [...this.byIndex];
+  }
+
   signedUpCount(cohort?: string): number {
     return cohort === undefined ? this.signedUp.length : (this.signedUpByCohort.get(cohort)?.length ?? 0);
   }
@@ -57,9 +66,9 @@ export class Accounts implements AccountDirectory {
       return i;
     }
     const { start, count } = this.population.cohortRange(cohort);
-    const next = this.nextNew.get(cohort) ?? start;
+    const next = this.nextNew.get(cohort) ?? start + this.shard.index;
     if (next >= start + count) return undefined;
-    this.nextNew.set(cohort, next + 1);
+    this.nextNew.set(cohort, next + this.shard.count);
     this.claimed.add(next);
     return next;
   }

@@ -17,6 +17,8 @@ import { Scheduler } from './scheduler.ts';
 import { SessionRunner, type ContentSource, type FollowChooser, type SessionStats } from './session.ts';
 import { runSetup, type SetupProgress, type SetupResult } from './setup.ts';
 import type { ShardSpec } from './arrivals.ts';
+import type { CompileOverrides } from '../scenario/compile.ts';
+import { WorkerPool } from './workers.ts';
 import { integrateRate } from './arrivals.ts';
 
 export interface RunProgress {
@@ -58,6 +60,16 @@ export interface RunOptions {
    * for --abort-on-fail and live displays. Cheap enough to call once a second.
    */
   exposeSnapshot?: (snapshot: () => Partial<Summary>) => void;
+  /**
+   * Run the measured phase in worker threads: each recompiles the plan from `scenario` + `overrides`, builds its own
+   * target, and runs one shard of the arrivals; events come back to this thread's recorders and plugins.
+   */
+  workers?: {
+    count: number;
+    scenario: string;
+    overrides: CompileOverrides;
+    target: { url: string; adapter?: string };
+  };
 }
 
 export interface RunOutcome {
@@ -68,6 +80,9 @@ export interface RunOutcome {
   setup: SetupResult;
   sessions: SessionStats;
 }
+
+/** Workers are told to start this far in the future, so every thread begins on the same instant. */
+const WORKER_START_LEAD_MS = 100;
 
 /** Setup times are reported this far before t = 0, so they are negative and ordered. */
 const SETUP_OFFSET_MS = 86_400_000;
@@ -98,7 +113,8 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
   const schedule = new ScheduleRecorder();
   const timeline = new TimelineRecorder((bucket) => onBucket(bucket));
   const observerErrors = new Set<string>();
-  const observer = fanOut([latency, schedule, timeline, ...plugins.map((p) => p.observer)], (event, err) => {
+  const sessionsOpen = { n: 0, onSessionStart: () => void sessionsOpen.n++, onSessionEnd: () => void sessionsOpen.n-- };
+  const observer = fanOut([latency, schedule, timeline, sessionsOpen, ...plugins.map((p) => p.observer)], (event, err) => {
     if (observerErrors.has(event)) return;
     observerErrors.add(event);
     log(`observer error in ${event}: ${(err as Error)?.message ?? err}`);
@@ -113,7 +129,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
   }
   const figures = (endMs: number, setup?: SetupResult): Partial<Summary> & Pick<Summary, 'totals' | 'endpoints' | 'schedule' | 'wallSeconds'> => {
     const wallSeconds = Math.max(0.001, endMs / 1000);
-    const stats = runner.stats;
+    const stats = sessionStats();
     return {
       scenario: plan.name,
       seed: plan.seed,
@@ -143,6 +159,8 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
   const ctx: RunContext = { plan, target, population, accounts, observer, now, signal: arrivalsStop.signal, log };
 
   let scheduler: Scheduler | undefined;
+  let pool: WorkerPool | undefined;
+  const sessionStats = (): SessionStats => (pool ? { ...runner.stats, ...(pool.stats as unknown as SessionStats) } : runner.stats);
   const runner = new SessionRunner({
     plan,
     target,
@@ -179,9 +197,13 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
     if (setup.failedAccounts) log(`setup: ${setup.failedAccounts} of ${setup.accounts + setup.failedAccounts} preexisting accounts failed`);
     for (const p of plugins) if (p.setup && !arrivalsStop.signal.aborted) await p.setup(ctx);
 
+    // Workers (if any) load the plan and connect before t = 0, and start on a shared clock a moment from now.
+    const useWorkers = Boolean(options.workers && options.workers.count > 1);
+    if (useWorkers) pool = await startPool();
+
     // Measured phase.
-    t0 = performance.now();
-    startedAt = new Date().toISOString();
+    t0 = performance.now() + (useWorkers ? WORKER_START_LEAD_MS : 0);
+    startedAt = new Date(Date.now() + (useWorkers ? WORKER_START_LEAD_MS : 0)).toISOString();
     measuring = true;
     for (const p of plugins) p.start?.(ctx);
     const pendingEvents = [...plan.events].sort((a, b) => a.atWallSec - b.atWallSec);
@@ -192,34 +214,18 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
       phase: draining ? 'draining' : 'measured',
       elapsedSec: t / 1000,
       plannedSec: plan.wallDurationSec,
-      intended: scheduler!.intended,
-      started: scheduler!.started,
-      dropped: scheduler!.dropped,
-      activeSessions: scheduler!.activeSessions,
+      intended: schedule.intended,
+      started: schedule.achieved,
+      dropped: schedule.dropped,
+      activeSessions: sessionsOpen.n,
       requests: latency.requests,
       errors: latency.errors,
       rps: lastBucket?.requests ?? 0,
       p99Ms: lastBucket ? Math.max(0, ...Object.values(lastBucket.correctedLatencyMs).map((v) => v.p99)) : 0,
     });
 
-    scheduler = new Scheduler(
-      {
-        cohorts: plan.cohorts.map((c) => ({ name: c.name, rate: c.rate, peakRate: c.peakRate, inFlightCap: c.inFlightCap })),
-        durationSec: plan.wallDurationSec,
-        seed: plan.seed,
-        shard: options.shard,
-      },
-      {
-        now,
-        startSession: (cohort, intended) => runner.run(cohort, intended),
-        onArrival: (cohort, intendedAt, startedAt) =>
-          observer.onArrival(
-            startedAt === undefined
-              ? { cohort: plan.cohorts[cohort].name, intendedAt, outcome: 'dropped' }
-              : { cohort: plan.cohorts[cohort].name, intendedAt, outcome: 'started', startedAt },
-          ),
-        onTick: (t) => {
-          timeline.roll(t, scheduler!.activeSessions);
+    const onTick = (t: number, rollLagMs = 0): void => {
+          timeline.roll(t - rollLagMs, sessionsOpen.n);
           while (pendingEvents.length && pendingEvents[0].atWallSec * 1000 <= t) {
             const e = pendingEvents.shift()!;
             observer.onEvent({ at: e.atWallSec * 1000, name: e.name, kind: e.kind, description: e.description });
@@ -239,7 +245,30 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
             nextProgress = t + 1000;
             options.onProgress?.(progress(t));
           }
-        },
+    };
+
+    if (pool) {
+      pool.begin(performance.timeOrigin + t0);
+      return await finish(await runWithWorkers(pool));
+    }
+
+    scheduler = new Scheduler(
+      {
+        cohorts: plan.cohorts.map((c) => ({ name: c.name, rate: c.rate, peakRate: c.peakRate, inFlightCap: c.inFlightCap })),
+        durationSec: plan.wallDurationSec,
+        seed: plan.seed,
+        shard: options.shard,
+      },
+      {
+        now,
+        startSession: (cohort, intended) => runner.run(cohort, intended),
+        onArrival: (cohort, intendedAt, startedAt) =>
+          observer.onArrival(
+            startedAt === undefined
+              ? { cohort: plan.cohorts[cohort].name, intendedAt, outcome: 'dropped' }
+              : { cohort: plan.cohorts[cohort].name, intendedAt, outcome: 'started', startedAt },
+          ),
+        onTick,
       },
     );
     scheduler.start();
@@ -269,8 +298,11 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
       if (!settled) log(`drain: ${scheduler.activeSessions} session(s) ignored the abort; summarising without them`);
     }
     const endMs = now();
-    timeline.finish(endMs, scheduler.activeSessions);
     scheduler.close();
+    return await finish(endMs);
+
+    async function finish(endMs: number): Promise<RunOutcome> {
+    timeline.finish(endMs, sessionsOpen.n);
     for (const p of plugins) await p.stop?.();
 
     const summary: Summary = {
@@ -288,7 +320,8 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
       thresholds: [],
       pass: true,
     } as Summary;
-    if (scheduler.boundExceeded) summary.schedule.peakRateExceeded = scheduler.boundExceeded;
+    const boundExceeded = pool ? pool.boundExceeded : (scheduler?.boundExceeded ?? 0);
+    if (boundExceeded) summary.schedule.peakRateExceeded = boundExceeded;
     if (stoppedEarly) summary.stoppedEarly = stoppedEarly;
 
     for (const p of plugins) {
@@ -299,7 +332,56 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
         log(`plugin ${p.name} finish failed: ${(err as Error).message}`);
       }
     }
-    return { summary, timeline: timeline.toTimeline(plan.name, startedAt), stoppedEarly, setup, sessions: runner.stats };
+    return { summary, timeline: timeline.toTimeline(plan.name, startedAt), stoppedEarly, setup, sessions: sessionStats() };
+    }
+
+    async function startPool(): Promise<WorkerPool> {
+      const w = options.workers!;
+      const started = await WorkerPool.start({
+        count: w.count,
+        scenario: w.scenario,
+        overrides: w.overrides,
+        target: { url: w.target.url, adapter: w.target.adapter, connections: Math.max(1, Math.ceil(plan.target.connections / w.count)), timeoutMs: plan.target.timeoutMs },
+        accounts: accounts.entries(),
+        batchMs: 50,
+        observer,
+        onAccount: (i, account) => accounts.set(i, account),
+      });
+      if (started.failures.length) throw new Error(started.failures.join('\n'));
+      return started;
+    }
+
+    /** The measured phase in worker threads; returns the end time (ms). */
+    async function runWithWorkers(pool: WorkerPool): Promise<number> {
+      const w = options.workers!;
+      // Events arrive in batches (<= 50 ms late): buckets close 250 ms after their second ends.
+      const ticker = setInterval(() => onTick(now(), 250), 50);
+      try {
+        await Promise.race([pool.allDone(), abortPromise(arrivalsStop.signal)]);
+        stop();
+        pool.stop();
+        draining = true;
+        let graceTimer: NodeJS.Timeout | undefined;
+        const timedOut = await Promise.race([
+          pool.allDone().then(() => false),
+          new Promise<boolean>((resolve) => (graceTimer = setTimeout(() => resolve(true), Math.max(0, plan.gracefulStopSec * 1000)))),
+          abortPromise(hardStop.signal).then(() => true),
+        ]);
+        clearTimeout(graceTimer);
+        if (timedOut) {
+          log(`drain: aborting in-flight requests in ${w.count} worker(s)`);
+          pool.abort();
+          let lastTimer: NodeJS.Timeout | undefined;
+          await Promise.race([pool.allDone(), new Promise<void>((r) => (lastTimer = setTimeout(r, 3000)))]);
+          clearTimeout(lastTimer);
+        }
+      } finally {
+        clearInterval(ticker);
+        await pool.close();
+      }
+      if (pool.failures.length) log(`workers reported failures:\n${pool.failures.join('\n')}`);
+      return now();
+    }
   } finally {
     scheduler?.close();
     hardStop.abort();

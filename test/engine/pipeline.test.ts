@@ -83,7 +83,7 @@ describe('flashcrowd run (pipeline)', () => {
     };
     expect(await quietly(['run', 'scenarios/smoke.ts', '--target', 'http://127.0.0.1:1', '--quiet'])).toBe(2);
     expect(await quietly(['run', 'scenarios/smoke.ts', '--target', 'ftp://x', '--quiet'])).toBe(2);
-    expect(await quietly(['run', 'scenarios/smoke.ts', '--workers', '2', '--quiet'])).toBe(2);
+    expect(await quietly(['run', 'scenarios/smoke.ts', '--workers', '0', '--quiet'])).toBe(2);
     expect(await quietly(['run', 'scenarios/smoke.ts', '--threshold', 'p99(signup) <', '--quiet'])).toBe(2);
     expect(await quietly(['run', 'scenarios/nope.ts', '--quiet'])).toBe(2);
     const server = http.createServer((_req, res) => res.end('{}'));
