@@ -5,7 +5,7 @@ import type { Person } from '../population/person.ts';
 import type { MediaRef } from '../target/target.ts';
 import { hash32, hashString, Rng, WeightedTable } from '../population/random.ts';
 import { fill, loadCorpora, type Corpora, type LanguageCorpus } from './corpus.ts';
-import { loadLexicon, termsFor, type Lexicon } from './lexicon.ts';
+import { loadLexicon, MAX_TERM_LENGTH, termsFor, type Lexicon } from './lexicon.ts';
 import { MAX_MEDIA_PER_POST, pickMedia } from './media.ts';
 import { POST_KINDS, type ContentLanguage, type GeneratedComment, type GeneratedPost, type PostKind } from './types.ts';
 
@@ -63,10 +63,19 @@ export function joinText(a: string, b: string, separator: string): string {
   return ENDS_WITH_PUNCTUATION.test(a) ? a + b : a + '。' + b;
 }
 
-function truncate(text: string): string {
-  if (text.length <= MAX_TEXT_LENGTH) return text;
-  return Array.from(text).slice(0, MAX_TEXT_LENGTH - 1).join('') + '…';
+/** Cut to at most `max` UTF-16 units without splitting a code point, marking the cut with an ellipsis. */
+export function truncate(text: string, max = MAX_TEXT_LENGTH): string {
+  if (text.length <= max) return text;
+  let out = '';
+  for (const ch of text) {
+    if (out.length + ch.length > max - 1) break;
+    out += ch;
+  }
+  return out + '…';
 }
+
+/** Room kept for an appended marker term (and its separator) when cutting text. */
+const MARKER_RESERVE = MAX_TERM_LENGTH + 10;
 
 export function createContentGenerator(seed: number, options: ContentGeneratorOptions = {}): ContentGenerator {
   const corpora: Corpora = loadCorpora();
@@ -163,8 +172,8 @@ export function createContentGenerator(seed: number, options: ContentGeneratorOp
       text = decorate(text, corpus, 0.45);
       const tags = tagsFor(kind, corpus);
       if (rng.next() < 0.2) text += ' #' + tags[0];
-      const marked = withMarker(text, lang, mix.markerShare, corpus);
-      return { text: truncate(marked.text), tags, media: mediaFor(kind, mix.mediaShare), lang, kind, marker: marked.marker };
+      const marked = withMarker(truncate(text, MAX_TEXT_LENGTH - MARKER_RESERVE), lang, mix.markerShare, corpus);
+      return { text: marked.text, tags, media: mediaFor(kind, mix.mediaShare), lang, kind, marker: marked.marker };
     },
 
     comment(person, parent, seq) {
@@ -192,8 +201,8 @@ export function createContentGenerator(seed: number, options: ContentGeneratorOp
         }
       }
       text = decorate(text, corpus, 0.35);
-      const marked = withMarker(text, lang, commentMarkerShare, corpus);
-      return { text: truncate(marked.text), lang, marker: marked.marker };
+      const marked = withMarker(truncate(text, MAX_TEXT_LENGTH - MARKER_RESERVE), lang, commentMarkerShare, corpus);
+      return { text: marked.text, lang, marker: marked.marker };
     },
   };
 }

@@ -16,6 +16,9 @@ export interface Lexicon {
   terms: LexiconTerm[];
 }
 
+/** Generated text reserves room for one term, so a marker is never cut off. */
+export const MAX_TERM_LENGTH = 190;
+
 export const LEXICON_URL = new URL('../../fixtures/moderation/lexicon.json', import.meta.url);
 
 let cached: Lexicon | undefined;
@@ -35,6 +38,7 @@ export function loadLexicon(path?: string | URL): Lexicon {
     ids.add(term.id);
     if (!term.lang || typeof term.lang !== 'string') throw new Error(`${where}.lang: required string`);
     if (!term.text || typeof term.text !== 'string') throw new Error(`${where}.text: required string`);
+    if (term.text.length > MAX_TERM_LENGTH) throw new Error(`${where}.text: at most ${MAX_TERM_LENGTH} characters`);
     if (!MARKER_CATEGORIES.includes(term.category as MarkerCategory)) {
       throw new Error(`${where}.category: must be one of ${MARKER_CATEGORIES.join(', ')}`);
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { eld } from 'eld/medium';
-import { createContentGenerator, joinText } from '../../src/content/generator.ts';
+import { createContentGenerator, joinText, truncate } from '../../src/content/generator.ts';
 import { commentStormSize } from '../../src/content/storm.ts';
 import { loadLexicon } from '../../src/content/lexicon.ts';
 import { corpusStats, loadCorpora } from '../../src/content/corpus.ts';
@@ -167,6 +167,15 @@ describe('corpora', () => {
     }
     for (const lang of ['es', 'pt', 'fr', 'de']) expect(corpora.languages.has(lang)).toBe(true);
     expect([...corpora.mixed.keys()].sort()).toEqual(['en-mixed', 'zh-mixed']);
+  });
+
+  it('cuts over-long text without splitting characters', () => {
+    const long = '猫🐱'.repeat(1500);
+    const cut = truncate(long, 2000);
+    expect(cut.length).toBeLessThanOrEqual(2000);
+    expect(cut.endsWith('…')).toBe(true);
+    expect(cut).not.toMatch(/[\uD800-\uDBFF]…$/); // no lone high surrogate before the ellipsis
+    expect(truncate('short')).toBe('short');
   });
 
   it('joins Chinese sentences with a full stop only when one is missing', () => {
