@@ -225,26 +225,26 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
     });
 
     const onTick = (t: number, rollLagMs = 0): void => {
-          timeline.roll(t - rollLagMs, sessionsOpen.n);
-          while (pendingEvents.length && pendingEvents[0].atWallSec * 1000 <= t) {
-            const e = pendingEvents.shift()!;
-            observer.onEvent({ at: e.atWallSec * 1000, name: e.name, kind: e.kind, description: e.description });
+      timeline.roll(t - rollLagMs, sessionsOpen.n);
+      while (pendingEvents.length && pendingEvents[0].atWallSec * 1000 <= t) {
+        const e = pendingEvents.shift()!;
+        observer.onEvent({ at: e.atWallSec * 1000, name: e.name, kind: e.kind, description: e.description });
+      }
+      if (t >= nextAbortCheck) {
+        nextAbortCheck = t + 1000;
+        for (const p of plugins) {
+          const reason = p.shouldAbort?.();
+          if (reason) {
+            log(`stopping early: ${reason} (${p.name})`);
+            stop(reason);
+            break;
           }
-          if (t >= nextAbortCheck) {
-            nextAbortCheck = t + 1000;
-            for (const p of plugins) {
-              const reason = p.shouldAbort?.();
-              if (reason) {
-                log(`stopping early: ${reason} (${p.name})`);
-                stop(reason);
-                break;
-              }
-            }
-          }
-          if (t >= nextProgress) {
-            nextProgress = t + 1000;
-            options.onProgress?.(progress(t));
-          }
+        }
+      }
+      if (t >= nextProgress) {
+        nextProgress = t + 1000;
+        options.onProgress?.(progress(t));
+      }
     };
 
     if (pool) {
@@ -302,35 +302,35 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
     return await finish(endMs);
 
     async function finish(endMs: number): Promise<RunOutcome> {
-    timeline.finish(endMs, sessionsOpen.n);
-    for (const p of plugins) await p.stop?.();
+      timeline.finish(endMs, sessionsOpen.n);
+      for (const p of plugins) await p.stop?.();
 
-    const summary: Summary = {
-      ...figures(endMs, setup),
-      feedQuality: {
-        freshnessSec: null,
-        recallAtK: null,
-        languageMatch: {},
-        foreignShare: {},
-        translationCoverage: null,
-        moderationLagSec: null,
-        degradedShare: null,
-      },
-      audit: { checkedWrites: 0, lostWrites: 0 },
-      thresholds: [],
-      pass: true,
-    } as Summary;
-    const boundExceeded = pool ? pool.boundExceeded : (scheduler?.boundExceeded ?? 0);
-    if (boundExceeded) summary.schedule.peakRateExceeded = boundExceeded;
-    if (stoppedEarly) summary.stoppedEarly = stoppedEarly;
+      const summary: Summary = {
+        ...figures(endMs, setup),
+        feedQuality: {
+          freshnessSec: null,
+          recallAtK: null,
+          languageMatch: {},
+          foreignShare: {},
+          translationCoverage: null,
+          moderationLagSec: null,
+          degradedShare: null,
+        },
+        audit: { checkedWrites: 0, lostWrites: 0 },
+        thresholds: [],
+        pass: true,
+      } as Summary;
+      const boundExceeded = pool ? pool.boundExceeded : (scheduler?.boundExceeded ?? 0);
+      if (boundExceeded) summary.schedule.peakRateExceeded = boundExceeded;
+      if (stoppedEarly) summary.stoppedEarly = stoppedEarly;
 
-    for (const p of plugins) {
-      if (!p.finish) continue;
-      try {
-        mergeSummary(summary, await p.finish(ctx));
-      } catch (err) {
-        log(`plugin ${p.name} finish failed: ${(err as Error).message}`);
-      }
+      for (const p of plugins) {
+        if (!p.finish) continue;
+        try {
+          mergeSummary(summary, await p.finish(ctx));
+        } catch (err) {
+          log(`plugin ${p.name} finish failed: ${(err as Error).message}`);
+        }
     }
     return { summary, timeline: timeline.toTimeline(plan.name, startedAt), stoppedEarly, setup, sessions: sessionStats() };
     }
