@@ -30,6 +30,8 @@ export class ArrivalStream {
   private done = false;
   /** Candidates where rate(t) exceeded the declared peak (the bound was wrong). */
   boundExceeded = 0;
+  /** Ordinal of the arrival nextMs() returned last, counted over all shards (the arrival's identity in the stream). */
+  lastOrdinal = -1;
 
   constructor(
     private readonly rate: RateFn,
@@ -54,7 +56,10 @@ export class ArrivalStream {
       if (this.random.next() * this.peakRate >= lambda) continue;
       const mine = this.ordinal % this.shard.count === this.shard.index;
       this.ordinal++;
-      if (mine) return this.t * 1000;
+      if (mine) {
+        this.lastOrdinal = this.ordinal - 1;
+        return this.t * 1000;
+      }
     }
     return Infinity;
   }

@@ -119,7 +119,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
     observerErrors.add(event);
     log(`observer error in ${event}: ${(err as Error)?.message ?? err}`);
   });
-  const accounts = new Accounts(population);
+  const accounts = new Accounts(population, options.shard);
   let measuring = false;
   let startedAt = '';
   const expected: Record<string, number> = {};
@@ -191,6 +191,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
     // Setup: preexisting accounts, then plugins (probe readers etc.).
     const setup = await runSetup(plan, population, runner, {
       concurrency: options.setupConcurrency ?? Math.max(4, Math.min(64, plan.target.connections)),
+      shard: options.shard,
       signal: arrivalsStop.signal,
       onProgress: options.onProgress,
     });
@@ -261,7 +262,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
       },
       {
         now,
-        startSession: (cohort, intended) => runner.run(cohort, intended),
+        startSession: (cohort, intended, _started, ordinal) => runner.run(cohort, intended, ordinal),
         onArrival: (cohort, intendedAt, startedAt) =>
           observer.onArrival(
             startedAt === undefined

@@ -16,8 +16,11 @@ export interface ScheduledCohort {
 export interface SchedulerHooks {
   /** Milliseconds since the start of the measured phase. */
   now(): number;
-  /** A session may start: run it and settle when it ends. */
-  startSession(cohortIndex: number, intendedMs: number, startedMs: number): Promise<unknown>;
+  /**
+   * A session may start: run it and settle when it ends. `arrivalOrdinal` is the arrival's index in its cohort's
+   * stream over all shards, so a session can draw its randomness from its arrival rather than from start order.
+   */
+  startSession(cohortIndex: number, intendedMs: number, startedMs: number, arrivalOrdinal: number): Promise<unknown>;
   /** Every arrival, started or dropped (drops never reach startSession). */
   onArrival(cohortIndex: number, intendedMs: number, startedMs: number | undefined): void;
   /** Called at most every `maxIdleMs`, and whenever the tick runs: rolling timeline buckets, abort checks. */
@@ -185,7 +188,9 @@ export class Scheduler {
     if (this.arrivalsOpen) this.dispatchArrivals(now);
     for (let at = this.agenda.peekAt(); at <= now; at = this.agenda.peekAt()) this.agenda.pop()!.resolve(true);
     this.hooks.onTick?.(now);
-    if (this.arrivalsOpen && this.allStreamsDone()) this.stopArrivals();
+    // Arrivals end at the plan's end, not at the last arrival: sessions that started last get the same time to play
+    // out whether the run is whole or one shard of it (a shard's last arrival comes earlier than the whole run's).
+    if (this.arrivalsOpen && this.allStreamsDone() && now >= this.options.durationSec * 1000) this.stopArrivals();
     this.arm(this.hooks.now());
   };
 
@@ -202,7 +207,7 @@ export class Scheduler {
           this.started++;
           this.inFlight[c]++;
           this.hooks.onArrival(c, due, now);
-          this.track(c, this.hooks.startSession(c, due, now));
+          this.track(c, this.hooks.startSession(c, due, now, this.streams[c].lastOrdinal));
         }
         due = this.streams[c].nextMs();
       }

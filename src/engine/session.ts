@@ -89,11 +89,14 @@ export class SessionRunner {
 
   constructor(private readonly env: SessionEnv) {}
 
-  /** Run one session of the cohort that arrived at intendedMs. Never throws. */
-  async run(cohortIndex: number, intendedMs: number): Promise<void> {
+  /**
+   * Run one session of the cohort that arrived at intendedMs. Never throws. With `arrivalOrdinal` (the arrival's
+   * index in its cohort's stream) the session's choices follow the arrival, so a sharded run plays the same sessions.
+   */
+  async run(cohortIndex: number, intendedMs: number, arrivalOrdinal?: number): Promise<void> {
     const { env } = this;
     const cohort = env.plan.cohorts[cohortIndex];
-    const rnd = Random.derive(env.plan.seed, `session/${cohort.name}`, this.sessionSeq++);
+    const rnd = Random.derive(env.plan.seed, `session/${cohort.name}`, arrivalOrdinal ?? this.sessionSeq++);
     env.observer.onSessionStart(cohort.name, env.now());
     try {
       const session = await this.identify(cohort, rnd, intendedMs);

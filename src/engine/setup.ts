@@ -23,14 +23,21 @@ export async function runSetup(
   plan: Plan,
   population: PopulationView,
   runner: SessionRunner,
-  options: { concurrency: number; signal: AbortSignal; onProgress?: (p: SetupProgress) => void },
+  options: {
+    concurrency: number;
+    signal: AbortSignal;
+    onProgress?: (p: SetupProgress) => void;
+    /** A sharded run prepares only the preexisting people whose offset in their cohort ≡ shard.index (mod count). */
+    shard?: { index: number; count: number };
+  },
 ): Promise<SetupResult> {
   const started = performance.now();
   const work: { cohort: number; person: number }[] = [];
   plan.cohorts.forEach((c, cohort) => {
     if (!c.preexisting) return;
     const { start, count } = population.cohortRange(c.name);
-    for (let i = 0; i < count; i++) work.push({ cohort, person: start + i });
+    const step = options.shard?.count ?? 1;
+    for (let i = options.shard?.index ?? 0; i < count; i += step) work.push({ cohort, person: start + i });
   });
   const result: SetupResult = { accounts: 0, failedAccounts: 0, networkSteps: 0, elapsedMs: 0 };
   for (const step of ['account', 'network'] as const) {

@@ -94,7 +94,7 @@ async function main(): Promise<void> {
     },
     {
       now,
-      startSession: (cohort, intended) => runner.run(cohort, intended),
+      startSession: (cohort, intended, _started, ordinal) => runner.run(cohort, intended, ordinal),
       onArrival: (cohort, intendedAt, startedAt) =>
         observer.onArrival(
           startedAt === undefined
