@@ -100,5 +100,14 @@ export interface Timeline {
   /** Scenario events and fault windows; `at`/`endAt` in seconds since the start of the measured phase, like `t`. */
   events: { at: number; name: string; kind: string; description?: string; endAt?: number }[];
   /** Extension: scenario facts the report shows (written by writeRunFolder when it is given the plan). */
-  plan?: { description?: string; compression?: number; sample?: number; scenarioStart?: string; wallDurationSec?: number; scenarioDurationSec?: number };
+  plan?: {
+    description?: string;
+    compression?: number;
+    sample?: number;
+    scenarioStart?: string;
+    wallDurationSec?: number;
+    scenarioDurationSec?: number;
+    /** Intended discover-feed bands per reader language (drawn on the language chart). */
+    languageBands?: Record<string, { foreignShareMax?: number; languageMatchMin?: number }>;
+  };
 }

@@ -34,7 +34,11 @@ export function finalizeSummary(parts: SummaryParts, thresholds: readonly string
 export interface RunFolderInput {
   summary: Summary;
   timeline: Timeline;
-  plan?: Partial<NonNullable<HtmlReportInput['plan']>>;
+  /** The compiled plan, or just the facts the report shows. */
+  plan?: Partial<NonNullable<HtmlReportInput['plan']>> & {
+    observers?: { languageBands?: NonNullable<Timeline['plan']>['languageBands'] };
+    languageBands?: NonNullable<Timeline['plan']>['languageBands'];
+  };
 }
 
 /** Render the human-facing files (summary.md, junit.xml, report.html) from a finalized summary and its timeline. */
@@ -49,7 +53,8 @@ export function renderRunFiles({ summary, timeline, plan }: RunFolderInput): Rec
 /** The plan's facts worth keeping with the run (the Plan itself holds functions). */
 function planFacts(plan: NonNullable<RunFolderInput['plan']>): NonNullable<Timeline['plan']> {
   const { description, compression, sample, scenarioStart, wallDurationSec, scenarioDurationSec } = plan;
-  return { description, compression, sample, scenarioStart, wallDurationSec, scenarioDurationSec };
+  const languageBands = plan.observers?.languageBands ?? plan.languageBands;
+  return { description, compression, sample, scenarioStart, wallDurationSec, scenarioDurationSec, ...(languageBands ? { languageBands } : {}) };
 }
 
 /**
@@ -65,7 +70,7 @@ export async function writeRunFolder(dir: string, input: RunFolderInput, options
     contents[RUN_FILES.summary] = stableStringify(input.summary);
     contents[RUN_FILES.timeline] = JSON.stringify(timeline) + '\n';
   }
-  Object.assign(contents, renderRunFiles({ summary: input.summary, timeline, plan }));
+  Object.assign(contents, renderRunFiles({ summary: input.summary, timeline, plan: timeline.plan }));
   const files: string[] = [];
   for (const [name, text] of Object.entries(contents)) {
     const path = join(dir, name);

@@ -51,7 +51,15 @@ describe.skipIf(!haveChromium)('report.html in headless Chromium', () => {
     await writeRunFolder(runDir, {
       summary,
       timeline: makeTimeline(opts),
-      plan: { description: 'Refugees from a banned app arrive as a flash crowd.', compression: 1440, sample: 0.002, scenarioStart: '2025-01-13T00:00:00Z', wallDurationSec: 120, scenarioDurationSec: 172800 },
+      plan: {
+        description: 'Refugees from a banned app arrive as a flash crowd.',
+        compression: 1440,
+        sample: 0.002,
+        scenarioStart: '2025-01-13T00:00:00Z',
+        wallDurationSec: 120,
+        scenarioDurationSec: 172800,
+        observers: { languageBands: { zh: { foreignShareMax: 0.5, languageMatchMin: 0.9 } } },
+      },
     });
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     const problems: string[] = [];
@@ -73,17 +81,22 @@ describe.skipIf(!haveChromium)('report.html in headless Chromium', () => {
 
   function chartStats(page: Page) {
     return page.evaluate(() => {
-      const reg = (globalThis as unknown as { __flashcrowd: { charts: Record<string, { points: number; series: number; uplot: { eventsDrawn?: number } }>; noData: string[] } }).__flashcrowd;
-      const charts: Record<string, { points: number; series: number; events: number; inked: number }> = {};
+      const reg = (globalThis as unknown as { __flashcrowd: { charts: Record<string, { points: number; series: number; uplot: { eventsDrawn?: number; guidesDrawn?: number } }>; noData: string[] } }).__flashcrowd;
+      const charts: Record<string, { points: number; series: number; events: number; guides: number; inked: number }> = {};
       for (const [id, c] of Object.entries(reg.charts)) {
         // No DOM lib in this project's tsconfig: describe the few browser APIs used here.
         type Canvas = { width: number; height: number; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
         const doc = (globalThis as unknown as { document: { querySelector(s: string): Canvas } }).document;
         const canvas = doc.querySelector(`#chart-${id} canvas`);
         const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+        // Grid and axes are grey; count strongly coloured opaque pixels: the series lines (event markers add < 1,500).
         let inked = 0;
-        for (let i = 3; i < px.length; i += 4) if (px[i]! > 0) inked++;
-        charts[id] = { points: c.points, series: c.series, events: c.uplot.eventsDrawn ?? 0, inked };
+        for (let i = 0; i < px.length; i += 4) {
+          const max = Math.max(px[i]!, px[i + 1]!, px[i + 2]!);
+          const min = Math.min(px[i]!, px[i + 1]!, px[i + 2]!);
+          if (px[i + 3]! > 128 && max - min > 60) inked++;
+        }
+        charts[id] = { points: c.points, series: c.series, events: c.uplot.eventsDrawn ?? 0, guides: c.uplot.guidesDrawn ?? 0, inked };
       }
       return { charts, noData: reg.noData };
     });
@@ -96,10 +109,12 @@ describe.skipIf(!haveChromium)('report.html in headless Chromium', () => {
     expect(Object.keys(charts).sort()).toEqual([...ALL_CHARTS].sort());
     for (const id of ALL_CHARTS) {
       expect(charts[id]!.points, id).toBeGreaterThan(100);
-      expect(charts[id]!.inked, id).toBeGreaterThan(2000); // lines actually drawn on the canvas
+      expect(charts[id]!.inked, id).toBeGreaterThan(2500); // series actually drawn on the canvas
       expect(charts[id]!.events, id).toBe(4); // every scenario event marked
     }
+    expect(charts.languages!.guides).toBe(2); // the scenario's zh band: foreign share max, language match min
     expect(await page.locator('h1').innerText()).toContain('rednote-jan-2025');
+    expect(await page.locator('header').innerText()).toContain('1,440× (1 s wall = 24m scenario)');
     expect(await page.locator('.verdict').innerText()).toBe('FAIL');
     expect(await page.locator('tr.failed').count()).toBe(1);
     // switching the latency figure re-renders the chart with the corrected series

@@ -95,6 +95,36 @@
     };
   }
 
+  // Horizontal guide lines (the scenario's intended bands), labelled at the right edge.
+  function guidesPlugin(guides) {
+    return {
+      hooks: {
+        draw: [function (u) {
+          if (!guides || !guides.length) return;
+          var ctx = u.ctx, px = window.devicePixelRatio || 1, right = u.bbox.left + u.bbox.width;
+          ctx.save();
+          ctx.font = (10 * px) + 'px system-ui, sans-serif';
+          ctx.textAlign = 'right';
+          ctx.textBaseline = 'bottom';
+          guides.forEach(function (g) {
+            var y = u.valToPos(g.y, 'y', true);
+            ctx.strokeStyle = g.color;
+            ctx.globalAlpha = 0.7;
+            ctx.lineWidth = 1 * px;
+            ctx.setLineDash([2 * px, 3 * px]);
+            ctx.beginPath(); ctx.moveTo(u.bbox.left, y); ctx.lineTo(right, y); ctx.stroke();
+            ctx.setLineDash([]);
+            ctx.globalAlpha = 1;
+            ctx.fillStyle = g.color;
+            ctx.fillText(g.label, right - 4 * px, y - 2 * px);
+          });
+          ctx.restore();
+          u.guidesDrawn = guides.length;
+        }],
+      },
+    };
+  }
+
   function noData(card, id, why) {
     var note = document.createElement('div');
     note.className = 'nodata';
@@ -133,7 +163,7 @@
       return sc.log ? s.values.map(function (v) { return v !== null && v > 0 ? v : null; }) : s.values;
     }));
     var width = Math.max(320, plot.clientWidth || 600);
-    var u = new uPlot({ width: width, height: spec.height || 280, padding: [events.length ? 36 : 12, null, null, null], scales: scales, axes: axes, series: uSeries, plugins: [eventsPlugin()], legend: { live: true }, cursor: { drag: { x: true, y: false } } }, values, plot);
+    var u = new uPlot({ width: width, height: spec.height || 280, padding: [events.length ? 36 : 12, null, null, null], scales: scales, axes: axes, series: uSeries, plugins: [eventsPlugin(), guidesPlugin(spec.guides)], legend: { live: true }, cursor: { drag: { x: true, y: false } } }, values, plot);
     registry.charts[spec.id] = { points: series.reduce(function (a, s) { return a + count(s.values); }, 0), series: series.length, uplot: u };
   }
 
@@ -213,7 +243,16 @@
       langSeries.push({ label: l + ' readers: foreign share', values: smooth(column(function (b) { return b.feed && b.feed.foreignShare && b.feed.foreignShare[l]; }), SMOOTH), color: color, width: 2 });
       langSeries.push({ label: l + ' readers: language match', values: smooth(column(function (b) { return b.feed && b.feed.languageMatch && b.feed.languageMatch[l]; }), SMOOTH), color: color, dash: [6, 4], width: 1.5 });
     });
-    chart({ id: 'languages', series: langSeries, scales: { y: { fmt: FMT.pct, label: 'share of discover items', range: [0, 1] } }, empty: 'no discover feeds were read by language-tagged readers.' });
+    var bands = (timeline.plan && timeline.plan.languageBands) || {};
+    var bandLines = [];
+    langs.forEach(function (l, i) {
+      var b = bands[l];
+      if (!b) return;
+      var color = PALETTE[i % PALETTE.length];
+      if (typeof b.foreignShareMax === 'number') bandLines.push({ y: b.foreignShareMax, color: color, label: l + ' foreign ≤ ' + Math.round(b.foreignShareMax * 100) + '%' });
+      if (typeof b.languageMatchMin === 'number') bandLines.push({ y: b.languageMatchMin, color: color, label: l + ' match ≥ ' + Math.round(b.languageMatchMin * 100) + '%' });
+    });
+    chart({ id: 'languages', series: langSeries, guides: bandLines, scales: { y: { fmt: FMT.pct, label: 'share of discover items', range: [0, 1] } }, empty: 'no discover feeds were read by language-tagged readers.' });
   }
 
   function sum(o) { var s = 0; if (o) for (var k in o) s += o[k] || 0; return s; }

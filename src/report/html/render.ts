@@ -55,8 +55,8 @@ function kpi(label: string, value: string, tone?: 'good' | 'bad'): string {
   return `<div class="kpi${tone ? ` ${tone}` : ''}"><div class="v">${h(value)}</div><div class="l">${h(label)}</div></div>`;
 }
 
-function card(id: string, title: string, sub: string, extra = '', smoothed = false): string {
-  return `<section class="card" id="chart-${id}"><h3><span>${h(title)}</span>${extra}</h3><p class="sub">${h(sub)}${smoothed ? '<span class="smoothable"></span>' : ''}</p><div class="plot"></div></section>`;
+function card(id: string, title: string, sub: string, extra = '', smoothed = false, wide = false): string {
+  return `<section class="card${wide ? ' wide' : ''}" id="chart-${id}"><h3><span>${h(title)}</span>${extra}</h3><p class="sub">${h(sub)}${smoothed ? '<span class="smoothable"></span>' : ''}</p><div class="plot"></div></section>`;
 }
 
 function scenarioTime(sec: number, compression: number | undefined): string {
@@ -138,7 +138,8 @@ export function renderHtml({ summary, timeline, plan: given }: HtmlReportInput):
   if (plan?.sample !== undefined && plan.sample !== 1) meta.push(['sample', String(plan.sample)]);
   meta.push(['thresholds', `${summary.thresholds.length - failed.length}/${summary.thresholds.length} passed`]);
 
-  const data = { summary, timeline, plan: plan ? { compression: plan.compression, sample: plan.sample, scenarioStart: plan.scenarioStart } : null };
+  const bands = timeline.plan?.languageBands ?? (given as { observers?: { languageBands?: unknown } } | undefined)?.observers?.languageBands;
+  const data = { summary, timeline: { ...timeline, plan: { compression: plan?.compression, sample: plan?.sample, languageBands: bands ?? {} } } };
 
   return `<!doctype html>
 <html lang="en">
@@ -173,7 +174,7 @@ ${card('schedule', 'Schedule lag and dropped arrivals', 'p99 delay between an ar
 <div class="grid">
 ${card('freshness', 'Freshness and moderation lag', 'p95 seconds from a post’s acknowledgement until it shows in a follower’s feed, and until a flagged post is gone.')}
 ${card('quality', 'Recall, translation coverage, degraded responses', 'Mean recall@k of following feeds; share of lookups served a translation; share of feed responses declaring degradation.')}
-${card('languages', 'Discover feeds by reader language', 'Solid: share of items not in the reader’s primary language (foreign share); dashed: share in a language the reader reads.', '', true)}
+${card('languages', 'Discover feeds by reader language', 'Solid: share of items not in the reader’s primary language (foreign share); dashed: share in a language the reader reads; dotted: the scenario’s intended band.', '', true, true)}
 </div>
 <h2>Run figures</h2>
 <div class="tables">
