@@ -13,6 +13,8 @@ export interface LanguageCorpus {
   comments: Record<string, string[]>;
   tags: Record<string, string[]>;
   closers: string[];
+  /** Personal asides ("Greetings from {place}."), filled with the author's own facts so posts differ by author. */
+  asides: string[];
   /** Joins sentences: ' ' for space-separated scripts, '' for Chinese. */
   separator: string;
 }
@@ -59,7 +61,8 @@ function loadLanguage(file: string): LanguageCorpus {
   if (!raw.comments?.any?.length) throw new Error(`${where}: comments.any needs at least one template`);
   for (const [k, list] of Object.entries(raw.comments)) checkSlots(list, raw.slots, `${where} comments.${k}`);
   checkSlots(raw.closers ?? [], raw.slots, `${where} closers`);
-  return { ...raw, tags: raw.tags ?? {}, closers: raw.closers ?? [], separator: NO_SPACE_LANGS.has(raw.lang) ? '' : ' ' };
+  checkSlots(raw.asides ?? [], raw.slots, `${where} asides`);
+  return { ...raw, tags: raw.tags ?? {}, closers: raw.closers ?? [], asides: raw.asides ?? [], separator: NO_SPACE_LANGS.has(raw.lang) ? '' : ' ' };
 }
 
 let cached: Corpora | undefined;
@@ -108,5 +111,5 @@ export function fill(
 /** Template and filler counts, for docs and tests. */
 export function corpusStats(c: LanguageCorpus): { templates: number; comments: number; fillers: number } {
   const count = (r: Record<string, string[]>) => Object.values(r).reduce((n, l) => n + l.length, 0);
-  return { templates: count(c.posts), comments: count(c.comments), fillers: count(c.slots) + c.closers.length };
+  return { templates: count(c.posts) + c.asides.length, comments: count(c.comments), fillers: count(c.slots) + c.closers.length };
 }

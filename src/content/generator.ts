@@ -103,9 +103,11 @@ export function createContentGenerator(seed: number, options: ContentGeneratorOp
     return corpora.languages.get(baseLanguage(lang))!;
   }
 
-  /** 1-3 distinct templates of the kind, filled and joined. */
+  let sentenceCount = 0;
+
+  /** 1-3 distinct templates of the kind, filled and joined (the count is left in sentenceCount). */
   function sentences(templates: string[], slots: Record<string, string[]>, separator: string, max: number): string {
-    const n = Math.min(templates.length, 1 + (rng.next() < 0.5 ? 1 : 0) + (rng.next() < 0.2 ? 1 : 0), max);
+    const n = Math.min(templates.length, 1 + (rng.next() < 0.8 ? 1 : 0) + (rng.next() < 0.3 ? 1 : 0), max);
     const used: number[] = [];
     const parts: string[] = [];
     for (let attempt = 0; parts.length < n && attempt < 4 * n; attempt++) {
@@ -114,6 +116,7 @@ export function createContentGenerator(seed: number, options: ContentGeneratorOp
       used.push(i);
       parts.push(fill(templates[i], slots, pick, sticky));
     }
+    sentenceCount = parts.length;
     return parts.reduce((a, b) => joinText(a, b, separator));
   }
 
@@ -161,15 +164,21 @@ export function createContentGenerator(seed: number, options: ContentGeneratorOp
       const lang = resolveLanguage(person, wanted);
       const corpus = corpusOf(lang);
       let text: string;
+      sentenceCount = 1;
       const mixed = corpora.mixed.get(lang);
       if (mixed) {
         text = fill(rng.pick(mixed.posts[kind]), corpus.slots, pick, sticky);
         if (rng.next() < 0.4) text = joinText(text, sentences(corpus.posts[kind], corpus.slots, corpus.separator, 1), corpus.separator);
       } else {
         text = sentences(corpus.posts[kind], corpus.slots, corpus.separator, 3);
-        if (corpus.closers.length && rng.next() < 0.35) text = joinText(text, fill(rng.pick(corpus.closers), corpus.slots, pick, sticky), corpus.separator);
+        if (corpus.asides.length && rng.next() < 0.5) text = joinText(text, fill(rng.pick(corpus.asides), corpus.slots, pick, sticky), corpus.separator);
+        if (corpus.closers.length && rng.next() < 0.5) text = joinText(text, fill(rng.pick(corpus.closers), corpus.slots, pick, sticky), corpus.separator);
       }
-      text = decorate(text, corpus, 0.45);
+      // Real posts are rarely verbatim copies of each other (and backends flag repeated text as spam), so a
+      // one-sentence post always gets some emoji to set it apart.
+      const before = text;
+      text = decorate(text, corpus, 0.55);
+      if (text === before && sentenceCount === 1) text = decorate(text, corpus, 1);
       const tags = tagsFor(kind, corpus);
       if (rng.next() < 0.2) text += ' #' + tags[0];
       const marked = withMarker(truncate(text, MAX_TEXT_LENGTH - MARKER_RESERVE), lang, mix.markerShare, corpus);

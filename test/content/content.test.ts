@@ -126,6 +126,19 @@ describe('content generator', () => {
     }
   });
 
+  it('rarely repeats a post verbatim (backends flag repeated text as spam)', () => {
+    for (const lang of ['en', 'zh']) {
+      const counts = new Map<string, number>();
+      const n = 20000;
+      for (let i = 0; i < n; i++) {
+        const text = gen.post({ index: i, primaryLanguage: lang, languages: [lang] }, mixOf({ [lang]: 1 }, { kinds: { intro: 3, pet: 2, welcome: 1 } }), 0).text;
+        counts.set(text, (counts.get(text) ?? 0) + 1);
+      }
+      const inRepeats = [...counts.values()].filter((c) => c >= 5).reduce((a, b) => a + b, 0);
+      expect(inRepeats / n, lang).toBeLessThan(0.01);
+    }
+  });
+
   it('keeps facts about the author (home town, pet name) the same across their posts', () => {
     const { slots } = loadCorpora().languages.get('en')!;
     const mentioned = (author: number, slot: string) => {
