@@ -277,7 +277,7 @@ function createProgressPrinter(out: NodeJS.WritableStream & { isTTY?: boolean; c
         `arrivals ${p.started}/${p.intended}  dropped ${p.dropped}  rps ${p.rps}  errors ${p.errors}  p99 ${p.p99Ms.toFixed(0)}ms  active ${p.activeSessions}`;
     }
     if (tty) {
-      const columns = out.columns ?? 120;
+      const columns = out.columns && out.columns > 20 ? out.columns : 120;
       out.write(`\r\x1b[2K${line.slice(0, columns - 1)}`);
       drawn = true;
     } else {
