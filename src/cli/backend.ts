@@ -24,7 +24,8 @@ Options:
   --trust-proxy        take the client address from X-Forwarded-For (rate limits per client IP)
   --log-level L        fatal|error|warn|info|debug|trace|silent (default info)
   --log-requests       one log line per request
-  --workers N          processes sharing the port (default 1)
+  --workers N          processes sharing the port (default 1; above 1 needs --db postgres://… and
+                       --redis redis://…)
   --config FILE        JSON file with any config key (see docs/backend.md); flags win over it
   -h, --help           this help
 `;
