@@ -2,7 +2,7 @@
 // Builds the compact store and the CSR follow graph for everyone, then measures on-demand work the engine does
 // per arrival (materialising a Person, followTargets, generating a post). Memory is measured after forced GC as
 // heap + ArrayBuffer bytes (typed arrays live outside the JS heap) and as RSS. Writes bench/results/population.json
-// and population.md. FC_BENCH_SCALE=0.1 runs a tenth of the size.
+// and population.md. FC_BENCH_SCALE=0.1 runs a tenth of the size (printed, not written).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -153,9 +153,12 @@ ${PEOPLE.toLocaleString('en-US')} people (30 % Chinese incumbents, 70 % mostly-E
 
 Result: **${result.pass ? 'PASS' : 'FAIL'}**. The machine is shared; the load average above says how busy it was.
 `;
-const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
-mkdirSync(dir, { recursive: true });
-writeFileSync(path.join(dir, 'population.json'), JSON.stringify(result, null, 2) + '\n');
-writeFileSync(path.join(dir, 'population.md'), md);
 console.log(md);
+// Only full-size runs are recorded; a scaled run (FC_BENCH_SCALE) is a smoke test and must not replace them.
+if (scale === 1) {
+  const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'population.json'), JSON.stringify(result, null, 2) + '\n');
+  writeFileSync(path.join(dir, 'population.md'), md);
+} else console.log(`FC_BENCH_SCALE=${scale}: results not written`);
 if (!result.pass) process.exitCode = 1;
