@@ -143,12 +143,16 @@ export class FeedMeter implements RunObserver {
       if (created < oldestCreated) oldestCreated = created;
     }
 
+    if (Number.isNaN(reader.firstFollowingReadAt)) reader.firstFollowingReadAt = s.at;
     for (const p of ring.positionsNewestFirst()) {
       const slot = ring.slots[p];
       if (pageSlots.has(slot)) {
         if (Number.isNaN(ring.seenAt[p])) {
           ring.seenAt[p] = s.at;
-          if (reader.probe) for (const g of groups) g.freshnessMs.add(Math.max(0, s.at - ring.ackAt[p]));
+          // Posts acknowledged before the reader's first read would measure when polling began, not the target.
+          if (reader.probe && ring.ackAt[p] >= reader.firstFollowingReadAt) {
+            for (const g of groups) g.freshnessMs.add(Math.max(0, s.at - ring.ackAt[p]));
+          }
         }
       } else if (!Number.isNaN(ring.seenAt[p]) && ledger.isMarked(slot) && !ledger.isRemoved(slot) && ledger.postCreatedAt[slot] > oldestCreated) {
         // A marked post this reader saw before is gone although older items are still on the page: removed.

@@ -79,7 +79,8 @@ export interface TrackedReader {
   ring: FollowedRing;
   /** A followed post could not be pinned (table full): this reader's recall is no longer judged. */
   incomplete: boolean;
-  /** Run ms of the reader's latest first-page following read (NaN before the first). */
+  /** Run ms of the reader's first and latest first-page following reads (NaN before the first). */
+  firstFollowingReadAt: number;
   lastFollowingReadAt: number;
 }
 
@@ -180,6 +181,7 @@ export class Ledger {
       probe,
       ring: new FollowedRing(this.options.ringSize),
       incomplete: false,
+      firstFollowingReadAt: NaN,
       lastFollowingReadAt: NaN,
     };
     this.readers.push(reader);

@@ -6,7 +6,8 @@
 // - discover pages carry a known share of items in a language other than the reader's primary language;
 // - posts containing the moderation marker are removed (410, gone from feeds) a known time after creation;
 // - a known set of writes is acknowledged but never stored (lost);
-// - every Nth discover response is degraded ('ranker-fallback': recency only, all foreign).
+// - every Nth discover response is degraded ('ranker-fallback': recency only, all foreign);
+// - every Nth following page of two or more items repeats its newest item at the end (a duplicate and an order inversion).
 // 127.0.0.1 only; close() ends it.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,6 +25,8 @@ export interface FaultConfig {
   /** Primary languages whose posts get a translation on ?translate=; others get none. */
   translateLangs: string[];
   translationDelayMs: number;
+  /** Every Nth following page of 2+ items repeats its first (newest) item at the end (0 or absent: never). */
+  duplicateFollowingEvery?: number;
   losePost: (text: string) => boolean;
   loseFollow: (followerHandle: string, n: number) => boolean;
   loseComment: (n: number) => boolean;
@@ -59,6 +62,8 @@ export interface FaultyTarget {
   /** Ids of posts never shown in following feeds. */
   droppedPostIds: string[];
   discoverResponses: { total: number; degraded: number };
+  /** Following pages served with an injected duplicate. */
+  followingDuplicates: { pages: number };
   close(): Promise<void>;
 }
 
@@ -74,6 +79,8 @@ export async function startFaultyTarget(config: FaultConfig): Promise<FaultyTarg
   const lost = { posts: [] as string[], follows: [] as string[], comments: [] as string[] };
   const droppedPostIds: string[] = [];
   const discoverResponses = { total: 0, degraded: 0 };
+  const followingDuplicates = { pages: 0 };
+  let followingPages = 0;
   let droppable = 0;
   let follows = 0;
   let commentCount = 0;
@@ -173,7 +180,12 @@ export async function startFaultyTarget(config: FaultConfig): Promise<FaultyTarg
           .filter((p) => me.following.includes(p.authorId) && !p.dropped && !removed(p, now) && now >= p.createdAt + config.visibilityDelayMs)
           .sort((a, b) => b.createdAt - a.createdAt || b.id.localeCompare(a.id, 'en', { numeric: true }))
           .map(view);
-        return send(200, paged(items));
+        const page = paged(items);
+        if (page.items.length >= 2 && config.duplicateFollowingEvery && ++followingPages % config.duplicateFollowingEvery === 0) {
+          page.items.push(page.items[0]);
+          followingDuplicates.pages++;
+        }
+        return send(200, page);
       }
       if (req.method === 'GET' && path === '/v1/feed/discover') {
         discoverResponses.total++;
@@ -199,6 +211,7 @@ export async function startFaultyTarget(config: FaultConfig): Promise<FaultyTarg
     lost,
     droppedPostIds,
     discoverResponses,
+    followingDuplicates,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

@@ -6,6 +6,7 @@ import { HttpTarget } from '../../src/target/http-target.ts';
 import { createFeedQualityPlugin } from '../../src/observe/feed-quality-plugin.ts';
 import { auditWrites } from '../../src/observe/audit.ts';
 import type { RequestSample } from '../../src/observe/events.ts';
+import type { Account } from '../../src/target/target.ts';
 import type { Summary, TimelineBucket } from '../../src/report/summary.ts';
 import { TestRun, cohort, fanOut, sleep, testPlan } from './driver.ts';
 
@@ -42,6 +43,7 @@ describe('feed-quality plugin against a faulty target', () => {
       followingDropShare: DROP_SHARE,
       discoverForeignShare: FOREIGN_SHARE,
       degradeDiscoverEvery: 5,
+      duplicateFollowingEvery: 7,
       moderationMarker: MARKER,
       moderationDelayMs: MODERATION_DELAY_MS,
       translateLangs: ['en'],
@@ -51,7 +53,7 @@ describe('feed-quality plugin against a faulty target', () => {
       loseComment: (n) => n % 4 === 0,
     });
     target = new HttpTarget({ url: server.url, timeoutMs: 5000, connections: 16 });
-    const plan = testPlan([cohort('incumbents', 4, true), cohort('newcomers', 1, false), cohort('bilingual', 1, false)], {
+    const plan = testPlan([cohort('incumbents', 4, true), cohort('newcomers', 2, false), cohort('bilingual', 1, false)], {
       probeReaders: { en: 2, zh: 2 },
       pollIntervalSec: POLL_SEC,
       recallK: 10,
@@ -70,7 +72,7 @@ describe('feed-quality plugin against a faulty target', () => {
       ]));
 
     // Incumbent authors exist before setup; the probes follow all four of them.
-    const authors = [];
+    const authors: Account[] = [];
     for (let i = 0; i < 4; i++) authors.push(await run.signup(i, 'incumbents', [i % 2 ? 'zh' : 'en']));
     authorIds = authors.map((a) => a.userId);
     await plugin.setup(run.ctx);
@@ -83,6 +85,15 @@ describe('feed-quality plugin against a faulty target', () => {
     }
     for (const a of authorIds) await run.follow(seeder, a);
 
+    // A bilingual zh reader (an ordinary session, not a probe) follows the same authors and reads both feeds.
+    const bilingual = await run.signup(6, 'bilingual', ['zh', 'en']);
+    for (const a of authorIds) await run.follow(bilingual, a);
+
+    // Ten followed posts acknowledged more than the grace period before t = 0: every judged read has a full top k.
+    const authorPost = (i: number) => run.post(authors[i % 4], 'incumbents', `note ${i}`, i % 2 ? 'zh' : 'en');
+    for (let i = 0; i < 10; i++) await authorPost(i);
+    await sleep(1100);
+
     plugin.start(run.ctx);
     const timer = setInterval(() => {
       const bucket: TimelineBucket = { t: buckets.length, intended: {}, achieved: {}, dropped: {}, activeSessions: 0, requests: 0, errors: {}, latencyMs: {}, correctedLatencyMs: {}, lagMsP99: 0 };
@@ -90,9 +101,8 @@ describe('feed-quality plugin against a faulty target', () => {
       buckets.push(bucket);
     }, 1000);
 
-    // A bilingual zh reader (an ordinary session, not a probe) signs up during the run and reads both feeds.
-    const bilingual = await run.signup(5, 'bilingual', ['zh', 'en']);
-    for (const a of authorIds) await run.follow(bilingual, a);
+    // A newcomer signs up during the run: one probe (chosen by a hash of its id) follows it.
+    await run.signup(5, 'newcomers', ['en']);
     let reading = true;
     const reader = (async () => {
       while (reading) {
@@ -103,9 +113,8 @@ describe('feed-quality plugin against a faulty target', () => {
     })();
 
     // The scripted writer: 60 posts by the followed authors over 3 s, comments, marked and lost posts by the seeder.
-    for (let i = 0; i < 60; i++) {
-      const author = authors[i % 4];
-      const postId = await run.post(author, 'incumbents', `note ${i}`, i % 2 ? 'zh' : 'en');
+    for (let i = 10; i < 70; i++) {
+      const postId = await authorPost(i);
       if (i % 3 === 0) await run.comment(authors[(i + 1) % 4], postId, `reply ${i}`);
       if (i % 10 === 5) await run.post(seeder, 'newcomers', `spam ${i} ${MARKER}`, 'en', 'spam-1');
       if (i % 15 === 7) await run.post(seeder, 'newcomers', `gone ${i} #lose`, 'en');
@@ -129,7 +138,9 @@ describe('feed-quality plugin against a faulty target', () => {
   it('measures recall@k as the share of followed posts the feed kept', () => {
     const recall = result.feedQuality.recallAtK!;
     expect(recall.k).toBe(10);
+    // Every top 10 of consecutive followed posts holds exactly two of the dropped fifth.
     expect(Math.abs(recall.mean - (1 - DROP_SHARE))).toBeLessThanOrEqual(0.02);
+    expect(Math.abs(recall.p5 - (1 - DROP_SHARE))).toBeLessThanOrEqual(0.02);
     const fq = result.feedQuality as Record<string, any>;
     // The ordinary bilingual reader's following reads are judged too.
     expect(Math.abs(fq.byCohort.bilingual.recallAtK.mean - (1 - DROP_SHARE))).toBeLessThanOrEqual(0.02);
@@ -147,7 +158,7 @@ describe('feed-quality plugin against a faulty target', () => {
 
   it('counts the followed posts that never appeared, instead of dropping them', () => {
     const followedDropped = server.droppedPostIds.filter((id) => authorIds.includes(run.postAuthor.get(id) ?? ''));
-    expect(followedDropped.length).toBe(12);
+    expect(followedDropped.length).toBe(14);
     const fq = result.feedQuality as Record<string, any>;
     expect(fq.unseenPosts).toBe(followedDropped.length);
     expect(fq.freshness.unseen.pairs).toBe(followedDropped.length * 4);
@@ -227,9 +238,12 @@ describe('feed-quality plugin against a faulty target', () => {
     for (const e of ['signup', 'follow', 'feed_following', 'feed_discover', 'translate', 'get_post']) expect(endpoints.has(e as never)).toBe(true);
     const fq = result.feedQuality as Record<string, any>;
     expect(fq.probes.active).toBe(4);
-    // 4 incumbents each, plus the one newcomer (the bilingual reader) followed by one probe.
+    // 4 incumbents each, plus the one newcomer of the run followed by one probe.
     expect(fq.probes.follows).toBe(17);
-    expect(fq.feedErrors.duplicatesInPage + fq.feedErrors.orderingViolations).toBe(0);
+    // Every injected duplicate is found, and it is also an order inversion (the newest item again at the end).
+    expect(server.followingDuplicates.pages).toBeGreaterThan(10);
+    expect(fq.feedErrors.duplicatesInPage).toBe(server.followingDuplicates.pages);
+    expect(fq.feedErrors.orderingViolations).toBe(server.followingDuplicates.pages);
     const snap = plugin.snapshot();
     expect(snap.byLanguage).toHaveProperty('zh');
     expect(snap.audit?.lostWrites).toBe((result.audit as any).lostWrites);

@@ -83,6 +83,8 @@ describe('feed meter on fixed events', () => {
     for (let i = 0; i < 5; i++) meter.onPost(post(`p${i}`, 'a1', i * 1000));
     const read = (at: number, ids: string[]) =>
       meter.onFeedRead({ readerId: 'r1', readerCohort: 'probe', readerPrimaryLanguage: 'en', readerLanguages: ['en'], kind: 'following', probe: true, firstPage: true, at, page: { items: ids.map((id) => item(id, Number(id.slice(1)) * 1000)), nextCursor: null } });
+    // A first read before any post: later first sightings count for freshness.
+    read(-1, []);
     // At 4 500 with grace 1 000: eligible p3, p2, p1 (top 3); p2 is missing -> recall 2/3.
     read(4_500, ['p3', 'p1', 'p0']);
     // At 6 000: eligible p4, p3, p2 -> p4 and p3 present.
@@ -93,6 +95,21 @@ describe('feed meter on fixed events', () => {
     expect(meter.run.freshnessMs.count).toBe(4);
     expect(s.freshnessSec).toEqual({ p50: 2, p95: 4.5, p99: 4.5 });
     expect(s.freshness.unseen).toMatchObject({ pairs: 1, posts: 1, tooLateToJudge: 0 });
+    expect(s.recall.readsWithoutExpectation).toBe(1);
+  });
+
+  it('does not sample freshness for posts acknowledged before the reader first read', () => {
+    const meter = new FeedMeter({ recallK: 3, recallGraceSec: 1, regularReaderShare: 0, probeCohort: 'probe', languageBands: {}, seed: 1 });
+    meter.ledger.trackReader('r1', 'probe', 'en', ['en'], true);
+    meter.onFollow({ followerId: 'r1', followeeId: 'a1', at: 0 });
+    meter.onPost(post('p0', 'a1', 0));
+    meter.onPost(post('p1', 'a1', 5_000));
+    const read = (at: number, ids: string[]) =>
+      meter.onFeedRead({ readerId: 'r1', readerCohort: 'probe', readerPrimaryLanguage: 'en', readerLanguages: ['en'], kind: 'following', probe: true, firstPage: true, at, page: { items: ids.map((id) => item(id, 0)), nextCursor: null } });
+    read(3_000, ['p0']);
+    read(5_500, ['p1', 'p0']);
+    expect(meter.run.freshnessMs.count).toBe(1);
+    expect(meter.summary().freshnessSec).toMatchObject({ p50: 0.5 });
   });
 
   it('infers a removal when a marked post vanishes while older items remain', () => {
