@@ -135,6 +135,21 @@ describe('followTargets (on-line)', () => {
     expect(same / n).toBeGreaterThan(0.72);
   });
 
+  it('has newcomers follow a mix of fellow newcomers and popular incumbents', () => {
+    const inc = pop.cohortRange('incumbents');
+    let incumbents = 0;
+    let newcomers = 0;
+    for (let k = 0; k < 1000; k++) {
+      // sameLanguageShare 0.3: most follows cross into Chinese, where the popular accounts are incumbents.
+      for (const t of followTargets(pop, 6000 + k * 13, { count: 6, popularShare: 0.5, sameLanguageShare: 0.3 }, k)) {
+        if (t < inc.start + inc.count) incumbents++;
+        else newcomers++;
+      }
+    }
+    expect(incumbents / (incumbents + newcomers)).toBeGreaterThan(0.2);
+    expect(newcomers / (incumbents + newcomers)).toBeGreaterThan(0.3);
+  });
+
   it('concentrates popular follows on the top of a fixed Zipf ranking', () => {
     const hits = new Map<number, number>();
     for (let k = 0; k < 3000; k++) {
