@@ -106,11 +106,17 @@ describe('surge behaviours over HTTP', () => {
     const off = await call('GET', `/v1/posts/${hello}?translate=zh`, { token: bo.token });
     expect(off.status).toBe(200);
     expect(off.body.translation).toBeUndefined();
+    expect(off.body.translationUnavailable).toBe('disabled');
     expect((await call('POST', '/v1/admin/translation', { body: { enabled: true } })).status).toBe(401);
     expect((await call('POST', '/v1/admin/translation', { token: bo.token, body: { enabled: true } })).status).toBe(403);
     const on = await call('POST', '/v1/admin/translation', { token: ADMIN, body: { enabled: true } });
     expect(on.status).toBe(200);
     expect(on.body).toEqual({ enabled: true, provider: 'flashcrowd-simulated-mt' });
+    // A pair the provider does not offer: the post, without a translation, and why.
+    const pair = await call('GET', `/v1/posts/${hello}?translate=ko`, { token: bo.token });
+    expect(pair.status).toBe(200);
+    expect(pair.body.translation).toBeUndefined();
+    expect(pair.body.translationUnavailable).toBe('unsupported-pair');
   });
 
   test('sheddable requests get 503 + Retry-After at the lower watermark while critical ones pass', async () => {

@@ -59,6 +59,7 @@ const postView = {
     likeCount: { type: 'integer' },
     commentCount: { type: 'integer' },
     translation,
+    translationUnavailable: { type: 'string', enum: ['disabled', 'unsupported-pair'] },
   },
 } as const;
 
@@ -167,8 +168,17 @@ export async function postsApi(app: FastifyInstance): Promise<void> {
       const to = req.query.translate;
       const { translator } = app.services;
       const view: Record<string, unknown> = { ...post };
-      if (to && to !== post.lang && translator.enabled()) {
-        view.translation = translator.cached(post.id, to) ?? (await translator.translate(post.id, post.text, post.lang, to));
+      if (to && to !== post.lang) {
+        // Off, or a pair the provider does not offer: the post without a translation, and why (docs/backend-surge.md).
+        if (!translator.enabled()) view.translationUnavailable = 'disabled';
+        else {
+          try {
+            view.translation = translator.cached(post.id, to) ?? (await translator.translate(post.id, post.text, post.lang, to));
+          } catch (err) {
+            if (!(err instanceof ApiError && err.code === 'translation_unsupported')) throw err;
+            view.translationUnavailable = 'unsupported-pair';
+          }
+        }
       }
       return view;
     },
