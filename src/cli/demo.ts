@@ -80,8 +80,9 @@ const command: Command = {
       quiet: values.quiet,
       backend: DEMO.backend,
     });
-    out.write('\n' + renderSummaryText(result.summary));
-    out.write(`\nrun folder: ${result.runDir}\nreport:     ${join(result.runDir, RUN_FILES.html)}\n`);
+    // The pipeline has just printed the thresholds and the run folder; add the figures and where to look.
+    out.write('\n' + renderSummaryText(result.summary, { thresholds: values.quiet }));
+    out.write(`\nopen the report: ${join(result.runDir, RUN_FILES.html)}\n`);
     return result.exitCode;
   },
 };

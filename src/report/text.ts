@@ -8,7 +8,7 @@ function columns(rows: string[][], rightFrom = 1): string[] {
   return rows.map((r) => r.map((c, i) => (i < rightFrom ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd());
 }
 
-export function renderSummaryText(s: Summary): string {
+export function renderSummaryText(s: Summary, options: { thresholds?: boolean } = {}): string {
   const t = s.totals;
   const fq = s.feedQuality;
   const out: string[] = [];
@@ -43,7 +43,7 @@ export function renderSummaryText(s: Summary): string {
       ['degraded share', fmtPct(fq.degradedShare)],
     ], 1).map((l) => '  ' + l),
   );
-  if (s.thresholds.length) {
+  if (s.thresholds.length && options.thresholds !== false) {
     out.push('', 'thresholds:');
     for (const th of s.thresholds) out.push(`  ${th.pass ? '✓' : '✗'} ${th.expr.padEnd(32)} ${describeObserved(th.expr, th.observed)}${th.pass ? '' : `   ${th.message ?? ''}`}`);
   }
