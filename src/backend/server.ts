@@ -12,7 +12,7 @@ import { createServices } from './services-factory.ts';
 import { openStore } from './store/index.ts';
 import type { Store } from './store/store.ts';
 import './api/context.ts';
-import { installErrorHandling } from './api/errors.ts';
+import { installErrorHandling, mapError, sendError } from './api/errors.ts';
 import { feedsApi } from './api/feeds.ts';
 import { followsApi } from './api/follows.ts';
 import { healthApi } from './api/health.ts';
@@ -61,6 +61,8 @@ export async function buildServer(config: BackendConfig, options: BuildOptions =
     trustProxy: config.trustProxy,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Errors raised before routing (a malformed %-escape in the path) get the same JSON error shape.
+    frameworkErrors: (err, _req, reply) => sendError(reply, mapError(err)),
   });
   app.setValidatorCompiler(validators());
   installErrorHandling(app, config.bodyLimitBytes);

@@ -383,6 +383,9 @@ for (const variant of await variants()) {
         // GET /v1/users/:id and following
         { name: 'get user: not a uuid', method: 'GET', url: () => '/v1/users/42', status: 400 },
         { name: 'get user: sql-ish id', method: 'GET', url: () => "/v1/users/'%20OR%201=1--", status: 400 },
+        { name: 'get user: broken %-escape', method: 'GET', url: () => '/v1/users/%E0%A4%A', status: 400 },
+        { name: 'get user: id over 100 chars', method: 'GET', url: () => `/v1/users/${'a'.repeat(150)}`, status: 400 },
+        { name: 'following: repeated limit', method: 'GET', url: () => `/v1/users/${userId}/following?limit=1&limit=2`, status: 400 },
         { name: 'following: limit 0', method: 'GET', url: () => `/v1/users/${userId}/following?limit=0`, status: 400 },
         { name: 'following: limit 101', method: 'GET', url: () => `/v1/users/${userId}/following?limit=101`, status: 400 },
         { name: 'following: limit abc', method: 'GET', url: () => `/v1/users/${userId}/following?limit=abc`, status: 400 },
@@ -413,6 +416,7 @@ for (const variant of await variants()) {
         { name: 'post: wrong content type', method: 'POST', url: () => '/v1/posts', raw: 'text=x', headers: { 'content-type': 'text/plain' }, status: 415 },
         { name: 'post: empty JSON body', method: 'POST', url: () => '/v1/posts', raw: '', headers: json, status: 400 },
         { name: 'post: JSON null', method: 'POST', url: () => '/v1/posts', raw: 'null', headers: json, status: 400 },
+        { name: 'post: deeply nested NUL', method: 'POST', url: () => '/v1/posts', raw: `${'['.repeat(20000)}"\\u0000"${']'.repeat(20000)}`, headers: json, status: 400 },
         { name: 'post: proto pollution', method: 'POST', url: () => '/v1/posts', raw: '{"text":"x","__proto__":{"admin":true}}', headers: json, status: 400 },
         { name: 'post: bad idempotency key', method: 'POST', url: () => '/v1/posts', raw: '{"text":"x"}', headers: { ...json, 'idempotency-key': 'has space' }, status: 400 },
         { name: 'post: long idempotency key', method: 'POST', url: () => '/v1/posts', raw: '{"text":"x"}', headers: { ...json, 'idempotency-key': 'k'.repeat(256) }, status: 400 },

@@ -22,6 +22,7 @@ const FASTIFY_CODES: Record<string, { status: number; code: string }> = {
   FST_ERR_CTP_EMPTY_TYPE: { status: 415, code: 'unsupported_media_type' },
   FST_ERR_CTP_INVALID_TYPE: { status: 415, code: 'unsupported_media_type' },
   FST_ERR_BAD_URL: { status: 400, code: 'invalid_url' },
+  FST_ERR_MAX_PARAM_LENGTH: { status: 400, code: 'invalid_url' },
   FST_ERR_ASYNC_CONSTRAINT: { status: 400, code: 'invalid_request' },
 };
 
@@ -107,12 +108,21 @@ function installJsonParser(app: FastifyInstance, bodyLimit: number): void {
     parseJson(req, text, (err, value) => {
       if (err) return done(new ApiError(400, 'invalid_json', `request body is not valid JSON: ${err.message}`, { field: 'body' }), undefined);
       // Postgres text cannot hold NUL; reject it here rather than fail in SQL.
-      if (text.includes('\\u0000') && containsNul(value)) {
+      if (text.includes('\\u0000') && safeContainsNul(value)) {
         return done(new ApiError(400, 'invalid_request', 'strings must not contain NUL (\\u0000)', { field: 'body' }), undefined);
       }
       done(null, value);
     });
   });
+}
+
+/** True for NUL anywhere, and for structures too deep to walk (rejected as well). */
+function safeContainsNul(v: unknown): boolean {
+  try {
+    return containsNul(v);
+  } catch {
+    return true;
+  }
 }
 
 function containsNul(v: unknown): boolean {
