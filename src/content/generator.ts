@@ -30,7 +30,8 @@ export interface ContentGeneratorOptions {
 export type Author = Pick<Person, 'index' | 'primaryLanguage' | 'languages'>;
 
 export interface ContentGenerator {
-  post(person: Author, mix: ContentMix, seq: number): GeneratedPost;
+  /** `kind` forces the post kind (e.g. 'intro' for a newcomer's first post); otherwise it is drawn from mix.kinds. */
+  post(person: Author, mix: ContentMix, seq: number, kind?: PostKind): GeneratedPost;
   comment(person: Author, parent: { lang: ContentLanguage; kind: PostKind }, seq: number): GeneratedComment;
   /** Ground-truth languages this generator can write ('en', 'zh', …, 'en-mixed', 'zh-mixed'). */
   readonly languages: readonly string[];
@@ -156,10 +157,12 @@ export function createContentGenerator(seed: number, options: ContentGeneratorOp
   return {
     languages: [...corpora.languages.keys(), ...corpora.mixed.keys()],
 
-    post(person, mix, seq) {
+    post(person, mix, seq, forcedKind) {
       rng.reset(seed, POST_STREAM, person.index, seq);
       author = person.index;
-      const kind = tableFor(kindTables, Object.keys(mix.kinds).length ? mix.kinds : DEFAULT_KINDS, 'content.kinds').sample(rng.next());
+      const drawn = tableFor(kindTables, Object.keys(mix.kinds).length ? mix.kinds : DEFAULT_KINDS, 'content.kinds').sample(rng.next());
+      if (forcedKind !== undefined && !POST_KINDS.includes(forcedKind)) throw new Error(`unknown post kind '${forcedKind}' (known: ${POST_KINDS.join(', ')})`);
+      const kind = forcedKind ?? drawn;
       const wanted = Object.keys(mix.languages).length ? tableFor(languageTables, mix.languages, 'content.languages').sample(rng.next()) : person.primaryLanguage;
       const lang = resolveLanguage(person, wanted);
       const corpus = corpusOf(lang);

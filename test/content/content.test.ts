@@ -126,6 +126,13 @@ describe('content generator', () => {
     }
   });
 
+  it('can force the kind (a newcomer\'s first post is an introduction)', () => {
+    const mix = mixOf({ en: 1 }, { kinds: { pet: 1 } });
+    for (let i = 0; i < 50; i++) expect(gen.post({ ...polyglot, index: i }, mix, i, 'intro').kind).toBe('intro');
+    expect(gen.post(polyglot, mix, 3).kind).toBe('pet');
+    expect(() => gen.post(polyglot, mix, 3, 'selfie' as never)).toThrow(/unknown post kind 'selfie'/);
+  });
+
   it('rarely repeats a post verbatim (backends flag repeated text as spam)', () => {
     for (const lang of ['en', 'zh']) {
       const counts = new Map<string, number>();
