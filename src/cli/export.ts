@@ -1,0 +1,143 @@
+// flashcrowd export k6 <scenario> --out DIR: the same scenario as a k6 script (and a k6-operator TestRun).
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+import type { Command } from './command.ts';
+import { UsageError } from './exit-codes.ts';
+import { loadScenario } from '../scenario/load.ts';
+import { buildK6Export, writeK6Export, DEFAULT_STAGES } from '../export/index.ts';
+
+const usage = `Usage: flashcrowd export k6 <scenario.ts|scenario.json> --out DIR [options]
+
+Write a k6 script that plays the scenario's arrivals: one ramping-arrival-rate scenario per cohort whose stages
+fit the cohort's rate curve (the fit error is printed and written to DIR/README.md), sessions of the cohort's
+behaviour mix against the reference API (requests tagged endpoint=<flashcrowd endpoint>), the scenario's people
+and generated content as JSON loaded through SharedArray, and the thresholds that have a k6 equivalent.
+
+Files: DIR/script.js (JavaScript with JSDoc types, checked by tsc against @types/k6), DIR/data/*.json,
+DIR/tsconfig.json, DIR/README.md (k6 run commands, Prometheus remote write), and with --k8s DIR/k8s/testrun.yaml
+(k6-operator TestRun) and DIR/k8s/configmap.sh.
+
+Options:
+  --out DIR           output directory (required)
+  --target URL        default target baked into the script (FLASHCROWD_TARGET overrides it when k6 runs)
+  --stages N          stages per cohort (default ${DEFAULT_STAGES}); more stages fit the curve closer
+  --people N          people per cohort in data/people.json (default 2000)
+  --seed N            override the scenario's seed
+  --duration D        play only the first D of scenario time
+  --compress X        scenario time per wall time, e.g. 48h->10m
+  --sample F          volume factor (0.01 = one person in a hundred)
+  --k8s               also write a k6-operator TestRun and the ConfigMap command
+  --parallelism N     k6-operator runners (default 4; with --k8s)
+  --k8s-target URL    target URL inside the cluster (default: --target)
+  --prometheus-rw URL remote-write URL inside the cluster (default http://prometheus:9090/api/v1/write)
+  --namespace NS      Kubernetes namespace for the manifests
+
+Examples:
+  flashcrowd export k6 scenarios/smoke.ts --out k6/smoke
+  flashcrowd export k6 scenarios/rednote-jan-2025.ts --out k6/rednote --compress 48h->30m --sample 0.1 --k8s --parallelism 8
+`;
+
+function intOption(name: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name}: expected a whole number from ${min} to ${max} (got '${value}')`);
+  return n;
+}
+
+const command: Command = {
+  name: 'export',
+  summary: 'write the scenario as a k6 script (arrival-rate stages, data, thresholds; --k8s: k6-operator TestRun)',
+  usage,
+  async run(argv) {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: {
+          out: { type: 'string' },
+          target: { type: 'string' },
+          stages: { type: 'string' },
+          people: { type: 'string' },
+          seed: { type: 'string' },
+          duration: { type: 'string' },
+          compress: { type: 'string' },
+          sample: { type: 'string' },
+          k8s: { type: 'boolean' },
+          parallelism: { type: 'string' },
+          'k8s-target': { type: 'string' },
+          'prometheus-rw': { type: 'string' },
+          namespace: { type: 'string' },
+          quiet: { type: 'boolean' },
+        },
+      });
+    } catch (err) {
+      throw new UsageError(`${(err as Error).message}\n\n${usage}`);
+    }
+    const { values, positionals } = parsed;
+    const [format, scenario, ...rest] = positionals;
+    if (format !== 'k6') throw new UsageError(`expected 'export k6 <scenario>' (the only format is k6)\n\n${usage}`);
+    if (!scenario || rest.length) throw new UsageError(`expected exactly one scenario file\n\n${usage}`);
+    if (!values.out) throw new UsageError('--out DIR is required');
+    if (values.target !== undefined) checkUrl('--target', values.target);
+    if (values['k8s-target'] !== undefined) checkUrl('--k8s-target', values['k8s-target']);
+    if (!values.k8s && (values.parallelism || values['k8s-target'] || values['prometheus-rw'] || values.namespace)) {
+      throw new UsageError('--parallelism, --k8s-target, --prometheus-rw and --namespace need --k8s');
+    }
+    const sample = values.sample === undefined ? undefined : Number(values.sample);
+    if (sample !== undefined && !(sample > 0 && sample <= 1)) throw new UsageError(`--sample: expected a number in (0, 1] (got '${values.sample}')`);
+    const { plan } = await loadScenario(scenario, {
+      seed: intOption('seed', values.seed, 0, 2 ** 32 - 1),
+      durationSec: values.duration,
+      compress: values.compress,
+      sample,
+    });
+    const people = intOption('people', values.people, 1, 1_000_000);
+    const built = buildK6Export({
+      plan,
+      scenarioFile: scenario,
+      target: values.target,
+      stages: intOption('stages', values.stages, 1, 1000),
+      limits: people === undefined ? undefined : { peoplePerCohort: people },
+      k8s: values.k8s
+        ? {
+            parallelism: intOption('parallelism', values.parallelism, 1, 1000) ?? 4,
+            target: values['k8s-target'],
+            prometheusRw: values['prometheus-rw'],
+            namespace: values.namespace,
+          }
+        : undefined,
+    });
+    const dir = path.resolve(values.out);
+    const files = await writeK6Export(dir, built);
+    if (!values.quiet) {
+      const out = process.stdout;
+      const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+      out.write(`${plan.name}: ${built.cohorts.length} cohort(s) -> ${dir}\n`);
+      for (const c of built.cohorts) {
+        const e = c.fit.error;
+        out.write(
+          `  ${c.cohort.name}: ${c.fit.stages.length} stages per ${c.fit.timeUnit}, expected ${c.fit.expectedArrivals.toFixed(1)} arrivals, ` +
+            `error integral ${pct(e.integralError)} L1 ${pct(e.l1Error)} max ${pct(e.maxRateError)}; VUs ${c.preAllocatedVUs}..${c.maxVUs}\n`,
+        );
+      }
+      out.write(`  thresholds: ${built.thresholds.translated.length} translated, ${built.thresholds.untranslated.length} not (README.md says which)\n`);
+      for (const t of built.thresholds.untranslated) out.write(`    not translated: ${t.expr} (${t.why})\n`);
+      out.write(`  files: ${files.map((f) => path.relative(dir, f)).join(', ')}\n`);
+      out.write(`  run: FLASHCROWD_TARGET=${values.target ?? plan.target.url ?? 'http://127.0.0.1:8080'} k6 run ${path.join(values.out, 'script.js')}\n`);
+    }
+    return 0;
+  },
+};
+
+function checkUrl(flag: string, url: string): void {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new UsageError(`${flag} '${url}' is not a URL (expected e.g. http://127.0.0.1:8080)`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`${flag} '${url}': only http:// and https:// targets are supported`);
+}
+
+export default command;

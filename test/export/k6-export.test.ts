@@ -1,0 +1,185 @@
+// flashcrowd export k6: the script type-checks against @types/k6, its stages track the plan within the stated
+// bound, thresholds translate where k6 has the figure, and (when a k6 binary is on PATH) k6 runs it.
+import { describe, expect, it, beforeAll, afterAll } from 'vitest';
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { loadScenario } from '../../src/scenario/index.ts';
+import { buildK6Export, writeK6Export, fitStages, mapThresholds, type K6Export } from '../../src/export/index.ts';
+
+const run = promisify(execFile);
+const ROOT = resolve(import.meta.dirname, '../..');
+const TSC = join(ROOT, 'node_modules/.bin/tsc');
+
+/** The bound this exporter states (docs/k6-and-scaling-out.md) for the shipped scenarios at the default 48 stages. */
+const BOUND = { integralError: 0.02, l1Error: 0.05, maxRateError: 0.1 };
+
+/** Arrivals k6 will start for a ramping-arrival-rate config: linear ramps between targets, per timeUnit. */
+function k6Arrivals(startRate: number, unitSec: number, stages: { duration: string; target: number }[]): number {
+  let from = startRate;
+  let total = 0;
+  for (const s of stages) {
+    const sec = Number(s.duration.replace(/ms$/, '')) / 1000;
+    total += ((from + s.target) / 2 / unitSec) * sec;
+    from = s.target;
+  }
+  return total;
+}
+
+const exports: Record<string, { dir: string; built: K6Export; expected: Record<string, number>; wallMs: number }> = {};
+let tmp: string;
+
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'fc-k6-export-'));
+  for (const name of ['smoke', 'rednote-jan-2025']) {
+    const file = join(ROOT, 'scenarios', `${name}.ts`);
+    const { plan } = await loadScenario(file);
+    const built = buildK6Export({ plan, scenarioFile: `scenarios/${name}.ts`, k8s: { parallelism: 3 } });
+    const dir = join(tmp, name);
+    await writeK6Export(dir, built);
+    exports[name] = { dir, built, expected: Object.fromEntries(plan.cohorts.map((c) => [c.name, c.expectedArrivals])), wallMs: Math.round(plan.wallDurationSec * 1000) };
+  }
+}, 60_000);
+
+afterAll(async () => {
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+describe('exported k6 script', () => {
+  it.each(['smoke', 'rednote-jan-2025'])('%s type-checks with tsc against @types/k6', async (name) => {
+    const { dir } = exports[name];
+    // The export's own tsconfig (checkJs, strict, types: ["k6"]); @types/k6 comes from this repository.
+    const r = await run(TSC, ['-p', join(dir, 'tsconfig.json'), '--typeRoots', join(ROOT, 'node_modules/@types')], { cwd: dir }).catch((e) => e);
+    expect(r.stdout ?? '', r.stderr).toBe('');
+    expect(r.code ?? 0).toBe(0);
+  }, 60_000);
+
+  it('tsc rejects a script that misuses the k6 API (the check is real)', async () => {
+    const { dir } = exports.smoke;
+    const script = await readFile(join(dir, 'script.js'), 'utf8');
+    const bad = join(tmp, 'bad');
+    const built = { ...exports.smoke.built, files: { ...exports.smoke.built.files, 'script.js': script.replace('http.get(url,', 'http.gett(url,') } };
+    await writeK6Export(bad, built);
+    const r = await run(TSC, ['-p', join(bad, 'tsconfig.json'), '--typeRoots', join(ROOT, 'node_modules/@types')], { cwd: bad }).catch((e) => e);
+    expect(r.code).not.toBe(0);
+    expect(String(r.stdout)).toMatch(/gett/);
+  }, 60_000);
+
+  it.each(['smoke', 'rednote-jan-2025'])('%s: one ramping-arrival-rate scenario per cohort whose stages track the plan', (name) => {
+    const { built, expected, wallMs } = exports[name];
+    const script = built.files['script.js'];
+    for (const c of built.cohorts) {
+      expect(script).toContain(`"${c.key}": {\n      "executor": "ramping-arrival-rate"`);
+      expect(c.fit.error.integralError).toBeLessThanOrEqual(BOUND.integralError);
+      expect(c.fit.error.l1Error).toBeLessThanOrEqual(BOUND.l1Error);
+      expect(c.fit.error.maxRateError).toBeLessThanOrEqual(BOUND.maxRateError);
+      // Independently of the fit's own bookkeeping: what k6 will start, read back from the stages as k6 does.
+      const played = k6Arrivals(c.fit.startRate, c.fit.unitSec, c.fit.stages);
+      expect(Math.abs(played - expected[c.cohort.name]) / expected[c.cohort.name]).toBeLessThanOrEqual(BOUND.integralError);
+      const totalMs = c.fit.stages.reduce((n, s) => n + Number(s.duration.replace(/ms$/, '')), 0);
+      expect(totalMs).toBe(wallMs);
+      expect(c.preAllocatedVUs).toBeGreaterThanOrEqual(Math.ceil(c.fit.peakRate * c.iterationSec));
+      expect(c.maxVUs).toBeGreaterThan(c.preAllocatedVUs);
+    }
+    expect(built.files['README.md']).toContain('k6 run -o experimental-prometheus-rw');
+    expect(built.files['README.md']).toContain('K6_PROMETHEUS_RW_SERVER_URL=');
+  });
+
+  it('ships bounded people and content, tagged requests and the target from __ENV', async () => {
+    const { dir, built } = exports['rednote-jan-2025'];
+    const people = JSON.parse(await readFile(join(dir, 'data/people.json'), 'utf8')) as Record<string, { handle: string }[]>;
+    for (const c of built.cohorts) {
+      expect(people[c.key].length).toBe(Math.min(2000, c.cohort.people));
+      expect(new Set(people[c.key].map((p) => p.handle)).size).toBe(people[c.key].length);
+    }
+    expect((await stat(join(dir, 'data/posts.json'))).size).toBeLessThan(1_000_000);
+    const script = built.files['script.js'];
+    expect(script).toContain('__ENV.FLASHCROWD_TARGET');
+    expect(script).toContain("new SharedArray(`people/${name}`");
+    expect(script).toContain("'Idempotency-Key': key");
+    for (const endpoint of ['signup', 'login', 'follow', 'post', 'feed_following', 'feed_discover', 'like', 'comment', 'translate']) {
+      expect(script).toContain(`'${endpoint}'`);
+    }
+  });
+
+  it('writes a k6-operator TestRun and the ConfigMap command with --k8s', () => {
+    const { built } = exports.smoke;
+    const testrun = built.files['k8s/testrun.yaml'];
+    expect(testrun).toMatch(/^apiVersion: k6\.io\/v1alpha1$/m);
+    expect(testrun).toMatch(/^kind: TestRun$/m);
+    expect(testrun).toMatch(/^  parallelism: 3$/m);
+    expect(testrun).toMatch(/configMap:\n\s+name: flashcrowd-smoke\n\s+file: script\.js/);
+    expect(built.files['k8s/configmap.sh']).toContain('kubectl create configmap flashcrowd-smoke');
+    expect(built.files['README.md']).toContain('--execution-segment');
+  });
+});
+
+describe('fitStages', () => {
+  it('is exact on piecewise-linear curves with enough stages', () => {
+    const triangle = (t: number) => (t < 30 ? t * 10 : (60 - t) * 10);
+    const fit = fitStages(triangle, 60, 2);
+    expect(fit.stages).toEqual([
+      { duration: '30000ms', target: 18000 },
+      { duration: '30000ms', target: 0 },
+    ]);
+    expect(fit.timeUnit).toBe('1m'); // peak 300/s: per second the targets would step by 0.3 % of the peak
+    expect(fit.error.integralError).toBeLessThan(1e-6);
+    expect(fit.error.maxRateError).toBeLessThan(1e-6);
+  });
+
+  it('fits closer with more stages and picks a timeUnit that keeps targets precise', () => {
+    const flash = (t: number) => 0.5 * Math.exp(-((t - 20) ** 2) / 50);
+    const errs = [4, 8, 16, 32].map((n) => fitStages(flash, 100, n).error.l1Error);
+    for (let i = 1; i < errs.length; i++) expect(errs[i]).toBeLessThan(errs[i - 1]);
+    const fit = fitStages(flash, 100, 32);
+    expect(fit.timeUnit).toBe('1h'); // 0.5/s = 1800/h; per minute it would be 30 (3 % rounding steps)
+    expect(Math.max(...fit.stages.map((s) => s.target))).toBeGreaterThanOrEqual(1000);
+  });
+});
+
+describe('mapThresholds', () => {
+  it('translates what k6 measures and names the rest with a reason', () => {
+    const m = mapThresholds(
+      ['p99(signup) < 800ms', 'p50(post) < 1s', 'max(like) <= 2s', 'errors.rate < 0.05', 'errorRate(post) < 1%', 'dropped.rate < 0.01', 'corrected.p99(post) < 1s', 'freshness.p95 < 5s', 'lostWrites == 0'],
+      1000,
+    );
+    expect(m.k6).toEqual({
+      'http_req_duration{endpoint:signup}': ['p(99)<800'],
+      'http_req_duration{endpoint:post}': ['med<1000'],
+      'http_req_duration{endpoint:like}': ['max<=2000'],
+      http_req_failed: ['rate<0.05'],
+      'http_req_failed{endpoint:post}': ['rate<0.01'],
+      dropped_iterations: ['count<10'],
+    });
+    expect(m.untranslated.map((u) => u.expr)).toEqual(['corrected.p99(post) < 1s', 'freshness.p95 < 5s', 'lostWrites == 0']);
+    for (const u of m.untranslated) expect(u.why.length).toBeGreaterThan(10);
+  });
+});
+
+const k6 = spawnSync('k6', ['version'], { encoding: 'utf8' });
+const hasK6 = !k6.error && k6.status === 0;
+if (!hasK6) console.warn('[skip] k6 run of the exported script: no k6 binary on PATH (install k6 to run it)');
+
+describe.skipIf(!hasK6)('k6 runs the export', () => {
+  it('plays the smoke export against the reference backend without script errors', async () => {
+    const { startBackend } = await import('../../src/backend/launch.ts');
+    const backend = await startBackend({ trustProxy: true } as never);
+    try {
+      const { plan } = await loadScenario(join(ROOT, 'scenarios/smoke.ts'), { compress: '20m->10s' });
+      const dir = join(tmp, 'k6-run');
+      await writeK6Export(dir, buildK6Export({ plan, scenarioFile: 'scenarios/smoke.ts' }));
+      const r = await run('k6', ['run', '--quiet', '--summary-export', join(dir, 'summary.json'), join(dir, 'script.js')], {
+        env: { ...process.env, FLASHCROWD_TARGET: backend.url },
+        timeout: 120_000,
+      }).catch((e) => e);
+      expect([0, 99]).toContain(r.code ?? 0); // 99: a k6 threshold failed, which is a verdict, not a script error
+      const summary = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8'));
+      expect(summary.metrics.http_reqs.count).toBeGreaterThan(0);
+      expect(summary.metrics.iterations.count).toBeGreaterThan(0);
+    } finally {
+      await backend.close();
+    }
+  }, 180_000);
+});
