@@ -105,7 +105,9 @@ export class FeedMeter implements RunObserver {
     const previous = s.firstPage ? undefined : this.lastPage.get(key);
     const errors = pageErrors(page.items, previous && { has: (id: string) => sortedHas(previous, hash32(id)) }, s.kind === 'following');
     for (const g of groups) g.addPageErrors(errors);
-    this.rememberPage(key, page.items);
+    // Only a page with a next cursor can be followed by a continuation worth checking against it.
+    if (page.nextCursor !== null) this.rememberPage(key, page.items);
+    else this.lastPage.delete(key);
 
     const langs: string[] = new Array(page.items.length);
     let foreignItems = 0;

@@ -126,6 +126,20 @@ describe('feed meter on fixed events', () => {
   });
 });
 
+describe('feed meter page errors', () => {
+  it('finds an id repeated on the next page of the same reader and feed', () => {
+    const meter = new FeedMeter({ recallK: 3, recallGraceSec: 1, regularReaderShare: 0, probeCohort: 'probe', languageBands: {}, seed: 1 });
+    const at = (sec: number) => new Date(1_736_726_400_000 + sec * 1000).toISOString();
+    const read = (readerId: string, firstPage: boolean, ids: string[], nextCursor: string | null) =>
+      meter.onFeedRead({ readerId, readerCohort: 'c', readerPrimaryLanguage: 'en', readerLanguages: ['en'], kind: 'following', probe: false, firstPage, at: 0, page: { items: ids.map((id) => ({ id, authorId: 'a', createdAt: at(100 - Number(id.slice(1))), lang: 'en' })), nextCursor } });
+    read('r1', true, ['p1', 'p2', 'p3'], 'c1');
+    read('r2', true, ['p9'], 'c1');
+    read('r1', false, ['p3', 'p4'], null); // p3 again: the timeline shifted under the cursor
+    read('r2', false, ['p10'], null);
+    expect(meter.run.feedErrors()).toMatchObject({ pages: 4, duplicatesAcrossPages: 1, duplicatesInPage: 0, orderingViolations: 0 });
+  });
+});
+
 describe('audit sample choice', () => {
   const strata = [
     { kind: 'post' as const, items: Array.from({ length: 50 }, (_, i) => i), total: 50 },
