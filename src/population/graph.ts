@@ -132,7 +132,7 @@ export function buildFollowGraph(pop: Population, spec: GraphSpec): FollowGraph 
       for (let k = 0; k < degree; k++) {
         const wantPopular = rng.next() < policy.popularShare;
         for (let attempt = 0; attempt < ATTEMPTS_PER_EDGE; attempt++) {
-          const usePopular = wantPopular || ticketSizes[own] + 1 < 2; // no earlier peers yet: fall back to popular
+          const usePopular = wantPopular || ticketSizes[own] === 0; // no earlier peers yet: fall back to popular
           const lang = chooseLanguage(rng, own, policy.sameLanguageShare, usePopular ? popularSizes : ticketSizes, affinity);
           let target: number;
           if (usePopular || tickets[lang].length === 0) {

@@ -122,12 +122,6 @@ export class WeightedTable<K extends string = string> {
   sample(u: number): K {
     return this.keys[this.indexAt(u)];
   }
-
-  share(key: K): number {
-    const i = this.keys.indexOf(key);
-    if (i < 0) return 0;
-    return this.cumulative[i] - (i === 0 ? 0 : this.cumulative[i - 1]);
-  }
 }
 
 /**

@@ -42,9 +42,6 @@ class Interner {
     }
     return i;
   }
-  has(s: string): number | undefined {
-    return this.ids.get(s);
-  }
 }
 
 interface CohortLayout {
