@@ -8,8 +8,15 @@ export function mdCell(s: string): string {
   return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ').replace(/([<>*_`[\]])/g, '\\$1');
 }
 
-function table(head: string[], rows: string[][]): string[] {
-  return [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
+/** Inline code in a table cell: backslash escapes do not work inside code spans, except GFM's `\|` in tables. */
+function mdCode(s: string): string {
+  return `\`${s.replace(/`/g, "'").replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ')}\``;
+}
+
+/** align: one letter per column, l(eft), r(ight) or c(enter); default: first left, the rest right (figures). */
+function table(head: string[], rows: string[][], align?: string): string[] {
+  const rule = head.map((_, i) => ({ l: ' --- ', r: ' ---: ', c: ' :---: ' })[(align?.[i] ?? (i === 0 ? 'l' : 'r')) as 'l' | 'r' | 'c']);
+  return [`| ${head.join(' | ')} |`, `|${rule.join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
 }
 
 export function renderMarkdown(summary: Summary): string {
@@ -53,7 +60,7 @@ export function renderMarkdown(summary: Summary): string {
       ...table(
         ['endpoint', 'count', 'rps', 'errors', 'p50', 'p95', 'p99', 'p99 corrected', 'max'],
         eps.map(([name, e]) => [
-          `\`${mdCell(name)}\``,
+          mdCode(name),
           fmtCount(e.count),
           fmtNum(e.rps),
           e.count ? `${fmtCount(e.errors)} (${fmtPct(e.errors / e.count)})` : NO_DATA,
@@ -85,7 +92,8 @@ export function renderMarkdown(summary: Summary): string {
     out.push(
       ...table(
         ['', 'threshold', 'observed', 'note'],
-        summary.thresholds.map((r) => [r.pass ? '✓' : '✗', `\`${r.expr.replace(/`/g, "'").replace(/\|/g, '\\|')}\``, describeObserved(r.expr, r.observed), r.pass ? '' : mdCell(r.message ?? '')]),
+        summary.thresholds.map((r) => [r.pass ? '✓' : '✗', mdCode(r.expr), describeObserved(r.expr, r.observed), r.pass ? '' : mdCell(r.message ?? '')]),
+        'clrl',
       ),
       '',
     );

@@ -71,6 +71,8 @@ describe('summary.md', () => {
     expect(md).toContain('| discover, zh readers: language match / foreign share | 91.0% / 46.0% |');
     expect(md).toContain('| ✗ | `foreignShare.zh <= 0.4` | 0.46 | foreignShare.zh = 0.46, wanted \\<= 0.4 |'); // `<` escaped: GitHub renders HTML in summaries
     expect(md).toContain('| ✓ | `errors.rate < 2%` | 1.');
+    expect(md).toContain('| `feed_following` | 6,000 |'); // no backslash escapes inside code spans (GitHub shows them)
+    expect(md).toContain('|  | threshold | observed | note |\n| :---: | --- | ---: | --- |');
   });
 
   it('says "no data" rather than inventing figures when feed quality was not measured', () => {
