@@ -102,3 +102,18 @@ describe('simple language detector', () => {
     expect(d.detect('hello', 'not a code')).toBe('en');
   });
 });
+
+describe('error mapping', () => {
+  it('turns overload into 503 + Retry-After and unknown faults into a bare 500', async () => {
+    const { mapError } = await import('../../src/backend/api/errors.ts');
+    const { StoreError } = await import('../../src/backend/store/errors.ts');
+    expect(mapError(new Error('timeout exceeded when trying to connect'))).toMatchObject({ status: 503, code: 'overloaded', retryAfterSec: 1 });
+    expect(mapError(Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' }))).toMatchObject({ status: 503 });
+    expect(mapError(Object.assign(new Error('provider saturated'), { retryAfterSec: 2.2 }))).toMatchObject({ status: 503, retryAfterSec: 3 });
+    expect(mapError(new StoreError('gone', 'removed', 'postId'))).toMatchObject({ status: 410, code: 'gone', field: 'postId' });
+    expect(mapError(new StoreError('invalid', 'bad'))).toMatchObject({ status: 400 });
+    expect(mapError(Object.assign(new Error('x'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 }))).toMatchObject({ status: 413, code: 'payload_too_large' });
+    const internal = mapError(new TypeError('secret internals'));
+    expect(internal).toEqual({ status: 500, code: 'internal', message: 'internal server error' });
+  });
+});

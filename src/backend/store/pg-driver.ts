@@ -38,8 +38,13 @@ export async function createPgDriver(options: PgDriverOptions): Promise<SqlDrive
     async query<R>(text: string, params: unknown[] = []): Promise<R[]> {
       for (let attempt = 1; ; attempt++) {
         const waitStart = performance.now();
-        const client = await pool.connect();
-        observer?.poolWait?.((performance.now() - waitStart) / 1000);
+        let client: pg.PoolClient;
+        try {
+          client = await pool.connect();
+        } finally {
+          // Timed-out waits count too: they are the ones that matter under a surge.
+          observer?.poolWait?.((performance.now() - waitStart) / 1000);
+        }
         let broken: Error | undefined;
         try {
           const result = await client.query(text, params);
