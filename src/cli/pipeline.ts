@@ -1,6 +1,7 @@
 // The run pipeline shared by `run` and `demo`: scenario -> target (embedded backend, URL, or user adapter) ->
 // plugins (feed quality, metrics, abort-on-fail) -> engine -> verdict -> run folder. Returns the exit code.
 import net from 'node:net';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Registry } from 'prom-client';
 import { loadScenario } from '../scenario/load.ts';
@@ -21,6 +22,10 @@ import { createThresholdAbortPlugin, parseThreshold } from '../report/thresholds
 import { finalizeSummary, writeRunFolder, type SummaryParts } from '../report/write.ts';
 import type { Summary, Timeline } from '../report/summary.ts';
 import { EXIT_OK, EXIT_THRESHOLDS_FAILED, UsageError } from './exit-codes.ts';
+import { faultsOf, startFaultableBackend } from './managed-backend.ts';
+
+/** Encoded HDR histograms and counters of a run (see LatencyRecorder.encode / ScheduleRecorder.encode). */
+export const HISTOGRAMS_FILE = 'histograms.json';
 
 export interface ExecuteRunOptions {
   scenario: string;
@@ -32,6 +37,8 @@ export interface ExecuteRunOptions {
   compress?: string;
   sample?: number;
   workers?: number;
+  /** Play only shard `index` of `count` (0-based): disjoint arrivals and people; merge the run folders after. */
+  shard?: { index: number; count: number };
   /** Run folder; default runs/<scenario>-<UTC timestamp>. */
   out?: string;
   runsDir?: string;
@@ -41,6 +48,8 @@ export interface ExecuteRunOptions {
   quiet?: boolean;
   /** Options for the embedded backend (demo passes its own). */
   backend?: Record<string, unknown>;
+  /** Faults in wall time, added to the scenario's (see docs/reliability.md), e.g. "kill@20s,stall@40s:2s". */
+  chaos?: string;
   /** Extra plugins (after feed quality, metrics and abort-on-fail). */
   plugins?: RunPlugin[];
   /** Install SIGINT handling (first Ctrl-C drains, second aborts). Default true. */
@@ -66,9 +75,15 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<ExecuteRunRes
     throw new UsageError(`--workers ${opts.workers}: expected a whole number from 1 to 64`);
   }
   if (opts.target && opts.adapter === undefined) checkUrl(opts.target);
+  if (opts.shard && !(Number.isInteger(opts.shard.index) && Number.isInteger(opts.shard.count) && opts.shard.index >= 0 && opts.shard.index < opts.shard.count)) {
+    throw new UsageError(`--shard ${opts.shard.index + 1}/${opts.shard.count}: expected I/N with 1 <= I <= N`);
+  }
+  if (opts.shard && (opts.workers ?? 1) > 1) throw new UsageError('--shard and --workers cannot be combined yet: shard across processes or machines, or use workers');
 
   const overrides = { seed: opts.seed, durationSec: opts.duration, compress: opts.compress, sample: opts.sample };
   const { plan } = await loadScenario(opts.scenario, overrides);
+  const faults = faultsOf(plan.faults, opts.chaos);
+  if (faults.length && (opts.target ?? plan.target.url)) throw new UsageError('faults (scenario faults or --chaos) need the reference backend the harness starts: remove --target (and the scenario target url)');
   const thresholds = [...plan.thresholds, ...(opts.thresholds ?? [])];
   thresholds.forEach((expr, i) => {
     try {
@@ -86,7 +101,15 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<ExecuteRunRes
     // Target.
     let url = opts.target ?? plan.target.url;
     let label = url ?? '';
-    if (!url) {
+    let faultPlugin: RunPlugin | undefined;
+    if (!url && faults.length) {
+      say(`starting the reference backend as a child process (${faults.length} fault(s) to inject) ...`);
+      const managed = await startFaultableBackend(faults, { trustProxy: true, logLevel: 'error', ...opts.backend });
+      closers.push(() => managed.close());
+      url = managed.url;
+      label = managed.label;
+      faultPlugin = managed.plugin;
+    } else if (!url) {
       say('starting the embedded reference backend ...');
       const { startEmbeddedBackend } = await import('./backend-thread.ts');
       // trustProxy: the harness's synthetic per-person addresses (X-Forwarded-For) are what per-IP limits see.
@@ -146,6 +169,7 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<ExecuteRunRes
       );
     }
 
+    if (faultPlugin) plugins.push(faultPlugin);
     plugins.push(...(opts.plugins ?? []));
 
     // Ctrl-C: first drains, second aborts in-flight requests.
@@ -179,6 +203,7 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<ExecuteRunRes
       log: (line) => (progress.clear(), err.write(`${line}\n`)),
       targetLabel: label,
       exposeSnapshot: (fn) => (live = fn),
+      shard: opts.shard,
       workers:
         (opts.workers ?? 1) > 1
           ? {
@@ -195,6 +220,10 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<ExecuteRunRes
     metrics?.recordSummary(summary);
     const runDir = path.resolve(opts.out ?? path.join(opts.runsDir ?? 'runs', `${safeName(plan.name)}-${timestamp(summary.startedAt)}`));
     const { files } = await writeRunFolder(runDir, { summary, timeline: outcome.timeline, plan });
+    // Exact histograms beside the summary, so sharded runs can be merged without losing precision.
+    const histogramsFile = path.join(runDir, HISTOGRAMS_FILE);
+    await writeFile(histogramsFile, JSON.stringify({ version: 1, shard: opts.shard ?? null, ...outcome.recorders }) + '\n', 'utf8');
+    files.push(histogramsFile);
     printResult(say, summary, runDir, outcome.stoppedEarly);
     return { summary, timeline: outcome.timeline, plan, runDir, files, exitCode: summary.pass ? EXIT_OK : EXIT_THRESHOLDS_FAILED };
   } finally {

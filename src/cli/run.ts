@@ -22,11 +22,17 @@ Options:
   --sample F          volume factor (0.01 = one person in a hundred)
   --workers N         run the arrivals in N worker threads (disjoint shards; recorders and plugins stay in the
                       main thread); default 1
+  --shard I/N         play only shard I of N (1-based): disjoint arrivals and people, for running one scenario
+                      from N processes or machines; each run folder has histograms.json for an exact merge
   --out DIR           run folder (default runs/<scenario>-<UTC timestamp>)
   --metrics-port P    serve flashcrowd_* Prometheus metrics on 127.0.0.1:P/metrics during the run (0 = any port)
   --threshold EXPR    an extra threshold, repeatable, e.g. --threshold 'p99(signup) < 800ms'
   --abort-on-fail     stop early once a threshold is lost for good
   --quiet             no progress or result lines (errors still go to stderr)
+  --chaos SPEC        inject faults at wall times, e.g. "kill@20s,stall@40s:2s,slow-store@30s:10s:200ms,cut-redis@50s:5s"
+                      (the reference backend then runs as a child process; see docs/reliability.md)
+  --backend-db DB     store of the reference backend the harness starts: embedded (default) or postgres://…
+  --backend-redis R   its cache: memory (default) or redis://…
 
 Ctrl-C stops arrivals and drains in-flight requests (up to the scenario's graceful stop), then writes the run
 folder; a second Ctrl-C aborts in-flight requests at once.
@@ -65,11 +71,15 @@ const command: Command = {
           compress: { type: 'string' },
           sample: { type: 'string' },
           workers: { type: 'string' },
+          shard: { type: 'string' },
           out: { type: 'string' },
           'metrics-port': { type: 'string' },
           threshold: { type: 'string', multiple: true },
           'abort-on-fail': { type: 'boolean' },
           quiet: { type: 'boolean' },
+          chaos: { type: 'string' },
+          'backend-db': { type: 'string' },
+          'backend-redis': { type: 'string' },
         },
       });
     } catch (err) {
@@ -78,7 +88,18 @@ const command: Command = {
     const { values, positionals } = parsed;
     if (positionals.length !== 1) throw new UsageError(`expected exactly one scenario file\n\n${usage}`);
     if (values.adapter && !values.target) throw new UsageError('--adapter needs --target URL (the adapter talks to your API)');
+    if (values.target && (values['backend-db'] || values['backend-redis'])) throw new UsageError('--backend-db/--backend-redis configure the backend the harness starts; they cannot be used with --target');
+    const backend: Record<string, unknown> = {};
+    if (values['backend-db']) backend.db = values['backend-db'];
+    if (values['backend-redis']) backend.redis = values['backend-redis'];
+    let shard: { index: number; count: number } | undefined;
+    if (values.shard !== undefined) {
+      const m = /^(\d+)\/(\d+)$/.exec(values.shard.trim());
+      if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw new UsageError(`--shard: expected I/N with 1 <= I <= N, got '${values.shard}'`);
+      shard = { index: Number(m[1]) - 1, count: Number(m[2]) };
+    }
     const result = await executeRun({
+      shard,
       scenario: positionals[0],
       target: values.target,
       adapter: values.adapter,
@@ -92,6 +113,8 @@ const command: Command = {
       thresholds: values.threshold ?? [],
       abortOnFail: values['abort-on-fail'] ?? false,
       quiet: values.quiet ?? false,
+      chaos: values.chaos,
+      backend: Object.keys(backend).length ? backend : undefined,
     });
     return result.exitCode;
   },

@@ -79,6 +79,8 @@ export interface RunOutcome {
   stoppedEarly?: string;
   setup: SetupResult;
   sessions: SessionStats;
+  /** Encoded recorders, for exact merges of sharded runs (LatencyRecorder/ScheduleRecorder.mergeEncoded). */
+  recorders: { latency: ReturnType<LatencyRecorder['encode']>; schedule: ReturnType<ScheduleRecorder['encode']> };
 }
 
 /** Workers are told to start this far in the future, so every thread begins on the same instant. */
@@ -332,8 +334,16 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
         } catch (err) {
           log(`plugin ${p.name} finish failed: ${(err as Error).message}`);
         }
-    }
-    return { summary, timeline: timeline.toTimeline(plan.name, startedAt), stoppedEarly, setup, sessions: sessionStats() };
+      }
+      if (options.shard) summary.shard = { index: options.shard.index, count: options.shard.count };
+      return {
+        summary,
+        timeline: timeline.toTimeline(plan.name, startedAt),
+        stoppedEarly,
+        setup,
+        sessions: sessionStats(),
+        recorders: { latency: latency.encode(), schedule: schedule.encode() },
+      };
     }
 
     async function startPool(): Promise<WorkerPool> {

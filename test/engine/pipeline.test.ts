@@ -33,7 +33,9 @@ describe('flashcrowd run (pipeline)', () => {
       stderr: log.stream,
     });
     expect([0, 99]).toContain(result.exitCode);
-    for (const f of ['summary.json', 'timeline.json', 'junit.xml', 'summary.md', 'report.html']) expect(existsSync(path.join(out, f))).toBe(true);
+    for (const f of ['summary.json', 'timeline.json', 'junit.xml', 'summary.md', 'report.html', 'histograms.json']) expect(existsSync(path.join(out, f))).toBe(true);
+    const histograms = JSON.parse(readFileSync(path.join(out, 'histograms.json'), 'utf8'));
+    expect(Object.keys(histograms.latency.endpoints)).toContain('signup');
     const s = JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8')) as Summary;
     expect(s.scenario).toBe('smoke');
     expect(s.target).toMatch(/embedded reference backend/);

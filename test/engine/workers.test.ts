@@ -8,6 +8,8 @@ import { ArrivalStream } from '../../src/engine/arrivals.ts';
 import { Random } from '../../src/engine/random.ts';
 import { HttpTarget } from '../../src/target/http-target.ts';
 import type { RunPlugin } from '../../src/engine/plugin.ts';
+import { LatencyRecorder } from '../../src/observe/latency.ts';
+import { ScheduleRecorder } from '../../src/observe/recorder.ts';
 import { startMiniBackend, type MiniBackend } from './helpers/mini-backend.ts';
 
 describe('--workers N', () => {
@@ -60,6 +62,39 @@ describe('--workers N', () => {
       expect(s.totals.errors).toBe(0);
     } finally {
       await target.close();
+    }
+  });
+
+  it('sharded runs (--shard I/N) split arrivals, people and setup, and merge exactly', async () => {
+    const { plan } = await loadScenario(path.resolve('scenarios/smoke.ts'), { durationSec: '2m' });
+    const population = createPopulation(plan);
+    const fresh = await startMiniBackend(); // the same people, so a server that has not met them yet
+    const target = new HttpTarget({ url: fresh.url, connections: 8, timeoutMs: 5000 });
+    try {
+      const runs = await Promise.all(
+        [0, 1].map((index) => runPlan({ plan, target, population, content: createContentGenerator(plan.seed), shard: { index, count: 2 } })),
+      );
+      const whole = plan.cohorts.reduce((n, c, i) => {
+        const stream = new ArrivalStream(c.rate, c.peakRate, plan.wallDurationSec, Random.derive(plan.seed, `arrivals/${c.name}`, i));
+        let k = 0;
+        while (stream.nextMs() !== Infinity) k++;
+        return n + k;
+      }, 0);
+      expect(runs[0].setup.accounts + runs[1].setup.accounts).toBe(40);
+      for (const r of runs) expect(r.summary.endpoints.signup?.errors ?? 0).toBe(0); // nobody signed up twice (409)
+      expect(fresh.stats.signups).toBe(40 + runs[0].summary.totals.signups + runs[1].summary.totals.signups);
+      const latency = new LatencyRecorder();
+      const schedule = new ScheduleRecorder();
+      for (const r of runs) {
+        latency.mergeEncoded(JSON.parse(JSON.stringify(r.recorders.latency)));
+        schedule.mergeEncoded(JSON.parse(JSON.stringify(r.recorders.schedule)));
+      }
+      expect(schedule.intended).toBe(whole);
+      expect(latency.requests).toBe(runs[0].summary.totals.requests + runs[1].summary.totals.requests);
+      expect(runs[0].summary.shard).toEqual({ index: 0, count: 2 });
+    } finally {
+      await target.close();
+      await fresh.close();
     }
   });
 });
