@@ -172,7 +172,8 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
     content: options.content,
     follows: options.follows,
     now,
-    sleepUntil: (at) => (scheduler ? scheduler.sleepUntil(at) : Promise.resolve(!arrivalsStop.signal.aborted)),
+    // Before the scheduler runs (setup), back-off sleeps use a plain timer that a stop cuts short.
+    sleepUntil: (at) => (scheduler ? scheduler.sleepUntil(at) : sleepOrStop(at - now(), arrivalsStop.signal)),
     stopping: () => arrivalsStop.signal.aborted,
     requestSignal: hardStop.signal,
   });
@@ -413,6 +414,15 @@ export function mergeSummary(summary: Summary, part: Partial<Summary>): void {
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function sleepOrStop(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onAbort = () => (clearTimeout(timer), resolve(false));
+    const timer = setTimeout(() => (signal.removeEventListener('abort', onAbort), resolve(true)), Math.max(0, ms));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 function abortPromise(signal: AbortSignal): Promise<void> {

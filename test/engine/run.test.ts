@@ -113,6 +113,18 @@ describe('runPlan against a live HTTP server', () => {
     expect(backend.stats.signups).toBeGreaterThan(0);
   });
 
+  it('retries throttled setup signups after Retry-After, so every preexisting account exists at t = 0', async () => {
+    const { backend, target } = await setupBackend({ throttleShare: 0.25, retryAfterSec: 0.05 });
+    const p = plan([cohort({ name: 'incumbents', preexisting: true, people: 20, rate: () => 0, peakRate: 0 })], { wallDurationSec: 0.2 });
+    const started = performance.now();
+    const out = await runPlan({ plan: p, target, population: population(p), content });
+    expect(out.setup.accounts).toBe(20);
+    expect(out.setup.failedAccounts).toBe(0);
+    expect(out.sessions.retries).toBeGreaterThan(0);
+    expect(backend.stats.signups).toBe(20);
+    expect(performance.now() - started).toBeGreaterThan(50); // the back-off really waited
+  });
+
   it('counts arrivals beyond the in-flight cap as dropped and stops on Ctrl-C with a summary', async () => {
     const { target } = await setupBackend({ delayMs: 150 });
     const p = plan([cohort({ name: 'newcomers', people: 500, rate: () => 100, peakRate: 100, inFlightCap: 5 })], { wallDurationSec: 5 });
