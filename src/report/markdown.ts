@@ -28,6 +28,7 @@ export function renderMarkdown(summary: Summary): string {
     `## flashcrowd · ${mdCell(summary.scenario)} — ${summary.pass ? '✅ PASS' : '❌ FAIL'}`,
     '',
     `**${summary.pass ? 'PASS' : 'FAIL'}**: ${why.join(', ')}. Seed ${summary.seed}, target \`${summary.target.replace(/`/g, "'")}\`, started ${summary.startedAt}, ${fmtSec(summary.wallSeconds)} wall.`,
+    ...(typeof summary.stoppedEarly === 'string' ? ['', `**Stopped early:** ${mdCell(summary.stoppedEarly)}`] : []),
     '',
     '### Key figures',
     '',

@@ -75,6 +75,11 @@ describe('summary.md', () => {
     expect(md).toContain('|  | threshold | observed | note |\n| :---: | --- | ---: | --- |');
   });
 
+  it('says why a run stopped early', () => {
+    const s = finalizeSummary({ ...makeSummary(), stoppedEarly: 'threshold lost for good: lostWrites = 1, wanted == 0' }, []);
+    expect(renderMarkdown(s)).toContain('**Stopped early:** threshold lost for good: lostWrites = 1, wanted == 0');
+  });
+
   it('says "no data" rather than inventing figures when feed quality was not measured', () => {
     const s = finalizeSummary(makeSummary({ withFeed: false }), ['freshness.p95 < 5s']);
     const md = renderMarkdown(s);

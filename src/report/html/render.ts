@@ -156,6 +156,7 @@ export function renderHtml({ summary, timeline, plan: given }: HtmlReportInput):
 <h1><span>${h(summary.scenario)}</span><span class="verdict ${summary.pass ? 'pass' : 'fail'}">${verdict}</span></h1>
 ${plan?.description ? `<p class="desc">${h(plan.description)}</p>` : ''}
 <dl>${meta.map(([k, v]) => `<div><dt>${h(k)}</dt><dd>${h(v)}</dd></div>`).join('')}</dl>
+${typeof summary.stoppedEarly === 'string' ? `<p class="stopped">Stopped early: ${h(summary.stoppedEarly)}</p>` : ''}
 </header>
 <main>
 <section class="kpis">${kpis}</section>
