@@ -2,6 +2,7 @@
 // show SLOs as tests. Failures carry the observed value.
 import type { Summary } from './summary.ts';
 import { describeObserved } from './thresholds/evaluate.ts';
+import { renderSummaryText } from './text.ts';
 
 export function xmlEscape(s: string): string {
   // Also drop characters XML 1.0 forbids (control characters other than tab, LF, CR).
@@ -56,6 +57,8 @@ export function renderJunit(summary: Summary): string {
       lines.push('    </testcase>');
     }
   }
+  // The key figures, for CI views that show a suite's output beside its test cases.
+  lines.push(`    <system-out>${xmlEscape(renderSummaryText(summary, { thresholds: false }))}</system-out>`);
   lines.push('  </testsuite>', '</testsuites>', '');
   return lines.join('\n');
 }

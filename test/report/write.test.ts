@@ -46,6 +46,7 @@ describe('junit.xml', () => {
     expect(failed).toHaveLength(4);
     const p99 = suite.testcase.find((c: { name: string }) => c.name === 'p99(signup) < 100ms');
     expect(p99.failure.message).toBe('p99(signup) = 972ms, wanted < 100ms');
+    expect(suite['system-out']).toContain('feed freshness p95');
     const audit = suite.testcase.at(-1);
     expect(audit.failure.message).toContain('2 of 8200 acknowledged writes are missing');
   });
