@@ -12,7 +12,7 @@ export interface AdmissionOptions {
   maxInFlight: number;
   /** Share of maxInFlight beyond which sheddable requests are shed (0..1). */
   sheddableShare: number;
-  /** Event-loop delay (p99 over the last second, ms) beyond which sheddable requests are shed. 0 disables. */
+  /** Event-loop delay (p90 over the last second, ms) beyond which sheddable requests are shed. 0 disables. */
   maxEventLoopDelayMs: number;
   /** Retry-After sent with a 503. */
   retryAfterSec: number;
@@ -21,7 +21,7 @@ export interface AdmissionOptions {
 export const DEFAULT_ADMISSION_OPTIONS: AdmissionOptions = {
   maxInFlight: 512,
   sheddableShare: 0.5,
-  maxEventLoopDelayMs: 200,
+  maxEventLoopDelayMs: 1000,
   retryAfterSec: 2,
 };
 

@@ -5,7 +5,7 @@ import type { LoopDelayMonitor } from '../admission/loop-delay.ts';
 export interface OverloadOptions {
   /** Fan-out queue depth above which discover stops ranking. */
   maxFanoutBacklog: number;
-  /** Event-loop delay p99 (ms) above which discover stops ranking. */
+  /** Event-loop delay p90 (ms) above which discover stops ranking. */
   maxEventLoopDelayMs: number;
   /** Requests in flight (this process) above which discover stops ranking. */
   maxInFlight: number;
@@ -13,7 +13,7 @@ export interface OverloadOptions {
 
 export const DEFAULT_OVERLOAD_OPTIONS: OverloadOptions = {
   maxFanoutBacklog: 5_000,
-  maxEventLoopDelayMs: 100,
+  maxEventLoopDelayMs: 200,
   maxInFlight: 256,
 };
 
