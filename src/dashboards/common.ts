@@ -26,16 +26,17 @@ export function datasourceVariable() {
   return new DatasourceVariableBuilder('datasource').label('Data source').type('prometheus');
 }
 
-/** Run ids sort newest first for runs of one scenario (`<scenario>-<UTC timestamp>`), so the default is the latest. */
+/**
+ * Run ids sort newest first for runs of one scenario (`<scenario>-<UTC timestamp>`), so the default is the latest
+ * run in the time range; choose another from the list.
+ */
 export function runVariable() {
   return new QueryVariableBuilder('run_id')
     .label('Run')
     .datasource(DS)
     .query('label_values(flashcrowd_run_info, run_id)')
     .refresh(VariableRefresh.OnTimeRangeChanged)
-    .sort(VariableSort.AlphabeticalDesc)
-    .includeAll(true)
-    .allValue('.*');
+    .sort(VariableSort.AlphabeticalDesc);
 }
 
 export function cohortVariable() {
@@ -69,11 +70,15 @@ const ANNOTATION_EXTRAS: Record<string, Record<string, unknown>> = {
 export interface Query {
   expr: string;
   legend: string;
+  /** A unit other than the panel's: the series get it and a right-hand axis. */
+  unit?: string;
 }
-export const q = (expr: string, legend: string): Query => ({ expr, legend });
+export const q = (expr: string, legend: string, unit?: string): Query => ({ expr, legend, ...(unit ? { unit } : {}) });
 
-function target(query: Query) {
-  return new DataqueryBuilder().expr(query.expr).legendFormat(query.legend).datasource(DS);
+const refId = (index: number) => String.fromCharCode(65 + index);
+
+function target(query: Query, index: number) {
+  return new DataqueryBuilder().expr(query.expr).legendFormat(query.legend).datasource(DS).refId(refId(index));
 }
 
 export interface PanelOptions {
@@ -101,7 +106,15 @@ export function timeseries(title: string, queries: Query[], o: PanelOptions = {}
   if (o.min !== undefined) p.min(o.min);
   if (o.max !== undefined) p.max(o.max);
   if (o.stack) p.stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal));
-  for (const query of queries) p.withTarget(target(query));
+  queries.forEach((query, i) => {
+    p.withTarget(target(query, i));
+    if (query.unit && query.unit !== (o.unit ?? 'short')) {
+      p.overrideByQuery(refId(i), [
+        { id: 'unit', value: query.unit },
+        { id: 'custom.axisPlacement', value: 'right' },
+      ]);
+    }
+  });
   return p;
 }
 
@@ -116,7 +129,7 @@ export function stat(title: string, queries: Query[], o: PanelOptions = {}) {
     .colorMode(common.BigValueColorMode.Value)
     .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false));
   if (o.description) p.description(o.description);
-  for (const query of queries) p.withTarget(target(query));
+  queries.forEach((query, i) => p.withTarget(target(query, i)));
   return p;
 }
 
@@ -158,7 +171,7 @@ export function toJson(dashboard: Dashboard): string {
     for (const panel of panels ?? []) {
       panel.id = ++id;
       const targets = panel.targets as Record<string, unknown>[] | undefined;
-      targets?.forEach((t, i) => (t.refId = String.fromCharCode(65 + i)));
+      targets?.forEach((t, i) => (t.refId = refId(i)));
       number(panel.panels as Record<string, unknown>[] | undefined);
     }
   };

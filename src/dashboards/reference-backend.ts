@@ -120,7 +120,7 @@ export function referenceBackend(): Dashboard {
     .withPanel(
       timeseries(
         'Fan-out queue depth and lag',
-        [q(`sum(social_fanout_queue_depth{${I}})`, 'queued posts'), q(quantile(0.99, 'social_fanout_lag_seconds', I), 'lag p99 (s)')],
+        [q(`sum(social_fanout_queue_depth{${I}})`, 'queued posts'), q(quantile(0.99, 'social_fanout_lag_seconds', I), 'lag p99', 's')],
         { description: 'Posts waiting to be written into followers\' home timelines, and how long the slowest waited.' },
       ),
     )
@@ -143,8 +143,8 @@ export function referenceBackend(): Dashboard {
     .withPanel(
       timeseries(
         'Discover ranking',
-        [q(quantile(0.99, 'social_ranker_duration_seconds', I), 'ranking p99 (s)'), q(orZero(rate('social_ranker_fallback_total', I, ['cause'])), 'fallbacks/s {{cause}}')],
-        { description: 'When overloaded the ranker falls back to recency only, which floods readers with the surge\'s language.' },
+        [q(quantile(0.99, 'social_ranker_duration_seconds', I), 'ranking p99'), q(orZero(rate('social_ranker_fallback_total', I, ['cause'])), 'fallbacks {{cause}}', 'reqps')],
+        { unit: 's', description: 'When overloaded the ranker falls back to recency only, which floods readers with the surge\'s language.' },
       ),
     )
 
@@ -155,7 +155,7 @@ export function referenceBackend(): Dashboard {
         [
           q(`sum(social_translation_queue_depth{${I}})`, 'queued'),
           q(`max(social_translation_enabled{${I}})`, 'enabled'),
-          q(orZero(quantile(0.95, 'social_translation_latency_seconds', I)), 'latency p95 (s)'),
+          q(orZero(quantile(0.95, 'social_translation_latency_seconds', I)), 'latency p95', 's'),
         ],
         { description: 'The simulated MT provider: waiting requests, on/off, and latency including the wait for a slot.' },
       ),
@@ -172,8 +172,8 @@ export function referenceBackend(): Dashboard {
         'Moderation queue',
         [
           q(`sum(social_moderation_backlog{${I}})`, 'backlog'),
-          q(rate('social_moderation_dropped_total', I), 'dropped/s (queue full)'),
-          q(quantile(0.95, 'social_moderation_decision_lag_seconds', I), 'decision lag p95 (s)'),
+          q(rate('social_moderation_dropped_total', I), 'dropped (queue full)', 'reqps'),
+          q(quantile(0.95, 'social_moderation_decision_lag_seconds', I), 'decision lag p95', 's'),
         ],
       ),
     )
