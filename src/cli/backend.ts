@@ -5,6 +5,7 @@ import { EXIT_OK, UsageError } from './exit-codes.ts';
 import { ConfigError, loadConfigFile, resolveConfig, type BackendConfig, type BackendConfigInput } from '../backend/config.ts';
 import { startBackend } from '../backend/launch.ts';
 import { checkClusterConfig, startCluster } from '../backend/cluster.ts';
+import { ContainerRuntimeUnavailable, StackUsageError, startContainerStack, takeStackFlag, type ContainerStack } from '../stack/containers.ts';
 
 const usage = `Usage: flashcrowd backend [options]
 
@@ -27,6 +28,8 @@ Options:
   --workers N          processes sharing the port (default 1; above 1 needs --db postgres://… and
                        --redis redis://…)
   --config FILE        JSON file with any config key (see docs/backend.md); flags win over it
+  --stack containers   start a throwaway Postgres and Redis with testcontainers (needs Docker or
+                       Podman; removed on exit) and use them instead of --db/--redis
   -h, --help           this help
 `;
 
@@ -105,29 +108,58 @@ const command: Command = {
   summary: 'run the reference social backend (Fastify on PGlite or Postgres, Redis or in-memory cache)',
   usage,
   async run(argv) {
-    const config = backendConfigFromArgs(argv);
-    let backend: { url: string; close(): Promise<void> };
-    if (config.workers > 1) {
-      try {
-        checkClusterConfig(config);
-      } catch (err) {
-        if (err instanceof ConfigError) throw new UsageError(err.message);
-        throw err;
-      }
-      backend = await startCluster(config);
-    } else {
-      backend = await startBackend(config);
+    const containers = await startStackIfAsked(argv);
+    try {
+      return await runBackend(containers ? [...containers.rest, '--db', containers.stack.databaseUrl, '--redis', containers.stack.redisUrl] : argv);
+    } finally {
+      await containers?.stack.close();
     }
-    const db = config.db === 'embedded' ? 'embedded (PGlite)' : new URL(config.db).host;
-    const cache = config.redis === 'memory' ? 'in-memory' : new URL(config.redis).host;
-    process.stdout.write(`${backend.url}\n`);
-    const procs = config.workers > 1 ? `, ${config.workers} processes` : '';
-    process.stderr.write(`flashcrowd backend: listening on ${backend.url} (db: ${db}, schema: ${config.schema}, cache: ${cache}${procs}); Ctrl-C stops\n`);
-    const signal = await untilSignal();
-    process.stderr.write(`flashcrowd backend: ${signal}, closing\n`);
-    await backend.close();
-    return EXIT_OK;
   },
 };
+
+/** `--stack containers`: Postgres and Redis through testcontainers; no runtime -> a usage error (exit 2). */
+async function startStackIfAsked(argv: string[]): Promise<{ stack: ContainerStack; rest: string[] } | undefined> {
+  let taken;
+  try {
+    taken = takeStackFlag(argv);
+  } catch (err) {
+    if (err instanceof StackUsageError) throw new UsageError(err.message);
+    throw err;
+  }
+  if (!taken.stack) return undefined;
+  try {
+    const stack = await startContainerStack({ log: (line) => process.stderr.write(`flashcrowd backend: ${line}\n`) });
+    return { stack, rest: taken.rest };
+  } catch (err) {
+    if (err instanceof ContainerRuntimeUnavailable) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/** The backend until SIGINT/SIGTERM. */
+async function runBackend(argv: string[]): Promise<number> {
+  const config = backendConfigFromArgs(argv);
+  let backend: { url: string; close(): Promise<void> };
+  if (config.workers > 1) {
+    try {
+      checkClusterConfig(config);
+    } catch (err) {
+      if (err instanceof ConfigError) throw new UsageError(err.message);
+      throw err;
+    }
+    backend = await startCluster(config);
+  } else {
+    backend = await startBackend(config);
+  }
+  const db = config.db === 'embedded' ? 'embedded (PGlite)' : new URL(config.db).host;
+  const cache = config.redis === 'memory' ? 'in-memory' : new URL(config.redis).host;
+  process.stdout.write(`${backend.url}\n`);
+  const procs = config.workers > 1 ? `, ${config.workers} processes` : '';
+  process.stderr.write(`flashcrowd backend: listening on ${backend.url} (db: ${db}, schema: ${config.schema}, cache: ${cache}${procs}); Ctrl-C stops\n`);
+  const signal = await untilSignal();
+  process.stderr.write(`flashcrowd backend: ${signal}, closing\n`);
+  await backend.close();
+  return EXIT_OK;
+}
 
 export default command;

@@ -1,0 +1,119 @@
+// A throwaway Postgres + Redis for one backend or one run (`--stack containers`), through testcontainers: CI
+// pipelines with a Docker engine get real services without a compose file, and everything is removed on close()
+// (testcontainers' Ryuk reaper also removes the containers if this process dies).
+//
+// Without a reachable container runtime we fail at once with what to do instead: testcontainers finds no runtime
+// strategy within milliseconds, and the check is bounded by a timeout anyway, so nothing hangs.
+
+export const POSTGRES_IMAGE = 'postgres:16-alpine';
+export const REDIS_IMAGE = 'redis:7-alpine';
+
+export interface ContainerStack {
+  /** postgres://… reachable from this host. */
+  databaseUrl: string;
+  /** redis://… reachable from this host. */
+  redisUrl: string;
+  /** Stops and removes both containers. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** No container runtime: the message names the alternatives (the CLI prints it and exits 2). */
+export class ContainerRuntimeUnavailable extends Error {
+  constructor(readonly reason: string) {
+    super(
+      `--stack containers needs a container runtime (Docker or Podman), and none is reachable: ${reason}\n` +
+        'Alternatives:\n' +
+        '  --db postgres://user@127.0.0.1:5432/db --redis redis://127.0.0.1:6379   your own Postgres and Redis\n' +
+        '  --db embedded                                                          PGlite in-process (the default), in-memory cache\n' +
+        '  docker compose up -d postgres redis                                    the stack in docker-compose.yml\n' +
+        'Set DOCKER_HOST if your engine listens somewhere else than the default socket.',
+    );
+    this.name = 'ContainerRuntimeUnavailable';
+  }
+}
+
+/** Resolves when a container runtime answers; throws ContainerRuntimeUnavailable otherwise (within timeoutMs). */
+export async function checkContainerRuntime(timeoutMs = 15_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const { getContainerRuntimeClient } = await import('testcontainers');
+    await Promise.race([
+      getContainerRuntimeClient(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+        timer.unref();
+      }),
+    ]);
+  } catch (err) {
+    throw new ContainerRuntimeUnavailable((err as Error)?.message ?? String(err));
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface StackOptions {
+  postgresImage?: string;
+  redisImage?: string;
+  runtimeTimeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+/** Start Postgres and Redis in containers (in parallel). */
+export async function startContainerStack(options: StackOptions = {}): Promise<ContainerStack> {
+  await checkContainerRuntime(options.runtimeTimeoutMs);
+  const log = options.log ?? (() => {});
+  const [{ PostgreSqlContainer }, { RedisContainer }] = await Promise.all([import('@testcontainers/postgresql'), import('@testcontainers/redis')]);
+  log(`starting ${options.postgresImage ?? POSTGRES_IMAGE} and ${options.redisImage ?? REDIS_IMAGE} ...`);
+  const started = await Promise.allSettled([
+    new PostgreSqlContainer(options.postgresImage ?? POSTGRES_IMAGE).start(),
+    new RedisContainer(options.redisImage ?? REDIS_IMAGE).start(),
+  ]);
+  const [pg, redis] = started;
+  if (pg.status === 'rejected' || redis.status === 'rejected') {
+    await Promise.allSettled(started.map((s) => (s.status === 'fulfilled' ? s.value.stop() : undefined)));
+    const why = started.flatMap((s) => (s.status === 'rejected' ? [String((s.reason as Error)?.message ?? s.reason)] : []));
+    throw new Error(`--stack containers: could not start the containers: ${why.join('; ')}`);
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    databaseUrl: pg.value.getConnectionUri(),
+    redisUrl: redis.value.getConnectionUrl(),
+    close() {
+      closing ??= Promise.allSettled([pg.value.stop(), redis.value.stop()]).then(() => undefined);
+      return closing;
+    },
+  };
+}
+
+/** Parse the `--stack` flag: only `containers` exists. */
+export function parseStack(value: string | undefined): 'containers' | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'containers') return 'containers';
+  throw new StackUsageError(`--stack '${value}': the only stack is 'containers' (Postgres and Redis through testcontainers)`);
+}
+
+export class StackUsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StackUsageError';
+  }
+}
+
+/** Take `--stack X` / `--stack=X` out of argv (commands whose parsers are strict pass the rest on). */
+export function takeStackFlag(argv: readonly string[]): { stack?: 'containers'; rest: string[] } {
+  const rest: string[] = [];
+  let value: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--stack') {
+      if (i + 1 >= argv.length) throw new StackUsageError("--stack needs a value: --stack containers");
+      value = argv[++i];
+    } else if (a.startsWith('--stack=')) value = a.slice('--stack='.length);
+    else rest.push(a);
+  }
+  const stack = parseStack(value);
+  if (stack && rest.some((a) => a === '--db' || a.startsWith('--db=') || a === '--redis' || a.startsWith('--redis='))) {
+    throw new StackUsageError('--stack containers provides the database and Redis: drop --db/--redis, or drop --stack');
+  }
+  return { stack, rest };
+}
