@@ -1,0 +1,161 @@
+// The reference backend as a child process the harness owns, so faults can hit a real process: SIGKILL and restart
+// on the same port, SIGSTOP/SIGCONT. It runs `node bin/flashcrowd.js backend --config <file> --port P` (the harness
+// never imports backend code); options go through a JSON config file so every backend key is available.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface ManagedBackendOptions {
+  /** Backend config keys (docs/backend.md), written to a config file; `port` and `host` are managed here. */
+  config?: Record<string, unknown>;
+  /** Max wait for /readyz after a start or restart. */
+  readyTimeoutMs?: number;
+  /** Where the child's stderr goes (default: discarded except the last lines kept for error messages). */
+  stderr?: NodeJS.WritableStream;
+}
+
+const BIN = fileURLToPath(new URL('../../../bin/flashcrowd.js', import.meta.url));
+const KEEP_STDERR_CHARS = 4000;
+
+export class ManagedBackend {
+  private child?: ChildProcess;
+  private exited?: Promise<void>;
+  private readonly dir: string;
+  private readonly configFile: string;
+  private stderrTail = '';
+  private stopped = false;
+  private closing?: Promise<void>;
+  port = 0;
+  /** Starts (first start included), for reports. */
+  starts = 0;
+
+  constructor(private readonly options: ManagedBackendOptions = {}) {
+    this.dir = mkdtempSync(path.join(tmpdir(), 'flashcrowd-backend-'));
+    this.configFile = path.join(this.dir, 'backend.json');
+    const { port: _p, host: _h, ...config } = options.config ?? {};
+    writeFileSync(this.configFile, JSON.stringify({ host: '127.0.0.1', ...config }), { mode: 0o600 });
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get running(): boolean {
+    return Boolean(this.child && this.child.exitCode === null && this.child.signalCode === null);
+  }
+
+  /** Starts the process (on a free port the first time, on the same port after) and waits for /readyz. */
+  async start(): Promise<void> {
+    if (this.running) throw new Error('backend already running');
+    const child = spawn(process.execPath, [BIN, 'backend', '--config', this.configFile, '--port', String(this.port)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
+    this.child = child;
+    this.stopped = false;
+    this.starts++;
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    child.stderr!.on('data', (chunk: Buffer) => {
+      this.options.stderr?.write(chunk);
+      this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-KEEP_STDERR_CHARS);
+    });
+    const timeoutMs = this.options.readyTimeoutMs ?? 60_000;
+    const listening = new Promise<number>((resolve, reject) => {
+      let out = '';
+      const onData = (chunk: Buffer) => {
+        out += chunk.toString('utf8');
+        const m = /^http:\/\/[^\s:]+:(\d+)\s*$/m.exec(out);
+        if (m) {
+          child.stdout!.off('data', onData);
+          child.stdout!.resume();
+          resolve(Number(m[1]));
+        }
+      };
+      child.stdout!.on('data', onData);
+      child.once('exit', (code, signal) => reject(new Error(`backend exited (${signal ?? code}) before listening: ${this.stderrTail.trim().slice(-1000)}`)));
+    });
+    const timer = new Promise<never>((_, reject) => {
+      const t = setTimeout(() => reject(new Error(`backend not listening within ${timeoutMs} ms: ${this.stderrTail.trim().slice(-1000)}`)), timeoutMs);
+      child.once('exit', () => clearTimeout(t));
+      listening.finally(() => clearTimeout(t)).catch(() => {});
+    });
+    try {
+      this.port = await Promise.race([listening, timer]);
+      await this.waitReady(timeoutMs);
+    } catch (err) {
+      this.hardKill();
+      await this.exited;
+      throw err;
+    }
+  }
+
+  /** Polls GET /readyz until 200. */
+  async waitReady(timeoutMs = this.options.readyTimeoutMs ?? 60_000): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      if (!this.running) throw new Error(`backend exited while waiting for /readyz: ${this.stderrTail.trim().slice(-1000)}`);
+      try {
+        const res = await fetch(`${this.url}/readyz`, { signal: AbortSignal.timeout(1000) });
+        await res.arrayBuffer();
+        if (res.status === 200) return;
+      } catch {
+        // not yet
+      }
+      if (performance.now() > deadline) throw new Error(`backend not ready (/readyz) within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** SIGKILL: no graceful close, in-flight requests and unflushed state die with it. Resolves once it is gone. */
+  async kill(): Promise<void> {
+    if (!this.running) return;
+    this.hardKill();
+    await this.exited;
+  }
+
+  /** Freeze the process (SIGSTOP): connections stay open, nothing answers. */
+  stall(): void {
+    if (this.running && !this.stopped) {
+      this.child!.kill('SIGSTOP');
+      this.stopped = true;
+    }
+  }
+
+  resume(): void {
+    if (this.running && this.stopped) {
+      this.child!.kill('SIGCONT');
+      this.stopped = false;
+    }
+  }
+
+  get stalled(): boolean {
+    return this.stopped;
+  }
+
+  /** Graceful stop (SIGTERM, then SIGKILL after 10 s) and removal of the config file. Idempotent. */
+  close(): Promise<void> {
+    return (this.closing ??= (async () => {
+      if (this.running) {
+        this.resume();
+        this.child!.kill('SIGTERM');
+        let t: NodeJS.Timeout | undefined;
+        await Promise.race([this.exited, new Promise<void>((r) => (t = setTimeout(r, 10_000)))]);
+        clearTimeout(t);
+        if (this.running) await this.kill();
+      }
+      rmSync(this.dir, { recursive: true, force: true });
+    })());
+  }
+
+  private hardKill(): void {
+    if (!this.running) return;
+    this.child!.kill('SIGKILL');
+    this.stopped = false;
+  }
+}
