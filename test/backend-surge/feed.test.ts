@@ -177,6 +177,35 @@ describe('discover', () => {
     await discover.close();
   });
 
+  test('retrieval by language keeps a reader\'s language in the candidates when English floods the newest posts', async () => {
+    const registry = new Registry();
+    let busy = false;
+    const overload = new OverloadSignal({ inFlight: () => (busy ? 10 : 0) }, { maxInFlight: 5 });
+    const discover = new RankedDiscover(fx.store, overload, registry, {
+      candidateLimit: 5,
+      candidateTtlMs: 0,
+      explorationShare: 0,
+      weightLanguage: 5,
+      candidateWindowSec: 3600,
+    });
+    const zhAuthor = await newUser(fx.store, ['zh']);
+    const enAuthor = await newUser(fx.store, ['en']);
+    const zhReader = await newUser(fx.store, ['zh']);
+    const zhPosts: PostRecord[] = [];
+    for (let i = 0; i < 2; i++) zhPosts.push(await post(zhAuthor, `早上好 ${i}`, 'zh'));
+    await discover.discover(reader(zhReader), 5, undefined); // the pool sees the Chinese posts
+    for (let i = 0; i < 8; i++) await post(enAuthor, `flood ${i}`, 'en');
+
+    const ranked = await discover.discover(reader(zhReader), 3, undefined);
+    expect(ranked.items.slice(0, 2).map((i) => i.id)).toEqual([zhPosts[1].id, zhPosts[0].id]);
+    busy = true;
+    const fallback = await discover.discover(reader(zhReader), 5, undefined);
+    expect(fallback.degraded).toBe('ranker-fallback');
+    expect(fallback.items.map((i) => i.lang)).toEqual(['en', 'en', 'en', 'en', 'en']);
+    expect(await gauge(registry, 'social_ranker_fallback_total', { cause: 'in-flight' })).toBe(1);
+    await discover.close();
+  });
+
   test('exploration gives a share of slots to other languages', async () => {
     const registry = new Registry();
     const discover = new RankedDiscover(fx.store, new OverloadSignal({}), registry, {

@@ -1,7 +1,10 @@
-// Discover (DESIGN.md §5): candidates are recent posts of everyone (one shared pool per process, refreshed every
-// candidateTtlMs), ranked by language affinity, engagement and recency within a time budget. Under overload (see
-// overload.ts) or when ranking overruns its budget the page is recency-only, marked `degraded: "ranker-fallback"`:
-// in a surge of English posts that fills Chinese readers' discover with English, as users reported in January 2025.
+// Discover (DESIGN.md §5). Candidates come from one pool per process, refreshed every candidateTtlMs from the store's
+// newest posts: the newest `candidateLimit` posts of everyone, plus, per language, the newest `candidateLimit` posts
+// seen within the window (retrieval by language: when English floods the newest posts, Chinese posts from a minute
+// ago stay candidates for Chinese readers). They are ranked by language affinity, engagement and recency within a
+// time budget. Under overload (see overload.ts) or when ranking overruns its budget, the page is the newest posts of
+// everyone, marked `degraded: "ranker-fallback"`: in a surge of English posts that fills Chinese readers' discover
+// with English, as users reported in January 2025.
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Store, StoredPost } from '../store/store.ts';
 import type { DiscoverService, FeedResult, Reader } from '../services.ts';
@@ -36,11 +39,19 @@ export const DEFAULT_DISCOVER_OPTIONS: DiscoverOptions = {
 
 type DiscoverStore = Pick<Store, 'recentPosts'>;
 
+interface Pool {
+  /** Newest posts of everyone, newest first. */
+  recent: StoredPost[];
+  /** Per language, newest first, within the candidate window. */
+  byLang: Map<string, StoredPost[]>;
+  at: number;
+}
+
 export class RankedDiscover implements DiscoverService {
   private readonly opts: DiscoverOptions;
   private readonly stale: StalePages;
-  private pool: { posts: StoredPost[]; at: number } | undefined;
-  private refreshing: Promise<StoredPost[]> | undefined;
+  private pool: Pool | undefined;
+  private refreshing: Promise<Pool> | undefined;
   private readonly forgotten = new Set<string>();
   private readonly feed: FeedMetrics;
   private readonly rankDuration: Histogram;
@@ -71,7 +82,10 @@ export class RankedDiscover implements DiscoverService {
 
   /** Drops a removed post from the pool at once (moderation calls this). */
   forget(postId: string): void {
-    if (this.pool) this.pool.posts = this.pool.posts.filter((p) => p.id !== postId);
+    if (this.pool) {
+      this.pool.recent = this.pool.recent.filter((p) => p.id !== postId);
+      for (const [lang, posts] of this.pool.byLang) this.pool.byLang.set(lang, posts.filter((p) => p.id !== postId));
+    }
     this.forgotten.add(postId);
     if (this.forgotten.size > 10_000) this.forgotten.clear();
   }
@@ -87,18 +101,18 @@ export class RankedDiscover implements DiscoverService {
   }
 
   private async buildPage(reader: Reader, limit: number, offset: number): Promise<FeedResult> {
-    const candidates = await this.candidates();
+    const pool = await this.candidates();
     let ordered: StoredPost[] | undefined;
     let degraded: FeedResult['degraded'];
     const cause = this.overload.cause();
     if (!cause) {
       const t0 = performance.now();
-      ordered = rank(candidates, reader.languages, Date.now(), this.opts, t0 + this.opts.rankBudgetMs);
+      ordered = rank(candidatesFor(pool, reader.languages), reader.languages, Date.now(), this.opts, t0 + this.opts.rankBudgetMs);
       this.rankDuration.observe((performance.now() - t0) / 1000);
     }
     if (!ordered) {
       this.fallbacks.inc({ cause: cause ?? 'budget' });
-      ordered = recencyOnly(candidates);
+      ordered = recencyOnly(pool.recent);
       degraded = 'ranker-fallback';
     }
     const items = ordered.slice(offset, offset + limit).map(toFeedItem);
@@ -106,23 +120,46 @@ export class RankedDiscover implements DiscoverService {
     return degraded ? { items, nextCursor: next, degraded } : { items, nextCursor: next };
   }
 
-  private async candidates(): Promise<StoredPost[]> {
-    if (this.pool && Date.now() - this.pool.at < this.opts.candidateTtlMs) return this.pool.posts;
+  private async candidates(): Promise<Pool> {
+    if (this.pool && Date.now() - this.pool.at < this.opts.candidateTtlMs) return this.pool;
     if (!this.refreshing) {
       const since = new Date(Date.now() - this.opts.candidateWindowSec * 1000);
       this.refreshing = this.store
         .recentPosts(this.opts.candidateLimit, undefined, since)
-        .then((page) => {
-          const posts = page.items.filter((p) => !p.removed && !this.forgotten.has(p.id));
-          this.pool = { posts, at: Date.now() };
-          return posts;
-        })
+        .then((page) => (this.pool = this.merge(page.items, since.getTime())))
         .finally(() => (this.refreshing = undefined));
     }
     return this.refreshing;
   }
 
+  /** The fresh page replaces the newest list; per language it is merged with what the pool already held. */
+  private merge(fresh: StoredPost[], sinceMs: number): Pool {
+    const live = (p: StoredPost) => !p.removed && !this.forgotten.has(p.id) && Date.parse(p.createdAt) >= sinceMs;
+    const recent = fresh.filter(live);
+    const byId = new Map<string, StoredPost>();
+    for (const posts of this.pool?.byLang.values() ?? []) for (const p of posts) if (live(p)) byId.set(p.id, p);
+    for (const p of recent) byId.set(p.id, p); // fresher counts win
+    const byLang = new Map<string, StoredPost[]>();
+    for (const p of byId.values()) {
+      let list = byLang.get(p.lang);
+      if (!list) byLang.set(p.lang, (list = []));
+      list.push(p);
+    }
+    for (const [lang, list] of byLang) byLang.set(lang, list.sort((a, b) => b.seq - a.seq).slice(0, this.opts.candidateLimit));
+    return { recent, byLang, at: Date.now() };
+  }
+
   async close(): Promise<void> {
     this.pool = undefined;
   }
+}
+
+/** The reader's languages' candidates plus everyone's newest (where exploration picks from). */
+function candidatesFor(pool: Pool, languages: string[]): StoredPost[] {
+  const seen = new Set<string>();
+  const out: StoredPost[] = [];
+  for (const list of [...languages.map((l) => pool.byLang.get(l) ?? []), pool.recent]) {
+    for (const p of list) if (!seen.has(p.id)) seen.add(p.id), out.push(p);
+  }
+  return out;
 }
