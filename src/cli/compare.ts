@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { Command } from './command.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './exit-codes.ts';
 import { readRunFolder } from '../report/read.ts';
-import { compareSummaries, parseFailOn, renderComparison } from '../report/compare.ts';
+import { compareSummaries, parseFailOn, renderComparison, renderComparisonMarkdown } from '../report/compare.ts';
 
 const usage = `Usage: flashcrowd compare <baselineRunDir> <runDir> [options]
 
@@ -17,6 +17,7 @@ Options:
                     run is worse by more than the tolerance (worse = higher latency/errors/lag/foreign share...,
                     lower recall/language match/translation coverage). Figures use the threshold names.
   --json            print the comparison as JSON
+  --markdown        print it as Markdown (e.g. >> "$GITHUB_STEP_SUMMARY", or a pull-request comment)
 
 Example:
   flashcrowd compare runs/baseline runs/candidate --fail-on "p99(feed_following) +20%, recall.mean -0.02, lostWrites +0"
@@ -32,7 +33,7 @@ const command: Command = {
       parsed = parseArgs({
         args: argv,
         allowPositionals: true,
-        options: { 'fail-on': { type: 'string', multiple: true }, json: { type: 'boolean', default: false } },
+        options: { 'fail-on': { type: 'string', multiple: true }, json: { type: 'boolean', default: false }, markdown: { type: 'boolean', default: false } },
       });
     } catch (err) {
       throw new UsageError(`${(err as Error).message}\n\n${usage}`);
@@ -56,7 +57,8 @@ const command: Command = {
     } else {
       const label = (dir: string, s: typeof baseline) => `${dir} (${s.scenario}, ${s.startedAt}, ${s.pass ? 'PASS' : 'FAIL'})`;
       if (baseline.scenario !== current.scenario) process.stderr.write(`note: comparing different scenarios (${baseline.scenario} vs ${current.scenario})\n`);
-      process.stdout.write(renderComparison(cmp, { baseline: label(baseDir, baseline), current: label(runDir, current) }));
+      const labels = { baseline: label(baseDir, baseline), current: label(runDir, current) };
+      process.stdout.write(values.markdown ? renderComparisonMarkdown(cmp, labels) : renderComparison(cmp, labels));
     }
     return cmp.pass ? EXIT_OK : EXIT_FAILURE;
   },

@@ -164,3 +164,26 @@ export function renderComparison(cmp: Comparison, labels: { baseline: string; cu
   }
   return out.join('\n') + '\n';
 }
+
+/** The comparison as Markdown (for a CI job summary or a pull-request comment). */
+export function renderComparisonMarkdown(cmp: Comparison, labels: { baseline: string; current: string }): string {
+  const esc = (t: string) => t.replace(/\|/g, '\\|').replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'));
+  const out = [
+    `## flashcrowd compare — ${cmp.rules.length === 0 ? 'figures' : cmp.pass ? '✅ no regression' : '❌ regression'}`,
+    '',
+    `Baseline: ${esc(labels.baseline)}  `,
+    `Run: ${esc(labels.current)}`,
+    '',
+  ];
+  if (cmp.rules.length) {
+    out.push('| | rule | result |', '| :---: | --- | --- |');
+    for (const r of cmp.rules) out.push(`| ${r.pass ? '✓' : '✗'} | \`${r.rule.replace(/\|/g, '\\|')}\` | ${esc(r.message)} |`);
+    out.push('');
+  }
+  out.push('| figure | baseline | run | change | |', '| --- | ---: | ---: | ---: | --- |');
+  for (const r of cmp.rows) {
+    const mark = r.delta === null || r.delta === 0 ? '' : r.worse ? '🔺 worse' : 'better';
+    out.push(`| \`${r.figure.replace(/\|/g, '\\|')}\` | ${r.display.baseline} | ${r.display.current} | ${r.display.delta} | ${mark} |`);
+  }
+  return out.join('\n') + '\n';
+}

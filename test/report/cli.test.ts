@@ -76,6 +76,14 @@ describe('flashcrowd compare', () => {
     expect(j.pass).toBe(false);
   });
 
+  it('prints Markdown with --markdown', async () => {
+    const r = await cli('compare', dir('base'), dir('slower'), '--fail-on', 'p99(feed_following) +20%', '--markdown');
+    expect(r.code).toBe(1);
+    expect(r.out.split('\n')[0]).toBe('## flashcrowd compare — ❌ regression');
+    expect(r.out).toContain('| ✗ | `p99(feed_following) +20%` | p99(feed_following): 189ms -&gt; 284ms (50.0% worse) |');
+    expect(r.out).toMatch(/\| `p99\(signup\)` \| 972ms \| 1458ms \| \+486ms \(\+50\.0%\) \| 🔺 worse \|/);
+  });
+
   it('exits 2 on usage errors', async () => {
     expect((await cli('compare', dir('base'))).code).toBe(2);
     const bad = await cli('compare', dir('base'), dir('same'), '--fail-on', 'recall.mean +0.02');
