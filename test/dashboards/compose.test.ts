@@ -89,6 +89,10 @@ describe('docker-compose stack', () => {
     expect(db.pathname).toBe(`/${services.postgres.environment!.POSTGRES_DB}`);
     expect(new URL(config.redis).hostname).toBe('redis');
     expect(services.backend.expose).toEqual([String(config.port)]);
+    // The balancer starts once every replica answers /readyz on its own port.
+    const health = (services.backend as { healthcheck?: { test: string[] } }).healthcheck!.test.join(' ');
+    expect(health).toContain(`http://127.0.0.1:${config.port}/readyz`);
+    expect(services.lb.depends_on).toEqual({ backend: { condition: 'service_healthy' } });
   });
 
   it('balances over the backend service with nginx', () => {
