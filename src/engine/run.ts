@@ -148,6 +148,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
         aborted: latency.aborted,
         retries: stats.retries,
         authFailures: stats.authFailures,
+        sessionErrors: stats.sessionErrors,
         setupAccounts: setup?.accounts ?? 0,
         setupFailedAccounts: setup?.failedAccounts ?? 0,
         setupRequests: latency.setupRequests,
@@ -309,6 +310,9 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
       timeline.finish(endMs, sessionsOpen.n);
       for (const p of plugins) await p.stop?.();
 
+      // Encoded at the same moment as the figures, so histograms.json agrees with summary.json (plugins' finish,
+      // e.g. the auditor's signup, comes after both).
+      const recorders = { latency: latency.encode(), schedule: schedule.encode() };
       const summary: Summary = {
         ...figures(endMs, setup),
         feedQuality: {
@@ -327,6 +331,13 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
       const boundExceeded = pool ? pool.boundExceeded : (scheduler?.boundExceeded ?? 0);
       if (boundExceeded) summary.schedule.peakRateExceeded = boundExceeded;
       if (stoppedEarly) summary.stoppedEarly = stoppedEarly;
+      summary.setup = {
+        accounts: setup.accounts,
+        failedAccounts: setup.failedAccounts,
+        requests: latency.setupRequests,
+        errorsByKind: { ...latency.setupErrorsByKind },
+        elapsedSec: Math.round(setup.elapsedMs) / 1000,
+      };
 
       for (const p of plugins) {
         if (!p.finish) continue;
@@ -343,7 +354,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
         stoppedEarly,
         setup,
         sessions: sessionStats(),
-        recorders: { latency: latency.encode(), schedule: schedule.encode() },
+        recorders,
       };
     }
 

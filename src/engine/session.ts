@@ -50,6 +50,8 @@ export interface SessionStats {
   authFailures: number;
   returningSessions: number;
   newSessions: number;
+  /** Sessions that ended on an unexpected exception (a harness bug, never a target failure). */
+  sessionErrors: number;
 }
 
 const FEED_LIMIT = 20;
@@ -78,7 +80,7 @@ export function syntheticClientIp(personIndex: number): string {
 }
 
 export class SessionRunner {
-  readonly stats: SessionStats = { retries: 0, retryBudgetExhausted: 0, authFailures: 0, returningSessions: 0, newSessions: 0 };
+  readonly stats: SessionStats = { retries: 0, retryBudgetExhausted: 0, authFailures: 0, returningSessions: 0, newSessions: 0, sessionErrors: 0 };
   readonly recent = new HotPostRing(4096);
   readonly newcomerPosts = new HotPostRing(1024);
   readonly markedPosts = new HotPostRing(256);
@@ -102,8 +104,11 @@ export class SessionRunner {
       const session = await this.identify(cohort, rnd, intendedMs);
       if (session) await this.loop(session, env.now());
     } catch (err) {
-      // A bug in a behaviour must not stop the run; it is visible as a protocol error on a synthetic sample.
-      env.observer.onEvent({ at: env.now(), name: 'session-error', kind: 'note', description: String((err as Error)?.stack ?? err) });
+      // A bug in a behaviour (or a throwing observer) must not stop the run: it is counted, and the first few are
+      // kept as timeline events with their stack.
+      if (this.stats.sessionErrors++ < 10) {
+        env.observer.onEvent({ at: env.now(), name: 'session-error', kind: 'note', description: String((err as Error)?.stack ?? err) });
+      }
     } finally {
       env.observer.onSessionEnd(cohort.name, env.now());
     }

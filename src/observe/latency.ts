@@ -125,11 +125,17 @@ export interface EncodedEndpointLatency {
 export class LatencyRecorder implements RunObserver {
   private readonly byEndpoint = new Map<string, EndpointState>();
   setupRequests = 0;
+  /** Failed setup requests by ErrorKind (before t = 0; not in the endpoint figures). */
+  readonly setupErrorsByKind: Record<string, number> = {};
   aborted = 0;
 
   onRequest(sample: RequestSample): void {
     if (sample.startedAt < 0) {
       this.setupRequests++;
+      if (!sample.ok) {
+        const kind = sample.errorKind ?? 'other';
+        this.setupErrorsByKind[kind] = (this.setupErrorsByKind[kind] ?? 0) + 1;
+      }
       return;
     }
     if (!sample.ok && sample.errorKind === 'aborted') {

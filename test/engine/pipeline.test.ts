@@ -41,6 +41,7 @@ describe('flashcrowd run (pipeline)', () => {
     expect(s.target).toMatch(/embedded reference backend/);
     expect(s.totals.setupAccounts).toBe(40);
     expect(s.totals.signups).toBeGreaterThan(0);
+    expect(s.totals.sessionErrors).toBe(0); // no session ended on a harness exception
     expect(s.totals.posts + Number(s.totals.setupRequests)).toBeGreaterThan(0);
     expect(s.endpoints.signup.count).toBeGreaterThan(0);
     expect((s.endpoints.feed_following?.count ?? 0) + (s.endpoints.feed_discover?.count ?? 0)).toBeGreaterThan(0);

@@ -52,6 +52,7 @@ describe('runPlan against a live HTTP server', () => {
     expect(backend.stats.signups).toBe(10 + s.totals.signups);
     expect(s.totals.errors).toBe(0);
     expect(s.endpoints.signup.count).toBe(s.totals.signups);
+    expect(s.totals.sessionErrors).toBe(0); // no session ended on a harness exception
     expect(s.endpoints.feed_following.count + s.endpoints.feed_discover.count).toBeGreaterThan(0);
     expect(seen.feeds.length).toBe(s.endpoints.feed_following.count + s.endpoints.feed_discover.count);
     expect(s.totals.requests).toBe(Object.values(s.endpoints).reduce((n, e) => n + e.count, 0));
