@@ -4,6 +4,8 @@
 // Embedded PGlite and the in-memory cache live inside one process, so they refuse N > 1.
 // This file is also the workers' entry: a forked process runs it with FLASHCROWD_CLUSTER_CONFIG set.
 import cluster, { type Worker } from 'node:cluster';
+import http from 'node:http';
+import { AggregatorRegistry } from 'prom-client';
 import { ConfigError, type BackendConfig } from './config.ts';
 
 const CONFIG_ENV = 'FLASHCROWD_CLUSTER_CONFIG';
@@ -13,6 +15,11 @@ export interface RunningCluster {
   url: string;
   port: number;
   workers: number;
+  /**
+   * The primary's Prometheus endpoint: every process's social_* metrics summed (counters, histograms, gauges), since
+   * a scrape of `url`/metrics is answered by whichever single process accepts the connection.
+   */
+  metricsUrl: string;
   /** Asks every worker to close its backend (server, services, store, cache), then waits for them to exit. */
   close(): Promise<void>;
 }
@@ -30,6 +37,7 @@ export function checkClusterConfig(config: BackendConfig): void {
     problems.push('the in-memory cache is per process (timelines, rate limits, fan-out queue): use --redis redis://… with --workers > 1');
   }
   if (problems.length) throw new ConfigError(`--workers ${config.workers}: ${problems.join('; ')}`);
+  clusterMetricsPort(config);
 }
 
 /** Forks config.workers processes and resolves when all of them listen on the shared port. */
@@ -106,8 +114,58 @@ export async function startCluster(config: BackendConfig, startTimeoutMs = 60_00
     for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGKILL');
     throw err;
   }
+  let metrics: { url: string; close(): Promise<void> };
+  try {
+    metrics = await serveClusterMetrics(config.host, clusterMetricsPort(config));
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
   let closed: Promise<void> | undefined;
-  return { url: first.url, port: first.port, workers: config.workers, close: () => (closed ??= closeAll()) };
+  return {
+    url: first.url,
+    port: first.port,
+    workers: config.workers,
+    metricsUrl: metrics.url,
+    close: () => (closed ??= Promise.all([closeAll(), metrics.close()]).then(() => undefined)),
+  };
+}
+
+/**
+ * `surge.cluster.metricsPort` (validated with the rest of `surge` by surge-config.ts in every worker; read here
+ * without it, so the primary does not load the detector's n-gram tables it never uses).
+ */
+function clusterMetricsPort(config: BackendConfig): number {
+  const port = (config.surge.cluster as { metricsPort?: unknown } | undefined)?.metricsPort ?? 0;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new ConfigError('backend config: surge.cluster.metricsPort: expected a port number (0-65535)');
+  }
+  return port;
+}
+
+/** GET /metrics on the primary: the workers' registries, aggregated over IPC by prom-client's AggregatorRegistry. */
+async function serveClusterMetrics(host: string, port: number): Promise<{ url: string; close(): Promise<void> }> {
+  const aggregator = new AggregatorRegistry();
+  const server = http.createServer((req, res) => {
+    if (req.method !== 'GET' || req.url !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"code":"route_not_found","message":"GET /metrics"}}');
+      return;
+    }
+    aggregator.clusterMetrics().then(
+      (text) => res.writeHead(200, { 'content-type': aggregator.contentType }).end(text),
+      (err: Error) => res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '1' }).end(`metrics unavailable: ${err.message}\n`),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as { port: number };
+  const h = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${h}:${address.port}/metrics`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 async function runWorker(raw: string): Promise<void> {
@@ -115,6 +173,9 @@ async function runWorker(raw: string): Promise<void> {
   try {
     const { startBackend } = await import('./launch.ts');
     const backend = await startBackend(JSON.parse(raw) as BackendConfig);
+    // Answer the primary's metric requests with this process's registry (constructing the aggregator adds the listener).
+    AggregatorRegistry.setRegistries([backend.app.metrics.registry]);
+    new AggregatorRegistry();
     process.on('message', (m: { type?: string }) => {
       if (m?.type !== 'close') return;
       backend.close().finally(() => process.disconnect());

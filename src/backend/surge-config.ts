@@ -82,6 +82,8 @@ export const SurgeConfigSchema = z.strictObject({
   admission: z
     .strictObject({ maxInFlight: int(), sheddableShare: share, maxEventLoopDelayMs: num(), retryAfterSec: int(1) })
     .partial(),
+  /** --workers N: where the primary serves every process's metrics, summed (0: a free port, printed at start). */
+  cluster: z.strictObject({ metricsPort: int().max(65_535) }).partial(),
 });
 
 export type SurgeConfigInput = z.input<typeof SurgeConfigSchema>;
@@ -94,6 +96,7 @@ export const SURGE_DEFAULTS = {
   translation: { ...DEFAULT_TRANSLATOR_OPTIONS, ...DEFAULT_SIMULATED_MT_OPTIONS, glossaryPath: undefined as string | undefined, adminToken: undefined as string | undefined },
   moderation: { ...DEFAULT_REVIEW_OPTIONS, ...DEFAULT_CLASSIFIER_OPTIONS, lexiconPath: undefined as string | undefined },
   admission: DEFAULT_ADMISSION_OPTIONS,
+  cluster: { metricsPort: 0 },
 };
 
 export type SurgeConfig = typeof SURGE_DEFAULTS;
@@ -116,5 +119,6 @@ export function resolveSurgeConfig(raw: unknown): SurgeConfig {
     translation: { ...SURGE_DEFAULTS.translation, ...s.translation },
     moderation: { ...SURGE_DEFAULTS.moderation, ...s.moderation },
     admission: { ...SURGE_DEFAULTS.admission, ...s.admission },
+    cluster: { ...SURGE_DEFAULTS.cluster, ...s.cluster },
   };
 }

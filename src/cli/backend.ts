@@ -147,7 +147,9 @@ async function runBackend(argv: string[]): Promise<number> {
       if (err instanceof ConfigError) throw new UsageError(err.message);
       throw err;
     }
-    backend = await startCluster(config);
+    const running = await startCluster(config);
+    process.stderr.write(`flashcrowd backend: metrics of all ${config.workers} processes, summed: ${running.metricsUrl}\n`);
+    backend = running;
   } else {
     backend = await startBackend(config);
   }

@@ -66,6 +66,9 @@ describe.runIf(pgUrl && redisUrl)('two backend processes on Postgres and Redis',
     }
     expect(Math.max(...counted)).toBeGreaterThan(0);
     expect(Math.max(...counted)).toBeLessThan(8);
+    // The primary's endpoint sums both processes.
+    const summed = await (await fetch(running.metricsUrl)).text();
+    expect(summed).toMatch(/social_http_request_duration_seconds_count\{route="\/v1\/users\/:id",method="GET",status_code="200"\} 8\b/);
 
     // The translation switch flipped on one process reaches the other through Redis.
     const post = await fetch(`${running.url}/v1/posts`, {
