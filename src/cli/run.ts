@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util';
 import type { Command } from './command.ts';
 import { UsageError } from './exit-codes.ts';
 import { executeRun } from './pipeline.ts';
+import { parseSegment, SegmentError } from '../shard/segment.ts';
+import { ContainerRuntimeUnavailable, startContainerStack, type ContainerStack } from '../stack/containers.ts';
 
 const usage = `Usage: flashcrowd run <scenario.ts|scenario.json> [options]
 
@@ -24,6 +26,8 @@ Options:
                       main thread); default 1
   --shard I/N         play only shard I of N (1-based): disjoint arrivals and people, for running one scenario
                       from N processes or machines; each run folder has histograms.json for an exact merge
+  --segment i/N       the same slice 0-based (i from 0 to N-1), as Kubernetes' JOB_COMPLETION_INDEX gives it;
+                      merge the folders with flashcrowd merge (docs/k6-and-scaling-out.md)
   --out DIR           run folder (default runs/<scenario>-<UTC timestamp>)
   --metrics-port P    serve flashcrowd_* Prometheus metrics on 127.0.0.1:P/metrics during the run (0 = any port)
   --threshold EXPR    an extra threshold, repeatable, e.g. --threshold 'p99(signup) < 800ms'
@@ -33,6 +37,8 @@ Options:
                       (the reference backend then runs as a child process; see docs/reliability.md)
   --backend-db DB     store of the reference backend the harness starts: embedded (default) or postgres://…
   --backend-redis R   its cache: memory (default) or redis://…
+  --stack containers  give that backend a throwaway Postgres and Redis through testcontainers (needs Docker or
+                      Podman; removed after the run); without a container runtime: exit 2 with the alternatives
 
 Ctrl-C stops arrivals and drains in-flight requests (up to the scenario's graceful stop), then writes the run
 folder; a second Ctrl-C aborts in-flight requests at once.
@@ -72,6 +78,8 @@ const command: Command = {
           sample: { type: 'string' },
           workers: { type: 'string' },
           shard: { type: 'string' },
+          segment: { type: 'string' },
+          stack: { type: 'string' },
           out: { type: 'string' },
           'metrics-port': { type: 'string' },
           threshold: { type: 'string', multiple: true },
@@ -93,30 +101,61 @@ const command: Command = {
     if (values['backend-db']) backend.db = values['backend-db'];
     if (values['backend-redis']) backend.redis = values['backend-redis'];
     let shard: { index: number; count: number } | undefined;
+    if (values.segment !== undefined) {
+      if (values.shard !== undefined) throw new UsageError('--segment and --shard name the same slice (0-based and 1-based): give one');
+      try {
+        shard = parseSegment(values.segment);
+      } catch (err) {
+        if (err instanceof SegmentError) throw new UsageError(err.message);
+        throw err;
+      }
+    }
     if (values.shard !== undefined) {
       const m = /^(\d+)\/(\d+)$/.exec(values.shard.trim());
       if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw new UsageError(`--shard: expected I/N with 1 <= I <= N, got '${values.shard}'`);
       shard = { index: Number(m[1]) - 1, count: Number(m[2]) };
     }
-    const result = await executeRun({
-      shard,
-      scenario: positionals[0],
-      target: values.target,
-      adapter: values.adapter,
-      seed: numberOption('seed', values.seed, Number.isInteger),
-      duration: values.duration,
-      compress: values.compress,
-      sample: numberOption('sample', values.sample, (n) => n > 0 && n <= 1),
-      workers: numberOption('workers', values.workers, (n) => Number.isInteger(n) && n >= 1),
-      out: values.out,
-      metricsPort: numberOption('metrics-port', values['metrics-port'], (n) => Number.isInteger(n) && n >= 0 && n < 65536),
-      thresholds: values.threshold ?? [],
-      abortOnFail: values['abort-on-fail'] ?? false,
-      quiet: values.quiet ?? false,
-      chaos: values.chaos,
-      backend: Object.keys(backend).length ? backend : undefined,
-    });
-    return result.exitCode;
+    let stack: ContainerStack | undefined;
+    if (values.stack !== undefined) {
+      if (values.stack !== 'containers') throw new UsageError(`--stack '${values.stack}': the only stack is 'containers' (Postgres and Redis through testcontainers)`);
+      if (values.target || values['backend-db'] || values['backend-redis']) {
+        throw new UsageError('--stack containers provides the embedded backend\'s Postgres and Redis: it cannot be used with --target, --backend-db or --backend-redis');
+      }
+      try {
+        stack = await startContainerStack({
+          log: (line) => void (values.quiet ? undefined : process.stdout.write(`${line}\n`)),
+          alternatives: { db: '--backend-db', redis: '--backend-redis', target: true },
+        });
+      } catch (err) {
+        if (err instanceof ContainerRuntimeUnavailable) throw new UsageError(err.message);
+        throw err;
+      }
+      backend.db = stack.databaseUrl;
+      backend.redis = stack.redisUrl;
+    }
+    try {
+      const result = await executeRun({
+        shard,
+        scenario: positionals[0],
+        target: values.target,
+        adapter: values.adapter,
+        seed: numberOption('seed', values.seed, Number.isInteger),
+        duration: values.duration,
+        compress: values.compress,
+        sample: numberOption('sample', values.sample, (n) => n > 0 && n <= 1),
+        workers: numberOption('workers', values.workers, (n) => Number.isInteger(n) && n >= 1),
+        out: values.out,
+        metricsPort: numberOption('metrics-port', values['metrics-port'], (n) => Number.isInteger(n) && n >= 0 && n < 65536),
+        thresholds: values.threshold ?? [],
+        abortOnFail: values['abort-on-fail'] ?? false,
+        quiet: values.quiet ?? false,
+        chaos: values.chaos,
+        backend: Object.keys(backend).length ? backend : undefined,
+      });
+      return result.exitCode;
+    } finally {
+      await stack?.close();
+    }
   },
 };
 

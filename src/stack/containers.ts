@@ -17,15 +17,29 @@ export interface ContainerStack {
   close(): Promise<void>;
 }
 
+/** The flags a command offers instead of --stack (backend: --db/--redis; run: --backend-db/--backend-redis). */
+export interface AlternativeFlags {
+  db: string;
+  redis: string;
+  /** run also takes --target: an already running system under test. */
+  target?: boolean;
+}
+
 /** No container runtime: the message names the alternatives (the CLI prints it and exits 2). */
 export class ContainerRuntimeUnavailable extends Error {
-  constructor(readonly reason: string) {
+  constructor(
+    readonly reason: string,
+    flags: AlternativeFlags = { db: '--db', redis: '--redis' },
+  ) {
+    const lines = [
+      `  ${flags.db} postgres://user@127.0.0.1:5432/db ${flags.redis} redis://127.0.0.1:6379   your own Postgres and Redis`,
+      `  ${flags.db} embedded   PGlite in-process (the default), in-memory cache`,
+      '  docker compose up -d postgres redis   the services of docker-compose.yml (then the first line)',
+    ];
+    if (flags.target) lines.push('  --target http://127.0.0.1:8080   a backend that is already running');
     super(
       `--stack containers needs a container runtime (Docker or Podman), and none is reachable: ${reason}\n` +
-        'Alternatives:\n' +
-        '  --db postgres://user@127.0.0.1:5432/db --redis redis://127.0.0.1:6379   your own Postgres and Redis\n' +
-        '  --db embedded                                                          PGlite in-process (the default), in-memory cache\n' +
-        '  docker compose up -d postgres redis                                    the stack in docker-compose.yml\n' +
+        `Alternatives:\n${lines.join('\n')}\n` +
         'Set DOCKER_HOST if your engine listens somewhere else than the default socket.',
     );
     this.name = 'ContainerRuntimeUnavailable';
@@ -33,7 +47,7 @@ export class ContainerRuntimeUnavailable extends Error {
 }
 
 /** Resolves when a container runtime answers; throws ContainerRuntimeUnavailable otherwise (within timeoutMs). */
-export async function checkContainerRuntime(timeoutMs = 15_000): Promise<void> {
+export async function checkContainerRuntime(timeoutMs = 15_000, flags?: AlternativeFlags): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   try {
     const { getContainerRuntimeClient } = await import('testcontainers');
@@ -45,7 +59,7 @@ export async function checkContainerRuntime(timeoutMs = 15_000): Promise<void> {
       }),
     ]);
   } catch (err) {
-    throw new ContainerRuntimeUnavailable((err as Error)?.message ?? String(err));
+    throw new ContainerRuntimeUnavailable((err as Error)?.message ?? String(err), flags);
   } finally {
     clearTimeout(timer);
   }
@@ -56,11 +70,13 @@ export interface StackOptions {
   redisImage?: string;
   runtimeTimeoutMs?: number;
   log?: (line: string) => void;
+  /** How the calling command spells the alternatives in the no-runtime message. */
+  alternatives?: AlternativeFlags;
 }
 
 /** Start Postgres and Redis in containers (in parallel). */
 export async function startContainerStack(options: StackOptions = {}): Promise<ContainerStack> {
-  await checkContainerRuntime(options.runtimeTimeoutMs);
+  await checkContainerRuntime(options.runtimeTimeoutMs, options.alternatives);
   const log = options.log ?? (() => {});
   const [{ PostgreSqlContainer }, { RedisContainer }] = await Promise.all([import('@testcontainers/postgresql'), import('@testcontainers/redis')]);
   log(`starting ${options.postgresImage ?? POSTGRES_IMAGE} and ${options.redisImage ?? REDIS_IMAGE} ...`);

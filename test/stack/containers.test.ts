@@ -63,6 +63,28 @@ describe.skipIf(runtime)('without a container runtime', () => {
   }, 40_000);
 });
 
+describe.skipIf(runtime)('flashcrowd run --stack containers without a runtime', () => {
+  it('exits 2 before any run, naming run\'s own alternatives', async () => {
+    const { main } = await import('../../src/cli/index.ts');
+    const chunks: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((c: string | Uint8Array) => (chunks.push(String(c)), true)) as typeof process.stderr.write;
+    let code: number;
+    try {
+      code = await main(['run', resolve(ROOT, 'scenarios/smoke.ts'), '--stack', 'containers', '--quiet']);
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(code).toBe(2);
+    const text = chunks.join('');
+    expect(text).toContain('--backend-db postgres://');
+    expect(text).toContain('--backend-db embedded');
+    expect(text).toContain('--target');
+    expect(text).not.toMatch(/^\s+at /m);
+    expect(await main(['run', resolve(ROOT, 'scenarios/smoke.ts'), '--stack', 'containers', '--target', 'http://127.0.0.1:9'])).toBe(2);
+  });
+});
+
 describe.skipIf(!runtime)('with a container runtime', () => {
   it('runs the reference backend against throwaway Postgres and Redis', async () => {
     const stack = await startContainerStack();
