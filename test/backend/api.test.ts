@@ -1,6 +1,7 @@
 // The reference API, end to end, against every available store: embedded PGlite + in-memory cache always,
 // Postgres + Redis when reachable. One backend per store for the whole file (PGlite starts in seconds).
 import fc from 'fast-check';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken } from '../../src/backend/auth/tokens.ts';
 import type { RunningBackend } from '../../src/backend/launch.ts';
@@ -512,6 +513,23 @@ for (const variant of await variants()) {
         const fromTable = mine.items.map((p) => p.text).filter((t) => /^(target|x|ok|nul .*|y+|)$/.test(t));
         expect(fromTable).toEqual(['target']);
       });
+    });
+
+    it.runIf(variant.options.db !== 'embedded')('never answers 500 when its database connections are killed (503 at worst), and recovers', async () => {
+      const { token } = await signup(call);
+      const admin = new pg.Client({ connectionString: backend.config.db });
+      await admin.connect();
+      try {
+        await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [
+          `flashcrowd-backend:${backend.config.schema}`,
+        ]);
+      } finally {
+        await admin.end();
+      }
+      const statuses: number[] = [];
+      for (let i = 0; i < 10; i++) statuses.push((await call('POST', '/v1/posts', { token, body: { text: `after outage ${i}` } })).status);
+      expect(statuses.every((s) => s === 201 || s === 503), statuses.join(',')).toBe(true);
+      expect(statuses.at(-1)).toBe(201);
     });
 
     describe('health and metrics', () => {

@@ -113,6 +113,8 @@ describe('error mapping', () => {
     expect(mapError(new StoreError('gone', 'removed', 'postId'))).toMatchObject({ status: 410, code: 'gone', field: 'postId' });
     expect(mapError(new StoreError('invalid', 'bad'))).toMatchObject({ status: 400 });
     expect(mapError(Object.assign(new Error('x'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 }))).toMatchObject({ status: 413, code: 'payload_too_large' });
+    expect(mapError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }))).toMatchObject({ status: 503, code: 'unavailable' });
+    expect(mapError(new Error('Connection is closed.'))).toMatchObject({ status: 503, code: 'unavailable' });
     const internal = mapError(new TypeError('secret internals'));
     expect(internal).toEqual({ status: 500, code: 'internal', message: 'internal server error' });
   });

@@ -35,6 +35,9 @@ const STORE_KINDS: Record<StoreError['kind'], { status: number; code: string }> 
 
 /** Postgres conditions that mean "too busy right now" rather than "broken": answer 503 + Retry-After. */
 const OVERLOAD_SQLSTATES = new Set(['57014', '53300', '53400', '55P03', '40P01', '40001']);
+/** The database or Redis is unreachable or restarting: 503 + Retry-After, so clients back off instead of giving up. */
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', '57P01', '57P02', '57P03']);
+const UNAVAILABLE_MESSAGE = /Connection terminated|Connection is closed|Client has encountered a connection error|Reached the max retries per request limit|Command timed out/i;
 
 const CONTEXT_NAMES: Record<string, string> = { querystring: 'query', body: 'body', params: 'params', headers: 'headers' };
 
@@ -73,6 +76,9 @@ export function mapError(err: unknown): Mapped {
   }
   if (typeof e?.code === 'string' && OVERLOAD_SQLSTATES.has(e.code)) {
     return { status: 503, code: 'overloaded', message: 'the database is overloaded; retry shortly', retryAfterSec: 1 };
+  }
+  if ((typeof e?.code === 'string' && UNAVAILABLE_CODES.has(e.code)) || (e instanceof Error && UNAVAILABLE_MESSAGE.test(e.message))) {
+    return { status: 503, code: 'unavailable', message: 'a backing service is unavailable; retry shortly', retryAfterSec: 2 };
   }
   if (e instanceof Error && /timeout exceeded when trying to connect|too many clients/i.test(e.message)) {
     return { status: 503, code: 'overloaded', message: 'no database connection available; retry shortly', retryAfterSec: 1 };

@@ -27,10 +27,15 @@ export async function createPgDriver(options: PgDriverOptions): Promise<SqlDrive
     max: options.poolSize,
     connectionTimeoutMillis: options.connectionTimeoutMs,
     idleTimeoutMillis: 30_000,
+    // Names the connections in pg_stat_activity (one schema = one deployment or test).
+    application_name: `flashcrowd-backend:${schema}`,
     options: `-c search_path=${schema} -c statement_timeout=${Math.max(0, Math.floor(options.statementTimeoutMs))}`,
   });
-  // An idle client losing its connection must not crash the process; the next query reconnects.
+  // A connection lost (database restart, pg_terminate_backend) must not crash the process: idle clients report it
+  // on the pool, checked-out ones on themselves (their query fails too, and the API answers 503). The pool drops
+  // dead clients and the next query reconnects.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
 
   const observer = options.observer;
   const driver: SqlDriver = {
