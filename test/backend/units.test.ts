@@ -115,6 +115,11 @@ describe('error mapping', () => {
     expect(mapError(Object.assign(new Error('x'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 }))).toMatchObject({ status: 413, code: 'payload_too_large' });
     expect(mapError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }))).toMatchObject({ status: 503, code: 'unavailable' });
     expect(mapError(new Error('Connection is closed.'))).toMatchObject({ status: 503, code: 'unavailable' });
+    const validation = Object.assign(new Error('v'), {
+      validationContext: 'params',
+      validation: [{ keyword: 'pattern', instancePath: '/id', params: { pattern: (await import('../../src/backend/api/schemas.ts')).UUID_PATTERN }, message: 'x' }],
+    });
+    expect(mapError(validation)).toEqual({ status: 400, code: 'invalid_request', message: 'params.id must be a UUID', field: 'params.id' });
     const internal = mapError(new TypeError('secret internals'));
     expect(internal).toEqual({ status: 500, code: 'internal', message: 'internal server error' });
   });

@@ -3,6 +3,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors.ts';
 import { StoreError } from '../store/errors.ts';
+import { UUID_PATTERN } from './schemas.ts';
 
 interface Mapped {
   status: number;
@@ -64,7 +65,8 @@ export function mapError(err: unknown): Mapped {
     const field = validationField(e);
     const first = e.validation[0];
     const missing = first && (first.params as { missingProperty?: string }).missingProperty;
-    const detail = missing ? 'is required' : (first?.message ?? 'is invalid');
+    const uuid = first?.keyword === 'pattern' && (first.params as { pattern?: string }).pattern === UUID_PATTERN;
+    const detail = missing ? 'is required' : uuid ? 'must be a UUID' : (first?.message ?? 'is invalid');
     return { status: 400, code: 'invalid_request', message: `${field ?? 'request'} ${detail}`, field };
   }
   if (typeof e?.code === 'string' && FASTIFY_CODES[e.code]) {
