@@ -6,6 +6,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { parse as parseYaml } from 'yaml';
 import { loadScenario } from '../../src/scenario/index.ts';
 import { buildK6Export, writeK6Export, fitStages, mapThresholds, type K6Export } from '../../src/export/index.ts';
 
@@ -111,6 +112,9 @@ describe('exported k6 script', () => {
     expect(testrun).toMatch(/^kind: TestRun$/m);
     expect(testrun).toMatch(/^  parallelism: 3$/m);
     expect(testrun).toMatch(/configMap:\n\s+name: flashcrowd-smoke\n\s+file: script\.js/);
+    const doc = parseYaml(testrun);
+    expect(doc.spec.runner.env).toEqual(expect.arrayContaining([{ name: 'FLASHCROWD_DATA_DIR', value: '/test' }, { name: 'FLASHCROWD_TARGET', value: 'http://127.0.0.1:8080' }]));
+    expect(doc.spec.arguments).toContain('-o experimental-prometheus-rw');
     expect(built.files['k8s/configmap.sh']).toContain('kubectl create configmap flashcrowd-smoke');
     expect(built.files['README.md']).toContain('--execution-segment');
   });
