@@ -118,12 +118,16 @@ function defaultRunId(plan: Plan, at: Date): string {
   return `${plan.name}-${stamp}`;
 }
 
-/** The flashcrowd_* metric families, registered in `registry` (which must not already hold them). */
-export function createHarnessMetrics(registry: Registry) {
-  const counter = (name: string, help: string, labels: string[] = []) => new CounterFamily(name, help, labels, registry);
-  const gauge = (name: string, help: string, labels: string[] = []) => new GaugeFamily(name, help, labels, registry);
+/**
+ * The flashcrowd_* metric families, registered in `registry` (which must not already hold them). While `exposed`
+ * answers false, scrapes see them without samples.
+ */
+export function createHarnessMetrics(registry: Registry, exposed: () => boolean = () => true) {
+  const gate = <F extends { exposed: () => boolean }>(family: F): F => ((family.exposed = exposed), family);
+  const counter = (name: string, help: string, labels: string[] = []) => gate(new CounterFamily(name, help, labels, registry));
+  const gauge = (name: string, help: string, labels: string[] = []) => gate(new GaugeFamily(name, help, labels, registry));
   const histogram = (name: string, help: string, labels: string[], buckets: readonly number[]) =>
-    new HistogramFamily(name, help, labels, buckets, registry);
+    gate(new HistogramFamily(name, help, labels, buckets, registry));
 
   return {
     runInfo: gauge('flashcrowd_run_info', 'A run of a scenario; value 1. Labels identify the run.', ['scenario', 'seed']),
@@ -242,7 +246,8 @@ class MetricsRunPlugin implements MetricsPlugin {
     private readonly registry: Registry,
     private readonly options: MetricsPluginOptions,
   ) {
-    this.m = createHarnessMetrics(registry);
+    // Nothing is exposed until the run is identified, so that no series lacks the run_id label.
+    this.m = createHarnessMetrics(registry, () => this.runId !== undefined);
     this.lag = this.m.scheduleLag.child();
     this.comments = this.m.comments.child();
     this.follows = this.m.follows.child();

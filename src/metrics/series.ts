@@ -25,9 +25,13 @@ interface MetricSnapshot {
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
+const NONE: Iterable<never> = [];
+
 abstract class Family<Child> {
   readonly aggregator = 'sum' as const;
   protected readonly children = new Map<string, { labels: LabelValues; child: Child }>();
+  /** While this answers false, scrapes see the family without samples (e.g. until the run is identified). */
+  exposed: () => boolean = () => true;
 
   constructor(
     readonly name: string,
@@ -64,6 +68,10 @@ abstract class Family<Child> {
     return entry.child;
   }
 
+  protected samples(): Iterable<{ labels: LabelValues; child: Child }> {
+    return this.exposed() ? this.children.values() : NONE;
+  }
+
   /** Forget all label sets (between runs in one process). */
   reset(): void {
     this.children.clear();
@@ -84,7 +92,7 @@ export class CounterFamily extends Family<CounterChild> {
   }
   get(): MetricSnapshot {
     const values: MetricValue[] = [];
-    for (const { labels, child } of this.children.values()) values.push({ value: child.value, labels });
+    for (const { labels, child } of this.samples()) values.push({ value: child.value, labels });
     return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
   }
 }
@@ -114,9 +122,9 @@ export class GaugeFamily extends Family<GaugeChild> {
     this.children.delete(values.join('\u0000'));
   }
   get(): MetricSnapshot {
-    this.onCollect?.();
+    if (this.exposed()) this.onCollect?.();
     const values: MetricValue[] = [];
-    for (const { labels, child } of this.children.values()) values.push({ value: child.value, labels });
+    for (const { labels, child } of this.samples()) values.push({ value: child.value, labels });
     return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
   }
 }
@@ -167,7 +175,7 @@ export class HistogramFamily extends Family<HistogramChild> {
   get(): MetricSnapshot {
     const values: MetricValue[] = [];
     const bucketName = `${this.name}_bucket`;
-    for (const { labels, child } of this.children.values()) {
+    for (const { labels, child } of this.samples()) {
       let cumulative = 0;
       for (let i = 0; i < this.leLabels.length; i++) {
         cumulative += child.counts[i];

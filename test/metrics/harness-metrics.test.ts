@@ -52,11 +52,15 @@ describe('metrics plugin', () => {
     expect(valueOf(samples, 'flashcrowd_scenario_phase')).toBe(0);
   });
 
-  it('defaults the run id to the scenario name and a UTC timestamp', async () => {
+  it('defaults the run id to the scenario name and a UTC timestamp, exposing nothing before it is known', async () => {
     const registry = new Registry();
     const plugin = createMetricsPlugin(registry);
+    plugin.observer!.onRequest!({ endpoint: 'signup', cohort: 'c', ok: true, intendedAt: 0, startedAt: 0, endedAt: 3 });
+    expect(await scrape(registry)).toEqual([]);
     await plugin.setup!(testContext());
     expect(plugin.runId).toMatch(/^metrics-fixture-\d{8}T\d{6}Z$/);
+    const samples = await scrape(registry);
+    expect(valueOf(samples, 'flashcrowd_requests_total', { endpoint: 'signup', outcome: 'ok', run_id: plugin.runId! })).toBe(1);
   });
 
   it('counts arrivals, lag, requests by outcome and both latency histograms', async () => {
