@@ -1,6 +1,6 @@
 // Pure parts of the backend: config layering, cursors, tokens, password hashes, the simple language detector.
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError, DEFAULTS, loadConfigFile, resolveConfig } from '../../src/backend/config.ts';
@@ -49,6 +49,7 @@ describe('config', () => {
     expect(() => backendConfigFromArgs(['--port', 'eighty'])).toThrow(UsageError);
     expect(() => backendConfigFromArgs(['--bogus'])).toThrow(UsageError);
     expect(() => backendConfigFromArgs(['--db', 'sqlite://x'])).toThrow(/db/);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 
