@@ -34,10 +34,11 @@ async function gauge(registry: Registry, name: string, labels: Record<string, st
   return m.values.find((x) => Object.entries(labels).every(([k, l]) => x.labels[k] === l))?.value ?? 0;
 }
 
+let queues = 0;
 function queue(capacity: number): FanoutQueue {
   // The Redis-backed queue when Redis is configured (as in production), else in process.
   return redisUrl
-    ? new RedisFanoutQueue(redisUrl, `fc-test-${Math.random().toString(36).slice(2)}:`, capacity, 50)
+    ? new RedisFanoutQueue(redisUrl, `${fx.redisPrefix}q${++queues}:`, capacity, 50)
     : new MemoryFanoutQueue(capacity);
 }
 

@@ -10,6 +10,8 @@ export interface Fixture {
   store: Store;
   cache: Cache;
   label: string;
+  /** Redis key prefix of this fixture (deleted on close); use it for any other Redis keys a test creates. */
+  redisPrefix: string;
   close(): Promise<void>;
 }
 
@@ -31,6 +33,7 @@ export async function openFixture(): Promise<Fixture> {
     store,
     cache,
     label: `${pgUrl ? 'postgres' : 'embedded'}+${redisUrl ? 'redis' : 'memory'}`,
+    redisPrefix: `fc-test-${schema}:`,
     async close() {
       await store.close();
       if (redisUrl) {
