@@ -16,7 +16,7 @@ export function classifyThrown(err: unknown): OpError {
   else if (code && RESET_CODES.has(code)) kind = 'reset';
   else if (code && TIMEOUT_CODES.has(code)) kind = 'timeout';
   else if (e?.name === 'TimeoutError') kind = 'timeout';
-  else if (e instanceof SyntaxError) kind = 'protocol';
+  else if (e instanceof SyntaxError || code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') kind = 'protocol';
   return { kind, code, message };
 }
 

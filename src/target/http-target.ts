@@ -25,16 +25,23 @@ import type {
 import { classifyThrown, httpError, protocolError } from './errors.ts';
 
 type Json = Record<string, unknown>;
+
+/** Larger answers fail as 'protocol' errors (undici's UND_ERR_RES_EXCEEDED_MAX_SIZE). */
+export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 type Raw = { ok: true; status: number; body: unknown } | { ok: false; error: import('./target.ts').OpError };
 
 export class HttpTarget implements Target {
   readonly name = 'reference-http';
   private readonly pool: Pool;
   private readonly basePath: string;
+  private readonly deadlineMs: number;
 
   constructor(readonly options: TargetOptions) {
     const url = new URL(options.url);
     const timeout = options.timeoutMs ?? 10_000;
+    // headersTimeout and bodyTimeout bound waits between bytes; a body dripping a byte a second would pass both
+    // forever (and hang a run's final audit). No request outlives twice the timeout.
+    this.deadlineMs = 2 * timeout;
     this.basePath = url.pathname.replace(/\/+$/, '');
     this.pool = new Pool(url.origin, {
       connections: options.connections ?? 64,
@@ -43,6 +50,9 @@ export class HttpTarget implements Target {
       headersTimeout: timeout,
       bodyTimeout: timeout,
       connectTimeout: Math.min(timeout, 10_000),
+      // bodyTimeout is an idle timeout: a target streaming a body without end would never trip it and the
+      // harness would buffer it all. No reference API answer comes near this size.
+      maxResponseSize: MAX_RESPONSE_BYTES,
     });
   }
 
@@ -176,23 +186,29 @@ export class HttpTarget implements Target {
     if (ctx.token) headers.authorization = `Bearer ${ctx.token}`;
     if (ctx.clientIp) headers['x-forwarded-for'] = ctx.clientIp;
     if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
+    const deadline = new AbortController();
+    const onAbort = () => deadline.abort(ctx.signal!.reason);
+    if (ctx.signal?.aborted) onAbort();
+    else ctx.signal?.addEventListener('abort', onAbort, { once: true });
+    let expired = false;
+    const timer = setTimeout(() => ((expired = true), deadline.abort()), this.deadlineMs);
     let res: Dispatcher.ResponseData;
+    let text: string;
     try {
       res = await this.pool.request({
         method,
         path: this.basePath + path,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: ctx.signal,
+        signal: deadline.signal,
       });
-    } catch (err) {
-      return { ok: false, error: classifyThrown(err) };
-    }
-    let text: string;
-    try {
       text = await res.body.text();
     } catch (err) {
+      if (expired) return { ok: false, error: { kind: 'timeout', code: 'DEADLINE_EXCEEDED', message: `${method} ${path}: no complete answer in ${this.deadlineMs} ms` } };
       return { ok: false, error: classifyThrown(err) };
+    } finally {
+      clearTimeout(timer);
+      ctx.signal?.removeEventListener('abort', onAbort);
     }
     let parsed: unknown;
     if (text.length) {
