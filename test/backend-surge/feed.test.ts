@@ -204,6 +204,12 @@ describe('discover', () => {
     expect(fallback.degraded).toBe('ranker-fallback');
     expect(fallback.items.map((i) => i.lang)).toEqual(['en', 'en', 'en', 'en', 'en']);
     expect(await gauge(registry, 'social_ranker_fallback_total', { cause: 'in-flight' })).toBe(1);
+    // A post removed behind the pool's back (another process, the author) leaves at the next refresh.
+    busy = false;
+    await fx.store.removePost(zhPosts[1].id, 'test');
+    const after = await discover.discover(reader(zhReader), 3, undefined);
+    expect(after.items.map((i) => i.id)).not.toContain(zhPosts[1].id);
+    expect(after.items[0].id).toBe(zhPosts[0].id);
     await discover.close();
   });
 

@@ -37,7 +37,7 @@ export const DEFAULT_DISCOVER_OPTIONS: DiscoverOptions = {
   storeTimeoutMs: 1_000,
 };
 
-type DiscoverStore = Pick<Store, 'recentPosts'>;
+type DiscoverStore = Pick<Store, 'recentPosts' | 'getPosts'>;
 
 interface Pool {
   /** Newest posts of everyone, newest first. */
@@ -122,31 +122,32 @@ export class RankedDiscover implements DiscoverService {
 
   private async candidates(): Promise<Pool> {
     if (this.pool && Date.now() - this.pool.at < this.opts.candidateTtlMs) return this.pool;
-    if (!this.refreshing) {
-      const since = new Date(Date.now() - this.opts.candidateWindowSec * 1000);
-      this.refreshing = this.store
-        .recentPosts(this.opts.candidateLimit, undefined, since)
-        .then((page) => (this.pool = this.merge(page.items, since.getTime())))
-        .finally(() => (this.refreshing = undefined));
-    }
+    this.refreshing ??= this.refresh().finally(() => (this.refreshing = undefined));
     return this.refreshing;
   }
 
-  /** The fresh page replaces the newest list; per language it is merged with what the pool already held. */
-  private merge(fresh: StoredPost[], sinceMs: number): Pool {
+  /**
+   * The newest page replaces the newest list; per language it is merged with what the pool already held, re-read
+   * from the store (one query) so that removed posts leave — whichever process removed them — and counts stay fresh.
+   */
+  private async refresh(): Promise<Pool> {
+    const sinceMs = Date.now() - this.opts.candidateWindowSec * 1000;
+    const page = await this.store.recentPosts(this.opts.candidateLimit, undefined, new Date(sinceMs));
     const live = (p: StoredPost) => !p.removed && !this.forgotten.has(p.id) && Date.parse(p.createdAt) >= sinceMs;
-    const recent = fresh.filter(live);
-    const byId = new Map<string, StoredPost>();
-    for (const posts of this.pool?.byLang.values() ?? []) for (const p of posts) if (live(p)) byId.set(p.id, p);
-    for (const p of recent) byId.set(p.id, p); // fresher counts win
+    const fresh = new Set(page.items.map((p) => p.id));
+    const kept: string[] = [];
+    for (const posts of this.pool?.byLang.values() ?? []) for (const p of posts) if (!fresh.has(p.id) && live(p)) kept.push(p.id);
+    const reread = kept.length ? await this.store.getPosts(kept) : [];
+    const recent = page.items.filter(live);
     const byLang = new Map<string, StoredPost[]>();
-    for (const p of byId.values()) {
+    for (const p of [...recent, ...reread.filter(live)]) {
       let list = byLang.get(p.lang);
       if (!list) byLang.set(p.lang, (list = []));
       list.push(p);
     }
     for (const [lang, list] of byLang) byLang.set(lang, list.sort((a, b) => b.seq - a.seq).slice(0, this.opts.candidateLimit));
-    return { recent, byLang, at: Date.now() };
+    this.pool = { recent, byLang, at: Date.now() };
+    return this.pool;
   }
 
   async close(): Promise<void> {
