@@ -147,18 +147,29 @@ async function closedLoop(label: string, concurrency: number, once: () => Promis
 async function httpOverhead() {
   const server = await startServer();
   const CONC = 32;
+  type Row = Awaited<ReturnType<typeof closedLoop>>;
+  const best = (a: Row | undefined, b: Row) => (!a || b.requestsPerSec > a.requestsPerSec ? b : a);
+  let raw: Row | undefined;
+  let viaTarget: Row | undefined;
   try {
-    const pool = new Pool(server.url, { connections: CONC, pipelining: 1 });
-    const raw = await closedLoop('undici Pool.request + JSON.parse (baseline)', CONC, async () => {
-      const r = await pool.request({ method: 'GET', path: '/v1/feed/discover?limit=20', headers: { authorization: 'Bearer t' } });
-      JSON.parse(await r.body.text());
-    });
-    await pool.close();
-    const target = new HttpTarget({ url: server.url, connections: CONC, timeoutMs: 5000 });
-    const ctx = { token: 't', clientIp: '10.0.0.1' };
-    const viaTarget = await closedLoop('HttpTarget.feed (flashcrowd)', CONC, () => target.feed(ctx, 'discover', 20));
-    await target.close();
-    return [raw, viaTarget];
+    // Alternate the two clients over two rounds and keep each one's best: the first round also warms the JIT and
+    // the server, which would otherwise favour whichever client runs second.
+    for (let round = 0; round < 2; round++) {
+      const pool = new Pool(server.url, { connections: CONC, pipelining: 1 });
+      raw = best(
+        raw,
+        await closedLoop('undici Pool.request + JSON.parse (baseline)', CONC, async () => {
+          const r = await pool.request({ method: 'GET', path: '/v1/feed/discover?limit=20', headers: { authorization: 'Bearer t' } });
+          JSON.parse(await r.body.text());
+        }),
+      );
+      await pool.close();
+      const target = new HttpTarget({ url: server.url, connections: CONC, timeoutMs: 5000 });
+      const ctx = { token: 't', clientIp: '10.0.0.1' };
+      viaTarget = best(viaTarget, await closedLoop('HttpTarget.feed (flashcrowd)', CONC, () => target.feed(ctx, 'discover', 20)));
+      await target.close();
+    }
+    return [raw!, viaTarget!];
   } finally {
     server.stop();
   }
@@ -202,7 +213,7 @@ const md = [
   '|---:|---:|---:|---:|---:|---:|---:|---:|',
   ...results.engine.map((r) => `| ${r.arrivalRate} | ${r.sessions} | ${r.dropped} | ${r.requests} | ${r.requestsPerSec} | ${r.lagP99Ms} | ${r.lagMaxMs} | ${r.cpuUsPerRequest} |`),
   '',
-  '## HTTP target overhead (closed loop against a trivial server in another process)',
+  '## HTTP target overhead (closed loop against a trivial server in another process; best of two alternating rounds)',
   '',
   '| client | concurrency | requests | requests /s | client CPU µs / request |',
   '|---|---:|---:|---:|---:|',
