@@ -7,6 +7,7 @@ import type { Account, CallContext, Endpoint, FeedPage, OpResult } from '../targ
 import type { Ledger } from './ledger.ts';
 import { hash32, hashUnit, seededRandom } from './hash.ts';
 import { primaryLanguage } from './slis/language.ts';
+import { classifyThrown } from '../target/errors.ts';
 
 export interface ProbeOptions {
   /** Cohort label of probe accounts and their requests. */
@@ -317,7 +318,13 @@ export class ProbeFleet {
 /** Runs one target call and reports it as a RequestSample (intended = actual start: probes are closed-loop). */
 export async function measured<T>(ctx: RunContext, endpoint: Endpoint, cohort: string, call: () => Promise<OpResult<T>>): Promise<OpResult<T>> {
   const startedAt = ctx.now();
-  const res = await call();
+  let res: OpResult<T>;
+  try {
+    res = await call();
+  } catch (err) {
+    // An adapter that throws instead of returning an error: a failed call, not a failed run.
+    res = { ok: false, error: classifyThrown(err) };
+  }
   const endedAt = ctx.now();
   ctx.observer.onRequest?.({
     endpoint,
