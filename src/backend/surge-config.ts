@@ -76,6 +76,7 @@ export const SurgeConfigSchema = z.strictObject({
       maxLinks: int(1),
       repeatThreshold: int(2),
       repeatWindowSec: int(1),
+      repeatMemory: int(1),
       lexiconPath: z.string().min(1),
     })
     .partial(),

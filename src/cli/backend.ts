@@ -5,6 +5,7 @@ import { EXIT_OK, UsageError } from './exit-codes.ts';
 import { ConfigError, loadConfigFile, resolveConfig, type BackendConfig, type BackendConfigInput } from '../backend/config.ts';
 import { startBackend } from '../backend/launch.ts';
 import { checkClusterConfig, startCluster } from '../backend/cluster.ts';
+import { resolveSurgeConfig } from '../backend/surge-config.ts';
 import { ContainerRuntimeUnavailable, StackUsageError, startContainerStack, takeStackFlag, type ContainerStack } from '../stack/containers.ts';
 
 const usage = `Usage: flashcrowd backend [options]
@@ -84,7 +85,9 @@ export function backendConfigFromArgs(argv: string[]): BackendConfig {
   const { layer, configFile } = parseBackendFlags(argv);
   try {
     const fileLayer = configFile ? loadConfigFile(configFile) : undefined;
-    return resolveConfig(fileLayer, layer);
+    const config = resolveConfig(fileLayer, layer);
+    resolveSurgeConfig(config.surge); // every bad surge knob is a usage error before anything starts
+    return config;
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(err.message);
     throw err;
