@@ -5,7 +5,6 @@
 import { setMaxListeners } from 'node:events';
 import type { Plan } from '../scenario/plan.ts';
 import type { Target } from '../target/target.ts';
-import type { RunObserver } from '../observe/events.ts';
 import type { Summary, Timeline, TimelineBucket } from '../report/summary.ts';
 import type { PopulationView, RunContext, RunPlugin } from './plugin.ts';
 import { LatencyRecorder } from '../observe/latency.ts';
@@ -441,4 +440,3 @@ function abortPromise(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
 
-export type { RunObserver };

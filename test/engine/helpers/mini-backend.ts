@@ -97,7 +97,7 @@ export async function startMiniBackend(options: MiniBackendOptions = {}): Promis
     const to = (req.query as { translate?: string }).translate;
     return to ? { ...p, translation: { lang: to, text: `[${to}] ${p.text}`, provider: 'mini' } } : p;
   });
-  app.post('/v1/posts/:id/comments', async (req, reply) => reply.code(201).send({ id: `c${++seq}`, createdAt: new Date().toISOString() }));
+  app.post('/v1/posts/:id/comments', async (_req, reply) => reply.code(201).send({ id: `c${++seq}`, createdAt: new Date().toISOString() }));
   app.post('/v1/posts/:id/likes', async (_req, reply) => reply.code(201).send({}));
   app.post('/v1/reports', async (_req, reply) => reply.code(202).send({}));
   const feed = (items: unknown[]) => ({ items, nextCursor: items.length ? 'next' : null });
