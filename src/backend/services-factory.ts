@@ -1,6 +1,6 @@
 // The ONE place where the backend's surge mechanisms are chosen (DESIGN.md §5). Routes see only the interfaces
-// in services.ts. This file ships the simple synchronous versions from ./simple; the surge mechanisms
-// (feed/, lang/, translation/, moderation/, admission/) replace them here and nowhere else.
+// in services.ts: fan-out (feed/), discover ranking (feed/), language detection (lang/), translation
+// (translation/), moderation (moderation/), admission and rate limits (admission/).
 import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Registry } from 'prom-client';

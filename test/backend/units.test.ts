@@ -8,7 +8,6 @@ import { decodeCursor, encodeCursor } from '../../src/backend/cursor.ts';
 import { InvalidCursorError } from '../../src/backend/errors.ts';
 import { issueToken, verifyToken } from '../../src/backend/auth/tokens.ts';
 import { hashPassword, verifyPassword } from '../../src/backend/auth/passwords.ts';
-import { ScriptLanguageDetector } from '../../src/backend/simple/script-language.ts';
 import { backendConfigFromArgs } from '../../src/cli/backend.ts';
 import { UsageError } from '../../src/cli/exit-codes.ts';
 
@@ -88,19 +87,6 @@ describe('passwords', () => {
     expect(await verifyPassword('s3cret-pasS', h)).toBe(false);
     expect(await verifyPassword('s3cret-pass', 'garbage')).toBe(false);
     expect(await hashPassword('s3cret-pass', 1024)).not.toBe(h); // salted
-  });
-});
-
-describe('simple language detector', () => {
-  const d = new ScriptLanguageDetector();
-  it('honours a well-formed hint and guesses by script otherwise', () => {
-    expect(d.detect('anything', 'fr')).toBe('fr');
-    expect(d.detect('今天的天气真不错，我们去公园吧')).toBe('zh');
-    expect(d.detect('Just landed on RedNote, hello everyone')).toBe('en');
-    expect(d.detect('こんにちは、はじめまして')).toBe('ja');
-    expect(d.detect('안녕하세요')).toBe('ko');
-    expect(d.detect('1234 !!!')).toBe('und');
-    expect(d.detect('hello', 'not a code')).toBe('en');
   });
 });
 
