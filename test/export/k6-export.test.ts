@@ -169,7 +169,7 @@ if (!hasK6) console.warn('[skip] k6 run of the exported script: no k6 binary on 
 describe.skipIf(!hasK6)('k6 runs the export', () => {
   it('plays the smoke export against the reference backend without script errors', async () => {
     const { startBackend } = await import('../../src/backend/launch.ts');
-    const backend = await startBackend({ trustProxy: true } as never);
+    const backend = await startBackend({ trustProxy: true, logLevel: 'error' });
     try {
       const { plan } = await loadScenario(join(ROOT, 'scenarios/smoke.ts'), { compress: '20m->10s' });
       const dir = join(tmp, 'k6-run');
