@@ -1,6 +1,7 @@
 // The run pipeline shared by `run` and `demo`: scenario -> target (embedded backend, URL, or user adapter) ->
 // plugins (feed quality, metrics, abort-on-fail) -> engine -> verdict -> run folder. Returns the exit code.
 import net from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Registry } from 'prom-client';
@@ -23,6 +24,8 @@ import { finalizeSummary, writeRunFolder, type SummaryParts } from '../report/wr
 import type { Summary, Timeline } from '../report/summary.ts';
 import { EXIT_OK, EXIT_THRESHOLDS_FAILED, UsageError } from './exit-codes.ts';
 import { faultsOf, startFaultableBackend } from './managed-backend.ts';
+import { createEventActuatorPlugin } from '../engine/event-actuator.ts';
+import { createReferenceControl } from '../target/control.ts';
 
 /** Encoded HDR histograms and counters of a run (see LatencyRecorder.encode / ScheduleRecorder.encode). */
 export const HISTOGRAMS_FILE = 'histograms.json';
@@ -48,6 +51,11 @@ export interface ExecuteRunOptions {
   quiet?: boolean;
   /** Options for the embedded backend (demo passes its own). */
   backend?: Record<string, unknown>;
+  /**
+   * Operator token of an external target, for scenario events that switch features (the reference backend's
+   * `surge.translation.adminToken`). A backend the harness starts gets a fresh one.
+   */
+  adminToken?: string;
   /** Faults in wall time, added to the scenario's (see docs/reliability.md), e.g. "kill@20s,stall@40s:2s". */
   chaos?: string;
   /** Extra plugins (after feed quality, metrics and abort-on-fail). */
@@ -76,9 +84,9 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<ExecuteRunRes
   }
   if (opts.target && opts.adapter === undefined) checkUrl(opts.target);
   if (opts.shard && !(Number.isInteger(opts.shard.index) && Number.isInteger(opts.shard.count) && opts.shard.index >= 0 && opts.shard.index < opts.shard.count)) {
-    throw new UsageError(`--shard ${opts.shard.index + 1}/${opts.shard.count}: expected I/N with 1 <= I <= N`);
+    throw new UsageError(`--segment ${opts.shard.index}/${opts.shard.count}: expected i/N with 0 <= i < N`);
   }
-  if (opts.shard && (opts.workers ?? 1) > 1) throw new UsageError('--shard and --workers cannot be combined yet: shard across processes or machines, or use workers');
+  if (opts.shard && (opts.workers ?? 1) > 1) throw new UsageError('--segment and --workers cannot be combined yet: run more segments, or use workers');
 
   const overrides = { seed: opts.seed, durationSec: opts.duration, compress: opts.compress, sample: opts.sample };
   const { plan } = await loadScenario(opts.scenario, overrides);
@@ -102,9 +110,14 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<ExecuteRunRes
     let url = opts.target ?? plan.target.url;
     let label = url ?? '';
     let faultPlugin: RunPlugin | undefined;
+    let adminToken = opts.adminToken;
+    const ownBackend = () => {
+      adminToken = randomBytes(24).toString('base64url');
+      return withAdminToken({ trustProxy: true, logLevel: 'error', ...opts.backend }, adminToken);
+    };
     if (!url && faults.length) {
       say(`starting the reference backend as a child process (${faults.length} fault(s) to inject) ...`);
-      const managed = await startFaultableBackend(faults, { trustProxy: true, logLevel: 'error', ...opts.backend });
+      const managed = await startFaultableBackend(faults, ownBackend());
       closers.push(() => managed.close());
       url = managed.url;
       label = managed.label;
@@ -113,7 +126,7 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<ExecuteRunRes
       say('starting the embedded reference backend ...');
       const { startEmbeddedBackend } = await import('./backend-thread.ts');
       // trustProxy: the harness's synthetic per-person addresses (X-Forwarded-For) are what per-IP limits see.
-      const backend = await startEmbeddedBackend({ trustProxy: true, logLevel: 'error', ...opts.backend });
+      const backend = await startEmbeddedBackend(ownBackend());
       closers.push(() => backend.close());
       url = backend.url;
       label = `embedded reference backend (${url})`;
@@ -170,6 +183,10 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<ExecuteRunRes
     }
 
     if (faultPlugin) plugins.push(faultPlugin);
+    if (plan.events.some((e) => e.kind === 'translation')) {
+      if (adminToken) plugins.push(createEventActuatorPlugin(createReferenceControl(url, adminToken), say));
+      else say('note: the scenario has a translation event but no --admin-token was given: the target\'s translation switch is left as it is');
+    }
     plugins.push(...(opts.plugins ?? []));
 
     // Ctrl-C: first drains, second aborts in-flight requests.
@@ -318,4 +335,11 @@ function createProgressPrinter(out: NodeJS.WritableStream & { isTTY?: boolean; c
     }
   };
   return { update, clear, done: clear };
+}
+
+/** Backend options with an operator token for translation events, unless the caller configured one. */
+function withAdminToken(backend: Record<string, unknown>, token: string): Record<string, unknown> {
+  const surge = (backend.surge ?? {}) as Record<string, unknown>;
+  const translation = (surge.translation ?? {}) as Record<string, unknown>;
+  return { ...backend, surge: { ...surge, translation: { adminToken: token, ...translation } } };
 }

@@ -24,14 +24,15 @@ Options:
   --sample F          volume factor (0.01 = one person in a hundred)
   --workers N         run the arrivals in N worker threads (disjoint shards; recorders and plugins stay in the
                       main thread); default 1
-  --shard I/N         play only shard I of N (1-based): disjoint arrivals and people, for running one scenario
-                      from N processes or machines; each run folder has histograms.json for an exact merge
-  --segment i/N       the same slice 0-based (i from 0 to N-1), as Kubernetes' JOB_COMPLETION_INDEX gives it;
-                      merge the folders with flashcrowd merge (docs/k6-and-scaling-out.md)
+  --segment i/N       play only segment i of N (0-based, as Kubernetes' JOB_COMPLETION_INDEX): disjoint arrivals
+                      and people, for running one scenario from N processes or machines; each run folder has
+                      histograms.json, and flashcrowd merge combines them exactly (docs/k6-and-scaling-out.md)
   --out DIR           run folder (default runs/<scenario>-<UTC timestamp>)
   --metrics-port P    serve flashcrowd_* Prometheus metrics on 127.0.0.1:P/metrics during the run (0 = any port)
   --threshold EXPR    an extra threshold, repeatable, e.g. --threshold 'p99(signup) < 800ms'
   --abort-on-fail     stop early once a threshold is lost for good
+  --admin-token T     operator token of the target (reference backend: surge.translation.adminToken; or
+                      FLASHCROWD_ADMIN_TOKEN) so scenario events can switch features, e.g. translation launching
   --quiet             no progress or result lines (errors still go to stderr)
   --chaos SPEC        inject faults at wall times, e.g. "kill@20s,stall@40s:2s,slow-store@30s:10s:200ms,cut-redis@50s:5s"
                       (the reference backend then runs as a child process; see docs/reliability.md)
@@ -77,13 +78,13 @@ const command: Command = {
           compress: { type: 'string' },
           sample: { type: 'string' },
           workers: { type: 'string' },
-          shard: { type: 'string' },
           segment: { type: 'string' },
           stack: { type: 'string' },
           out: { type: 'string' },
           'metrics-port': { type: 'string' },
           threshold: { type: 'string', multiple: true },
           'abort-on-fail': { type: 'boolean' },
+          'admin-token': { type: 'string' },
           quiet: { type: 'boolean' },
           chaos: { type: 'string' },
           'backend-db': { type: 'string' },
@@ -102,18 +103,12 @@ const command: Command = {
     if (values['backend-redis']) backend.redis = values['backend-redis'];
     let shard: { index: number; count: number } | undefined;
     if (values.segment !== undefined) {
-      if (values.shard !== undefined) throw new UsageError('--segment and --shard name the same slice (0-based and 1-based): give one');
       try {
         shard = parseSegment(values.segment);
       } catch (err) {
         if (err instanceof SegmentError) throw new UsageError(err.message);
         throw err;
       }
-    }
-    if (values.shard !== undefined) {
-      const m = /^(\d+)\/(\d+)$/.exec(values.shard.trim());
-      if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw new UsageError(`--shard: expected I/N with 1 <= I <= N, got '${values.shard}'`);
-      shard = { index: Number(m[1]) - 1, count: Number(m[2]) };
     }
     let stack: ContainerStack | undefined;
     if (values.stack !== undefined) {
@@ -151,6 +146,7 @@ const command: Command = {
         quiet: values.quiet ?? false,
         chaos: values.chaos,
         backend: Object.keys(backend).length ? backend : undefined,
+        adminToken: values['admin-token'] ?? process.env.FLASHCROWD_ADMIN_TOKEN,
       });
       return result.exitCode;
     } finally {

@@ -65,7 +65,7 @@ describe('--workers N', () => {
     }
   });
 
-  it('sharded runs (--shard I/N) split arrivals, people and setup, and merge exactly', async () => {
+  it('sharded runs (--segment i/N) split arrivals, people and setup, and merge exactly', async () => {
     const { plan } = await loadScenario(path.resolve('scenarios/smoke.ts'), { durationSec: '2m' });
     const population = createPopulation(plan);
     const fresh = await startMiniBackend(); // the same people, so a server that has not met them yet
