@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import type { Command } from './command.ts';
+import { parseCommandArgs, parseHeaderFlags } from './args.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './exit-codes.ts';
 import { runBlast, type BlastProgress, type BlastResult } from '../engine/blast/blast.ts';
 import { DurationError, parseDuration } from '../scenario/clock.ts';
@@ -77,26 +77,20 @@ const blast: Command = {
   summary: 'raw constant-rate requests, latency corrected for coordinated omission',
   usage,
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: {
-          rate: { type: 'string' },
-          duration: { type: 'string' },
-          connections: { type: 'string' },
-          method: { type: 'string' },
-          body: { type: 'string' },
-          header: { type: 'string', multiple: true },
-          timeout: { type: 'string' },
-          'max-backlog': { type: 'string' },
-          json: { type: 'boolean' },
-        },
-      });
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const parsed = parseCommandArgs(
+      argv,
+      {
+        rate: { type: 'string' },
+        duration: { type: 'string' },
+        connections: { type: 'string' },
+        method: { type: 'string' },
+        body: { type: 'string' },
+        header: { type: 'string', multiple: true },
+        timeout: { type: 'string' },
+        'max-backlog': { type: 'string' },
+        json: { type: 'boolean' },
+      },
+    );
     const { values, positionals } = parsed;
     if (positionals.length !== 1) throw new UsageError('expected exactly one <url>; see --help');
     const url = positionals[0]!;
@@ -106,12 +100,7 @@ const blast: Command = {
     } catch {
       throw new UsageError(`'${url}' is not an http(s) URL`);
     }
-    const headers: Record<string, string> = {};
-    for (const h of values.header ?? []) {
-      const i = h.indexOf(':');
-      if (i <= 0) throw new UsageError(`--header expects 'Name: value', got '${h}'`);
-      headers[h.slice(0, i).trim()] = h.slice(i + 1).trim();
-    }
+    const headers = parseHeaderFlags(values.header);
     let body: string | Buffer | undefined = values.body;
     if (body?.startsWith('@')) {
       const { readFile } = await import('node:fs/promises');

@@ -1,6 +1,6 @@
 // flashcrowd compare <baselineRunDir> <runDir>: key figures side by side; exit 1 on a --fail-on regression.
-import { parseArgs } from 'node:util';
 import type { Command } from './command.ts';
+import { parseCommandArgs } from './args.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './exit-codes.ts';
 import { readRunFolder } from '../report/read.ts';
 import { compareSummaries, parseFailOn, renderComparison, renderComparisonMarkdown } from '../report/compare.ts';
@@ -28,16 +28,7 @@ const command: Command = {
   summary: 'compare a run with a baseline run and flag regressions (--fail-on)',
   usage,
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: { 'fail-on': { type: 'string', multiple: true }, json: { type: 'boolean', default: false }, markdown: { type: 'boolean', default: false } },
-      });
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message}\n\n${usage}`);
-    }
+    const parsed = parseCommandArgs(argv, { 'fail-on': { type: 'string', multiple: true }, json: { type: 'boolean', default: false }, markdown: { type: 'boolean', default: false } }, usage);
     const { values, positionals } = parsed;
     if (positionals.length !== 2) throw new UsageError(`expected a baseline run folder and a run folder\n\n${usage}`);
     const rules = (values['fail-on'] ?? []).flatMap((spec) => parseFailOn(spec));

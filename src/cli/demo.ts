@@ -1,9 +1,9 @@
 // flashcrowd demo: the first 48 h of the RedNote surge against the embedded reference backend, in about 90 s,
 // with nothing else installed (PGlite database, in-memory cache). Writes a run folder and points at report.html.
-import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { Command } from './command.ts';
+import { parseCommandArgs } from './args.ts';
 import { UsageError } from './exit-codes.ts';
 import { executeRun } from './pipeline.ts';
 import { renderSummaryText } from '../report/text.ts';
@@ -44,16 +44,8 @@ const command: Command = {
   summary: 'replay the RedNote surge against the embedded reference backend and write a report (~2 min)',
   usage,
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: false,
-        options: { out: { type: 'string' }, sample: { type: 'string' }, seed: { type: 'string' }, quiet: { type: 'boolean', default: false } },
-      });
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message}\n\n${usage}`);
-    }
+    const parsed = parseCommandArgs(argv, { out: { type: 'string' }, sample: { type: 'string' }, seed: { type: 'string' }, quiet: { type: 'boolean', default: false } }, usage);
+    if (parsed.positionals.length) throw new UsageError(`unexpected argument '${parsed.positionals[0]}'\n\n${usage}`);
     const { values } = parsed;
     const num = (name: string, v: string | undefined) => {
       if (v === undefined) return undefined;

@@ -1,7 +1,7 @@
 // flashcrowd export k6 <scenario> --out DIR: the same scenario as a k6 script (and a k6-operator TestRun).
-import { parseArgs } from 'node:util';
 import path from 'node:path';
 import type { Command } from './command.ts';
+import { parseCommandArgs } from './args.ts';
 import { UsageError } from './exit-codes.ts';
 import { loadScenario } from '../scenario/load.ts';
 import { buildK6Export, writeK6Export, DEFAULT_STAGES } from '../export/index.ts';
@@ -49,31 +49,26 @@ const command: Command = {
   summary: 'write the scenario as a k6 script (arrival-rate stages, data, thresholds; --k8s: k6-operator TestRun)',
   usage,
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: {
-          out: { type: 'string' },
-          target: { type: 'string' },
-          stages: { type: 'string' },
-          people: { type: 'string' },
-          seed: { type: 'string' },
-          duration: { type: 'string' },
-          compress: { type: 'string' },
-          sample: { type: 'string' },
-          k8s: { type: 'boolean' },
-          parallelism: { type: 'string' },
-          'k8s-target': { type: 'string' },
-          'prometheus-rw': { type: 'string' },
-          namespace: { type: 'string' },
-          quiet: { type: 'boolean' },
-        },
-      });
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message}\n\n${usage}`);
-    }
+    const parsed = parseCommandArgs(
+      argv,
+      {
+        out: { type: 'string' },
+        target: { type: 'string' },
+        stages: { type: 'string' },
+        people: { type: 'string' },
+        seed: { type: 'string' },
+        duration: { type: 'string' },
+        compress: { type: 'string' },
+        sample: { type: 'string' },
+        k8s: { type: 'boolean' },
+        parallelism: { type: 'string' },
+        'k8s-target': { type: 'string' },
+        'prometheus-rw': { type: 'string' },
+        namespace: { type: 'string' },
+        quiet: { type: 'boolean' },
+      },
+      usage,
+    );
     const { values, positionals } = parsed;
     const [format, scenario, ...rest] = positionals;
     if (format !== 'k6') throw new UsageError(`expected 'export k6 <scenario>' (the only format is k6)\n\n${usage}`);

@@ -1,8 +1,8 @@
 // flashcrowd merge <runDir>... --out DIR: one run folder from the segments of a sharded run.
-import { parseArgs } from 'node:util';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from './command.ts';
+import { parseCommandArgs } from './args.ts';
 import { EXIT_OK, EXIT_THRESHOLDS_FAILED, UsageError } from './exit-codes.ts';
 import { loadRun, mergeRuns, MergeError, HISTOGRAMS_FILE } from '../shard/merge.ts';
 import { writeRunFolder } from '../report/write.ts';
@@ -34,16 +34,7 @@ const command: Command = {
   summary: 'merge the run folders of a sharded run (exact counts and HDR latency) and re-check thresholds',
   usage,
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: { out: { type: 'string' }, threshold: { type: 'string', multiple: true }, quiet: { type: 'boolean' } },
-      });
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message}\n\n${usage}`);
-    }
+    const parsed = parseCommandArgs(argv, { out: { type: 'string' }, threshold: { type: 'string', multiple: true }, quiet: { type: 'boolean' } }, usage);
     const { values, positionals } = parsed;
     if (!positionals.length) throw new UsageError(`name the run folders to merge\n\n${usage}`);
     if (!values.out) throw new UsageError('--out DIR is required');

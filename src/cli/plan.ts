@@ -1,6 +1,6 @@
 // flashcrowd plan <scenario>: validate a scenario and print the compiled plan.
-import { parseArgs } from 'node:util';
 import type { Command } from './command.ts';
+import { parseCommandArgs } from './args.ts';
 import { EXIT_OK, UsageError } from './exit-codes.ts';
 import { loadScenario } from '../scenario/load.ts';
 import type { CompileOverrides } from '../scenario/compile.ts';
@@ -53,24 +53,19 @@ const command: Command = {
   summary: 'validate a scenario and print its compiled plan (arrivals per cohort over time, peaks, events)',
   usage,
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: {
-          seed: { type: 'string' },
-          duration: { type: 'string' },
-          compress: { type: 'string' },
-          sample: { type: 'string' },
-          buckets: { type: 'string' },
-          json: { type: 'boolean', default: false },
-          schema: { type: 'boolean', default: false },
-        },
-      });
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message}\n\n${usage}`);
-    }
+    const parsed = parseCommandArgs(
+      argv,
+      {
+        seed: { type: 'string' },
+        duration: { type: 'string' },
+        compress: { type: 'string' },
+        sample: { type: 'string' },
+        buckets: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        schema: { type: 'boolean', default: false },
+      },
+      usage,
+    );
     const { values, positionals } = parsed;
     if (values.schema) {
       process.stdout.write(JSON.stringify(scenarioJsonSchema(), null, 2) + '\n');

@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import type { Command } from './command.ts';
+import { parseCommandArgs, parseHeaderFlags } from './args.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './exit-codes.ts';
 import { parseSlo } from '../engine/probe/slo.ts';
 import { runProbe, type ProbeStep } from '../engine/probe/probe.ts';
@@ -42,27 +42,21 @@ const probe: Command = {
   summary: 'autocannon-based search for the highest rate that meets an SLO',
   usage,
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: {
-          slo: { type: 'string' },
-          start: { type: 'string' },
-          max: { type: 'string' },
-          'step-duration': { type: 'string' },
-          connections: { type: 'string' },
-          method: { type: 'string' },
-          body: { type: 'string' },
-          header: { type: 'string', multiple: true },
-          precision: { type: 'string' },
-          json: { type: 'boolean' },
-        },
-      });
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const parsed = parseCommandArgs(
+      argv,
+      {
+        slo: { type: 'string' },
+        start: { type: 'string' },
+        max: { type: 'string' },
+        'step-duration': { type: 'string' },
+        connections: { type: 'string' },
+        method: { type: 'string' },
+        body: { type: 'string' },
+        header: { type: 'string', multiple: true },
+        precision: { type: 'string' },
+        json: { type: 'boolean' },
+      },
+    );
     const { values, positionals } = parsed;
     if (positionals.length !== 1) throw new UsageError('expected exactly one <url>; see --help');
     if (!values.slo) throw new UsageError('--slo is required, e.g. --slo "p99<200ms,errors<1%"');
@@ -72,12 +66,7 @@ const probe: Command = {
     } catch (err) {
       throw new UsageError(`--slo: ${(err as Error).message}`);
     }
-    const headers: Record<string, string> = {};
-    for (const h of values.header ?? []) {
-      const i = h.indexOf(':');
-      if (i <= 0) throw new UsageError(`--header expects 'Name: value', got '${h}'`);
-      headers[h.slice(0, i).trim()] = h.slice(i + 1).trim();
-    }
+    const headers = parseHeaderFlags(values.header);
     let stepDurationSec = 5;
     if (values['step-duration'] !== undefined) {
       try {

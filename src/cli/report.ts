@@ -1,8 +1,8 @@
 // flashcrowd report <runDir>: re-render summary.md, junit.xml and report.html from a run's summary.json and
 // timeline.json, re-evaluating the thresholds (the run's own, or the ones given with --threshold).
-import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import type { Command } from './command.ts';
+import { parseCommandArgs } from './args.ts';
 import { EXIT_OK, EXIT_THRESHOLDS_FAILED, UsageError } from './exit-codes.ts';
 import { finalizeSummary, parseThresholds, readRunFolder, RUN_FILES, writeRunFolder } from '../report/index.ts';
 
@@ -27,20 +27,15 @@ const command: Command = {
   summary: 're-render a run folder (summary.md, junit.xml, report.html), re-evaluating thresholds',
   usage,
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: {
-          threshold: { type: 'string', multiple: true },
-          'update-summary': { type: 'boolean', default: false },
-          out: { type: 'string' },
-        },
-      });
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message}\n\n${usage}`);
-    }
+    const parsed = parseCommandArgs(
+      argv,
+      {
+        threshold: { type: 'string', multiple: true },
+        'update-summary': { type: 'boolean', default: false },
+        out: { type: 'string' },
+      },
+      usage,
+    );
     const { values, positionals } = parsed;
     if (positionals.length !== 1) throw new UsageError(`expected exactly one run folder\n\n${usage}`);
     const runDir = positionals[0]!;
