@@ -58,6 +58,9 @@ export class ManagedBackend {
       env: { ...process.env, NODE_OPTIONS: '' },
     });
     this.child = child;
+    // If the harness itself dies without closing us, the backend must not outlive it.
+    process.once('exit', this.onParentExit);
+    child.once('exit', () => process.off('exit', this.onParentExit));
     this.stopped = false;
     this.starts++;
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
@@ -152,6 +155,10 @@ export class ManagedBackend {
       rmSync(this.dir, { recursive: true, force: true });
     })());
   }
+
+  private readonly onParentExit = () => {
+    this.child?.kill('SIGKILL');
+  };
 
   private hardKill(): void {
     if (!this.running) return;
