@@ -155,19 +155,51 @@ describe('fault controller', () => {
 });
 
 describe('run --chaos usage errors (exit 2)', () => {
+  let stderr = '';
   const quietly = async (argv: string[]) => {
     const write = process.stderr.write;
-    process.stderr.write = (() => true) as typeof process.stderr.write;
+    stderr = '';
+    process.stderr.write = ((c: unknown) => ((stderr += String(c)), true)) as typeof process.stderr.write;
     try {
       return await main(argv);
     } finally {
       process.stderr.write = write;
     }
   };
+  it('scenario faults go through the same checks as --chaos', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const dir = mkdtempSync(path.join(tmpdir(), 'fc-faults-scenario-'));
+    try {
+      const file = path.join(dir, 'with-faults.json');
+      writeFileSync(
+        file,
+        JSON.stringify({
+          name: 'with-faults',
+          timeline: { start: '2025-01-13T01:00:00Z', duration: '5s' },
+          cohorts: [{ name: 'c', size: 5, curve: { kind: 'constant', rate: 1 } }],
+          faults: [{ kind: 'slow-store', atWall: '1s', duration: '1s', params: { latencyMs: 100 } }],
+        }),
+      );
+      // Embedded store: nothing to slow down; refused before anything starts.
+      expect(await quietly(['run', file, '--quiet'])).toBe(2);
+      expect(stderr).toMatch(/slow-store needs the backend on Postgres/);
+      expect(await quietly(['run', file, '--target', 'http://127.0.0.1:9', '--quiet'])).toBe(2);
+      expect(stderr).toMatch(/need the reference backend the harness starts/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a bad spec, faults with --target, and a store fault without the store', async () => {
     expect(await quietly(['run', 'scenarios/smoke.ts', '--chaos', 'boom@1s', '--quiet'])).toBe(2);
+    expect(stderr).toMatch(/unknown fault 'boom'/);
     expect(await quietly(['run', 'scenarios/smoke.ts', '--chaos', 'kill@1s', '--target', 'http://127.0.0.1:9', '--quiet'])).toBe(2);
+    expect(stderr).toMatch(/need the reference backend the harness starts/);
     expect(await quietly(['run', 'scenarios/smoke.ts', '--chaos', 'slow-store@1s', '--quiet'])).toBe(2);
+    expect(stderr).toMatch(/slow-store needs/);
     expect(await quietly(['run', 'scenarios/smoke.ts', '--chaos', 'cut-redis@1s', '--backend-db', 'embedded', '--quiet'])).toBe(2);
+    expect(stderr).toMatch(/cut-redis needs/);
   });
 });

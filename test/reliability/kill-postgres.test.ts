@@ -52,6 +52,10 @@ describe.skipIf(!pgUrl)('SIGKILL of the reference backend on Postgres', () => {
     }
     const ports = summary.faults.map((f) => /on port (\d+)/.exec(f.description)![1]);
     expect(new Set(ports).size).toBe(1);
+    // Every incarnation is gone after the run (the last one closed by the pipeline).
+    const pids = summary.faults.flatMap((f) => [...f.description.matchAll(/pid (\d+)/g)].map((m) => Number(m[1])));
+    expect(pids.length).toBe(4);
+    for (const pid of pids) expect(() => process.kill(pid, 0), `backend pid ${pid} still running`).toThrow();
     const faultEvents = timeline.events.filter((e) => e.kind === 'fault');
     expect(faultEvents.map((e) => e.name)).toEqual(['kill #1', 'kill #2']);
     expect(faultEvents.every((e) => e.endAt !== undefined && e.endAt > e.at)).toBe(true);
