@@ -104,9 +104,10 @@ describe('the harness against a hostile target', () => {
         stderr: sink,
       });
       const elapsedSec = (performance.now() - started) / 1000;
-      // Measured phase + grace + the 2 s the engine gives an aborted request + setup/audit/writing.
-      expect(elapsedSec, log).toBeLessThan(WALL_SEC + GRACE_SEC + 2 + 6);
-      expect(summary.wallSeconds).toBeLessThanOrEqual(WALL_SEC + GRACE_SEC + 2.5);
+      // Measured phase + grace + the 2 s the engine gives an aborted request, with slack for a loaded CI machine
+      // (loading the scenario, the audit, writing the report); a harness that hangs would take the full 60 s.
+      expect(elapsedSec, log).toBeLessThan(WALL_SEC + GRACE_SEC + 2 + 12);
+      expect(summary.wallSeconds).toBeLessThanOrEqual(WALL_SEC + GRACE_SEC + 2 + 2);
       expect([0, 99]).toContain(exitCode);
 
       const { intendedArrivals, achievedArrivals } = summary.schedule;
