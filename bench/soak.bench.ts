@@ -6,12 +6,15 @@
 //
 //   npx tsx bench/soak.bench.ts                         10 minutes, 20 sessions/s, embedded store
 //   FLASHCROWD_SOAK_MINUTES=2 npx tsx bench/soak.bench.ts   a shorter run (labelled as such in the results)
-//   FLASHCROWD_SOAK_RATE=40 FLASHCROWD_SOAK_DB=postgres://postgres@127.0.0.1:5432/test npx tsx bench/soak.bench.ts
+//   FLASHCROWD_SOAK_DB=postgres://postgres@127.0.0.1:5432/test FLASHCROWD_SOAK_REDIS=redis://127.0.0.1:6379 \
+//     FLASHCROWD_SOAK_LABEL=postgres-redis npx tsx bench/soak.bench.ts      (-> bench/results/soak.postgres-redis.*)
+//   FLASHCROWD_SOAK_RATE=40 raises the arrival rate (sessions/s)
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { Redis } from 'ioredis';
 import { executeRun } from '../src/cli/pipeline.ts';
 import { ManagedBackend } from '../src/engine/faults/managed-backend.ts';
 import type { RunPlugin } from '../src/engine/plugin.ts';
@@ -20,6 +23,9 @@ import type { TimelineBucket } from '../src/report/summary.ts';
 const MINUTES = Number(process.env.FLASHCROWD_SOAK_MINUTES ?? 10);
 const RATE = Number(process.env.FLASHCROWD_SOAK_RATE ?? 20);
 const DB = process.env.FLASHCROWD_SOAK_DB ?? 'embedded';
+const REDIS = process.env.FLASHCROWD_SOAK_REDIS ?? 'memory';
+/** Results go to bench/results/soak.json|md, or soak.<LABEL>.json|md (e.g. a Postgres run beside the default). */
+const LABEL = process.env.FLASHCROWD_SOAK_LABEL;
 const SCRAPE_EVERY_MS = 5000;
 const SCRYPT_COST = 1024;
 const results = path.resolve('bench/results');
@@ -59,6 +65,8 @@ async function main() {
     config: {
       db: DB,
       ...(DB === 'embedded' ? {} : { schema }),
+      redis: REDIS,
+      ...(REDIS === 'memory' ? {} : { redisKeyPrefix: `fc_soak:${process.pid}:` }),
       scryptCost: SCRYPT_COST,
       trustProxy: true,
       logLevel: 'error',
@@ -150,7 +158,7 @@ async function main() {
     },
   };
 
-  console.log(`soak: ${MINUTES} min at ${RATE} sessions/s against ${backend.url} (${DB === 'embedded' ? 'embedded store' : 'Postgres'})`);
+  console.log(`soak: ${MINUTES} min at ${RATE} sessions/s against ${backend.url} (${DB === 'embedded' ? 'embedded store' : 'Postgres'}, ${REDIS === 'memory' ? 'in-process cache' : 'Redis'})`);
   let run;
   try {
     run = await executeRun({
@@ -167,6 +175,16 @@ async function main() {
       await client.connect();
       await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await client.end();
+    }
+    if (REDIS !== 'memory') {
+      const redis = new Redis(REDIS);
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `fc_soak:${process.pid}:*`, 'COUNT', 1000);
+        if (keys.length) await redis.del(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+      await redis.quit();
     }
   }
   rmSync(dir, { recursive: true, force: true });
@@ -207,7 +225,7 @@ async function main() {
     label: MINUTES >= 10 ? `full soak (${MINUTES} min)` : `SHORTENED soak (${MINUTES} min; the default is 10)`,
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, loadAverage1m: Math.round(os.loadavg()[0] * 10) / 10, node: process.version },
-    settings: { minutes: MINUTES, sessionsPerSec: RATE, store: DB === 'embedded' ? 'embedded (PGlite)' : 'postgres', scryptCost: SCRYPT_COST, scrapeEverySec: SCRAPE_EVERY_MS / 1000 },
+    settings: { minutes: MINUTES, sessionsPerSec: RATE, store: DB === 'embedded' ? 'embedded (PGlite)' : 'postgres', cache: REDIS === 'memory' ? 'in-process' : 'redis', scryptCost: SCRYPT_COST, scrapeEverySec: SCRAPE_EVERY_MS / 1000 },
     totals: { ...summary.totals, wallSeconds: summary.wallSeconds },
     schedule: summary.schedule,
     audit: { checkedWrites: summary.audit.checkedWrites, lostWrites: summary.audit.lostWrites },
@@ -216,13 +234,14 @@ async function main() {
     samples,
   };
   mkdirSync(results, { recursive: true });
-  writeFileSync(path.join(results, 'soak.json'), JSON.stringify(out, null, 2) + '\n');
+  const base = LABEL ? `soak.${LABEL.replace(/[^a-z0-9-]+/gi, '-')}` : 'soak';
+  writeFileSync(path.join(results, `${base}.json`), JSON.stringify(out, null, 2) + '\n');
   const d = out.drift;
   const md = [
     `# Soak benchmark — ${out.label}`,
     '',
     `${out.date}; ${out.machine.cpus} CPUs, load average ${out.machine.loadAverage1m} at the end (a shared machine), Node ${out.machine.node}.`,
-    `The reference backend as a child process (${out.settings.store}, scrypt cost ${SCRYPT_COST}) held at ${RATE} sessions/s`,
+    `The reference backend as a child process (${out.settings.store}, ${out.settings.cache} cache, scrypt cost ${SCRYPT_COST}) held at ${RATE} sessions/s`,
     `(70% newcomers signing up, 30% returning incumbents; 6 actions per session) by the harness's engine for ${MINUTES} min.`,
     '',
     `Totals: ${summary.totals.requests} requests, ${summary.totals.errors} errors, ${summary.totals.sessionsStarted} sessions (${summary.totals.sessionsDropped} dropped),`,
@@ -246,7 +265,7 @@ async function main() {
     ),
     '',
   ].join('\n');
-  writeFileSync(path.join(results, 'soak.md'), md);
+  writeFileSync(path.join(results, `${base}.md`), md);
   console.log(md);
 }
 
