@@ -34,7 +34,7 @@ Options:
 
 Examples:
   flashcrowd export k6 scenarios/smoke.ts --out k6/smoke
-  flashcrowd export k6 scenarios/rednote-jan-2025.ts --out k6/rednote --compress 48h->30m --sample 0.1 --k8s --parallelism 8
+  flashcrowd export k6 scenarios/rednote-jan-2025.ts --out k6/rednote --compress '48h->30m' --sample 0.1 --k8s --parallelism 8
 `;
 
 function intOption(name: string, value: string | undefined, min: number, max: number): number | undefined {

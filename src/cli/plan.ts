@@ -24,7 +24,7 @@ Options:
   --schema          print the JSON Schema of scenario files (no scenario needed)
 
 Example:
-  flashcrowd plan scenarios/rednote-jan-2025.ts --duration 54h --compress 54h->90s --sample 0.0005
+  flashcrowd plan scenarios/rednote-jan-2025.ts --duration 54h --compress '54h->90s' --sample 0.0005
   flashcrowd plan scenarios/minimal.json --json --buckets 10
 `;
 

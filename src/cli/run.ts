@@ -49,7 +49,7 @@ or unreachable target, 1 unexpected failure.
 
 Examples:
   flashcrowd run scenarios/smoke.ts
-  flashcrowd run scenarios/rednote-jan-2025.ts --compress 48h->10m --sample 0.01 --target http://127.0.0.1:8080
+  flashcrowd run scenarios/rednote-jan-2025.ts --compress '48h->10m' --sample 0.01 --target http://127.0.0.1:8080
   flashcrowd run scenarios/smoke.ts --target http://127.0.0.1:9000 --adapter ./my-adapter.ts --threshold 'errors.rate < 0.05'
 `;
 

@@ -88,7 +88,8 @@ export function parseCompression(input: number | string): number {
   if (factor) return parseCompression(Number(factor[1]));
   const arrow = /^(.+?)\s*(?:->|→|:)\s*(.+)$/.exec(text);
   if (!arrow) {
-    throw new DurationError(`expected a compression like "10d->10m", "48h->90s" or a factor like 1440, got "${input}"`);
+    const hint = text.endsWith('-') ? ' (on a command line, quote it: the shell reads ">" as a redirection)' : '';
+    throw new DurationError(`expected a compression like "10d->10m", "48h->90s" or a factor like 1440, got "${input}"${hint}`);
   }
   const scenario = parseDuration(arrow[1]!);
   const wall = parseDuration(arrow[2]!);

@@ -56,6 +56,11 @@ describe('parseCompression', () => {
   it.each(['10d->', '->10m', '10d->0s', 'fast', 0, -2])('rejects %j', (bad) => {
     expect(() => parseCompression(bad)).toThrow(DurationError);
   });
+
+  it('hints at shell quoting when a redirection ate the wall side', () => {
+    expect(() => parseCompression('54h-')).toThrow(/quote it/);
+    expect(() => parseCompression('fast')).not.toThrow(/quote it/);
+  });
 });
 
 describe('formatDuration', () => {
