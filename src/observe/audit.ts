@@ -20,6 +20,11 @@ export interface AuditOptions {
   pageSize?: number;
   log?: (line: string) => void;
   progressEveryMs?: number;
+  /**
+   * Wall-time budget of the whole audit. A target still digesting a surge can answer slowly for minutes; what is
+   * not checked by then is reported as `unchecked` (neither checked nor lost) instead of holding the run open.
+   */
+  budgetMs?: number;
 }
 
 export const AUDIT_DEFAULTS = {
@@ -31,6 +36,7 @@ export const AUDIT_DEFAULTS = {
   maxPages: 200,
   pageSize: 100,
   progressEveryMs: 2000,
+  budgetMs: 120_000,
 };
 
 export type WriteKind = 'post' | 'follow' | 'comment';
@@ -138,13 +144,14 @@ export async function auditWrites(target: Target, ledger: Ledger, token: string 
     if (result.lostExamples.length < o.maxExamples) result.lostExamples.push({ kind, id, ackAt, detail });
   };
 
-  const tasks: (() => Promise<void>)[] = [];
+  /** `writes` is how many acknowledged writes a task checks, so skipped tasks count as unchecked. */
+  const tasks: { writes: number; run: () => Promise<void> }[] = [];
   for (const [slots, stratum] of [
     [pinnedPicks, 'pinned'],
     [sampledPicks, 'sampled'],
   ] as const) {
     for (const slot of slots) {
-      tasks.push(async () => {
+      tasks.push({ writes: 1, run: async () => {
         const postId = ledger.postId(slot);
         const res = await withRetry(() => target.getPost(call, postId));
         if (!res.ok) {
@@ -161,13 +168,13 @@ export async function auditWrites(target: Target, ledger: Ledger, token: string 
           lostIn[stratum]++;
           lost('post', postId, ledger.postAckAt[slot], 'GET /v1/posts/:id answered 404');
         }
-      });
+      } });
     }
   }
 
   const byFollower = groupBy(followPicks, (f) => f[0]);
   for (const [followerId, list] of byFollower) {
-    tasks.push(async () => {
+    tasks.push({ writes: list.length, run: async () => {
       const found = await collectAll((cursor) => target.listFollowing(call, followerId, o.pageSize, cursor), (id) => id, o.maxPages);
       if (!found.ok) {
         result.unchecked += list.length;
@@ -177,12 +184,12 @@ export async function auditWrites(target: Target, ledger: Ledger, token: string 
         if (found.ids.has(followeeId)) ok('follow');
         else lost('follow', `${followerId}->${followeeId}`, at, `followee absent from the follower's following list (${found.ids.size} entries read)`);
       }
-    });
+    } });
   }
 
   const byPost = groupBy(commentPicks, (c) => c[1]);
   for (const [postId, list] of byPost) {
-    tasks.push(async () => {
+    tasks.push({ writes: list.length, run: async () => {
       const found = await collectAll((cursor) => target.listComments(call, postId, o.pageSize, cursor), (c) => c.id, o.maxPages);
       if (!found.ok) {
         if (found.status === 410) {
@@ -197,16 +204,23 @@ export async function auditWrites(target: Target, ledger: Ledger, token: string 
         if (found.ids.has(commentId)) ok('comment');
         else lost('comment', commentId, at, `comment absent from the post's comment list (${found.ids.size} entries read)`);
       }
-    });
+    } });
   }
 
   const log = o.log;
   log?.(`audit: checking ${toCheck} of ${result.acknowledged.post + result.acknowledged.follow + result.acknowledged.comment} acknowledged writes${sampled ? ` (seeded sample, seed ${o.seed})` : ''}`);
   let lastProgress = Date.now();
   let next = 0;
+  const deadline = started + o.budgetMs;
+  let outOfTime = 0;
   const worker = async () => {
     while (next < tasks.length) {
-      await tasks[next++]();
+      const task = tasks[next++]!;
+      if (Date.now() >= deadline) {
+        outOfTime += task.writes;
+        continue;
+      }
+      await task.run();
       if (log && Date.now() - lastProgress >= o.progressEveryMs) {
         lastProgress = Date.now();
         log(`audit: ${result.checkedWrites + result.unchecked}/${toCheck} done, ${result.lostWrites} lost`);
@@ -214,6 +228,8 @@ export async function auditWrites(target: Target, ledger: Ledger, token: string 
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(o.concurrency, tasks.length)) }, worker));
+  result.unchecked += outOfTime;
+  if (outOfTime > 0) log?.(`audit: out of time after ${(o.budgetMs / 1000).toFixed(0)} s: ${outOfTime} writes left unchecked (the target answered too slowly)`);
 
   // Estimate: each stratum's lost share times the writes it stands for.
   const scale = (lostN: number, checkedN: number, totalN: number) => (checkedN === 0 ? 0 : (lostN / checkedN) * totalN);

@@ -63,4 +63,24 @@ describe('lost-write audit', () => {
     for (const id of examplePosts) expect(lostPostIds.has(id)).toBe(true);
     expect(run.logs.some((l) => l.startsWith('audit: done'))).toBe(true);
   });
+
+  it('stops at its time budget and reports what it could not check as unchecked, not lost', async () => {
+    const plan = testPlan([cohort('people', 3, true)], { probeReaders: {}, pollIntervalSec: 1, recallK: 10, recallGraceSec: 1, languageBands: {} });
+    const plugin = createFeedQualityPlugin(plan, { audit: { budgetMs: 0, progressEveryMs: 0 } });
+    const run = new TestRun(plan, target, plugin.observer);
+    const people = [];
+    for (let i = 0; i < 3; i++) people.push(await run.signup(i, 'people', ['en']));
+    await plugin.setup(run.ctx);
+    plugin.start(run.ctx);
+    await run.follow(people[0], people[1].userId);
+    for (let i = 0; i < 5; i++) await run.post(people[i % 3], 'people', `budget ${i}`, 'en', null);
+    run.controller.abort();
+    await plugin.stop();
+    const { audit } = (await plugin.finish(run.ctx)) as { audit: Record<string, any> };
+    expect(run.writes).toBe(6);
+    expect(audit.checkedWrites).toBe(0);
+    expect(audit.lostWrites).toBe(0);
+    expect(audit.unchecked).toBe(6);
+    expect(run.logs.some((l) => l.includes('out of time') && l.includes('6 writes left unchecked'))).toBe(true);
+  });
 });
