@@ -91,8 +91,14 @@ export async function buildServer(config: BackendConfig, options: BuildOptions =
   app.decorateRequest('user', null);
   app.decorateRequest('admissionTicket', null);
 
+  const release = (req: { admissionTicket: { release(): void } | null }) => {
+    const ticket = req.admissionTicket;
+    req.admissionTicket = null;
+    ticket?.release();
+  };
+
   // Admission first (cheapest rejection), then authentication; both before the body is read.
-  app.addHook('onRequest', async (req) => {
+  app.addHook('onRequest', async (req, reply) => {
     const routeConfig = req.routeOptions.config;
     if (routeConfig.priority) {
       const admitted = app.services.admission.tryAcquire(routeConfig.priority);
@@ -102,15 +108,13 @@ export async function buildServer(config: BackendConfig, options: BuildOptions =
         });
       }
       req.admissionTicket = admitted;
+      // The response's 'close' fires however the exchange ends (sent, failed, or the client hung up mid-request,
+      // when Fastify runs neither onResponse nor, once the body was read, onRequestAbort): no ticket leaks.
+      reply.raw.once('close', () => release(req));
     }
     if (routeConfig.auth) req.user = verifyToken(config.tokenSecret, req.headers.authorization);
   });
 
-  const release = (req: { admissionTicket: { release(): void } | null }) => {
-    const ticket = req.admissionTicket;
-    req.admissionTicket = null;
-    ticket?.release();
-  };
   app.addHook('onResponse', async (req, reply) => {
     release(req);
     metrics.httpDuration.observe(

@@ -29,7 +29,7 @@ beforeAll(async () => {
       overload: { maxInFlight: 1, maxFanoutBacklog: 0, maxEventLoopDelayMs: 0 },
       discover: { candidateTtlMs: 0, storeTimeoutMs: 0, explorationShare: 0 },
       fanout: { pollMs: 20, storeTimeoutMs: 0 },
-      translation: { enabled: false, latencyMedianMs: 600, latencySigma: 0, adminToken: ADMIN },
+      translation: { enabled: false, latencyMedianMs: 1500, latencySigma: 0, adminToken: ADMIN },
       moderation: { reviewers: 1, decisionSec: 0.3 },
     },
   });
@@ -51,6 +51,13 @@ afterAll(async () => {
     await c.end();
   }
 });
+
+/** Waits (bounded) until the backend holds `n` admitted requests, instead of guessing a delay on a busy machine. */
+async function waitInFlight(n: number): Promise<void> {
+  const admission = backend.app.services.admission as unknown as { current(): number };
+  for (let i = 0; i < 200 && admission.current() < n; i++) await new Promise((r) => setTimeout(r, 10));
+  expect(admission.current()).toBeGreaterThanOrEqual(n);
+}
 
 interface Res {
   status: number;
@@ -126,7 +133,7 @@ describe('surge behaviours over HTTP', () => {
     }
     // Three slow translations hold the three sheddable slots (maxInFlight 6 × share 0.5).
     const slow = posts.map((id) => call('GET', `/v1/posts/${id}?translate=zh`, { token: bo.token }));
-    await new Promise((r) => setTimeout(r, 200));
+    await waitInFlight(3);
     const shed = await call('GET', '/v1/feed/discover?limit=5', { token: bo.token });
     expect(shed.status).toBe(503);
     expect(shed.headers.get('retry-after')).toBe('2');
@@ -151,7 +158,7 @@ describe('surge behaviours over HTTP', () => {
     expect(idle.body.degraded).toBeUndefined();
     const fresh = (await call('POST', '/v1/posts', { token: alice.token, body: { text: 'thank you friends', tags: [], media: [] } })).body.id;
     const slow = call('GET', `/v1/posts/${fresh}?translate=zh`, { token: bo.token });
-    await new Promise((r) => setTimeout(r, 150));
+    await waitInFlight(1);
     const busy = await call('GET', '/v1/feed/discover?limit=5', { token: bo.token });
     expect(busy.status).toBe(200);
     expect(busy.body.degraded).toBe('ranker-fallback');
