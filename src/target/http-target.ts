@@ -44,7 +44,7 @@ export class HttpTarget implements Target {
     this.deadlineMs = 2 * timeout;
     this.basePath = url.pathname.replace(/\/+$/, '');
     this.pool = new Pool(url.origin, {
-      connections: options.connections ?? 64,
+      connections: options.connections ?? 512,
       pipelining: 1,
       keepAliveTimeout: 30_000,
       headersTimeout: timeout,

@@ -14,7 +14,8 @@ export interface OverloadOptions {
 export const DEFAULT_OVERLOAD_OPTIONS: OverloadOptions = {
   maxFanoutBacklog: 5_000,
   maxEventLoopDelayMs: 200,
-  maxInFlight: 256,
+  // Well below admission's sheddable limit (512 × 0.5): discover degrades to recency-only before it is shed.
+  maxInFlight: 64,
 };
 
 export interface OverloadInputs {
