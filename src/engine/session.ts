@@ -11,7 +11,7 @@ import type { Person } from '../population/person.ts';
 import type { ContentMix, FollowPolicy, Plan, PlanCohort } from '../scenario/plan.ts';
 import type { GeneratedComment, GeneratedPost } from '../content/types.ts';
 import type { RunObserver } from '../observe/events.ts';
-import type { CallContext, Endpoint, FeedKind, OpResult, Target } from '../target/target.ts';
+import type { Account, CallContext, Endpoint, FeedKind, OpResult, Target } from '../target/target.ts';
 import type { PopulationView } from './plugin.ts';
 import type { Accounts } from './accounts.ts';
 import { ACTIONS, actionWeights, baseLanguage, PERSONA_PROFILES, type Action, type PersonaProfile } from './behaviours.ts';
@@ -136,24 +136,7 @@ export class SessionRunner {
     };
     if (isNew) {
       this.stats.newSessions++;
-      const r = await this.call(session, 'signup', intendedMs, (ctx) =>
-        env.target.signup(ctx, {
-          handle: person.handle,
-          password: person.password,
-          displayName: person.displayName,
-          locale: person.locale,
-          languages: person.languages,
-          country: person.country,
-          tz: person.tz,
-        }),
-      );
-      let account = r.ok ? r.value : undefined;
-      if (!r.ok && r.error.status === 409) {
-        // "Handle taken": an earlier attempt of ours succeeded on the server although we never saw the answer
-        // (a timeout). A person would log in now; so do we.
-        const again = await this.call(session, 'login', env.now(), (ctx) => env.target.login(ctx, person.handle, person.password));
-        if (again.ok) account = again.value;
-      }
+      const account = await this.signUp(session, intendedMs);
       if (!account) {
         env.accounts.release(personIndex);
         this.stats.authFailures++;
@@ -182,6 +165,31 @@ export class SessionRunner {
   }
 
   /**
+   * Signs the session's person up. On 409 ("handle taken") an earlier attempt of ours succeeded on the server
+   * although we never saw the answer (a timeout), or a retried setup or reused target has the account: a person
+   * would log in now, and so do we.
+   */
+  private async signUp(session: Session, intendedMs: number): Promise<Account | undefined> {
+    const { env } = this;
+    const person = session.person;
+    const r = await this.call(session, 'signup', intendedMs, (ctx) =>
+      env.target.signup(ctx, {
+        handle: person.handle,
+        password: person.password,
+        displayName: person.displayName,
+        locale: person.locale,
+        languages: person.languages,
+        country: person.country,
+        tz: person.tz,
+      }),
+    );
+    if (r.ok) return r.value;
+    if (r.error.status !== 409) return undefined;
+    const again = await this.call(session, 'login', env.now(), (ctx) => env.target.login(ctx, person.handle, person.password));
+    return again.ok ? again.value : undefined;
+  }
+
+  /**
    * Setup phase (before t = 0): create a preexisting person's account, optionally follow people and seed posts, so
    * the measured phase starts from a lived-in network. Requests are reported like any other (with negative times).
    */
@@ -200,22 +208,7 @@ export class SessionRunner {
       retryBudget: RETRY_BUDGET * 2,
     };
     if (step === 'account') {
-      const r = await this.call(session, 'signup', env.now(), (ctx) =>
-        env.target.signup(ctx, {
-          handle: person.handle,
-          password: person.password,
-          displayName: person.displayName,
-          locale: person.locale,
-          languages: person.languages,
-          country: person.country,
-          tz: person.tz,
-        }),
-      );
-      let account = r.ok ? r.value : undefined;
-      if (!r.ok && r.error.status === 409) {
-        const again = await this.call(session, 'login', env.now(), (ctx) => env.target.login(ctx, person.handle, person.password));
-        if (again.ok) account = again.value; // the account exists already (a retried setup, or a reused target)
-      }
+      const account = await this.signUp(session, env.now());
       if (!account) return false;
       this.adopt(session, account);
       env.observer.onAccount({
