@@ -12,7 +12,7 @@ import { ScheduleRecorder } from '../observe/recorder.ts';
 import { TimelineRecorder } from '../observe/timeline.ts';
 import { Accounts } from './accounts.ts';
 import { fanOut } from './observers.ts';
-import { Scheduler } from './scheduler.ts';
+import { createPlanScheduler, type Scheduler } from './scheduler.ts';
 import { SessionRunner, type ContentSource, type FollowChooser, type SessionStats } from './session.ts';
 import { runSetup, type SetupProgress, type SetupResult } from './setup.ts';
 import type { ShardSpec } from './arrivals.ts';
@@ -256,24 +256,11 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
       return await finish(await runWithWorkers(pool));
     }
 
-    scheduler = new Scheduler(
-      {
-        cohorts: plan.cohorts.map((c) => ({ name: c.name, rate: c.rate, peakRate: c.peakRate, inFlightCap: c.inFlightCap })),
-        durationSec: plan.wallDurationSec,
-        seed: plan.seed,
-        shard: options.shard,
-      },
-      {
-        now,
-        startSession: (cohort, intended, _started, ordinal) => runner.run(cohort, intended, ordinal),
-        onArrival: (cohort, intendedAt, startedAt) =>
-          observer.onArrival(
-            startedAt === undefined
-              ? { cohort: plan.cohorts[cohort].name, intendedAt, outcome: 'dropped' }
-              : { cohort: plan.cohorts[cohort].name, intendedAt, outcome: 'started', startedAt },
-          ),
-        onTick,
-      },
+    scheduler = createPlanScheduler(
+      plan,
+      { shard: options.shard },
+      { now, startSession: (cohort, intended, _started, ordinal) => runner.run(cohort, intended, ordinal), onTick },
+      observer,
     );
     scheduler.start();
     await Promise.race([scheduler.arrivalsFinished, abortPromise(arrivalsStop.signal)]);

@@ -2,7 +2,8 @@
 // There is one timer for the whole run (not one per arrival); each tick dispatches everything that is due.
 // Arrivals are never queued: when a cohort's in-flight cap is reached the arrival is dropped and counted.
 // Lateness (actual start - intended start) is reported, not hidden.
-import type { RateFn } from '../scenario/plan.ts';
+import type { Plan, RateFn } from '../scenario/plan.ts';
+import type { RunObserver } from '../observe/events.ts';
 import { ArrivalStream, type ShardSpec } from './arrivals.ts';
 import { Random } from './random.ts';
 
@@ -257,4 +258,35 @@ export class Scheduler {
     this.timer = undefined;
     this.nextWakeAt = Infinity;
   }
+}
+
+/**
+ * The scheduler of a plan's cohorts, reporting every arrival to `observer`; used by the main thread and by worker
+ * threads alike (a worker passes its shard and its share of each cohort's in-flight cap).
+ */
+export function createPlanScheduler(
+  plan: Plan,
+  options: { shard?: ShardSpec; inFlightShare?: number; maxIdleMs?: number },
+  hooks: Pick<SchedulerHooks, 'now' | 'startSession' | 'onTick'>,
+  observer: Pick<RunObserver, 'onArrival'>,
+): Scheduler {
+  const share = options.inFlightShare ?? 1;
+  return new Scheduler(
+    {
+      cohorts: plan.cohorts.map((c) => ({ name: c.name, rate: c.rate, peakRate: c.peakRate, inFlightCap: Math.max(1, Math.ceil(c.inFlightCap * share)) })),
+      durationSec: plan.wallDurationSec,
+      seed: plan.seed,
+      shard: options.shard,
+      maxIdleMs: options.maxIdleMs,
+    },
+    {
+      ...hooks,
+      onArrival: (cohort, intendedAt, startedAt) =>
+        observer.onArrival?.(
+          startedAt === undefined
+            ? { cohort: plan.cohorts[cohort].name, intendedAt, outcome: 'dropped' }
+            : { cohort: plan.cohorts[cohort].name, intendedAt, outcome: 'started', startedAt },
+        ),
+    },
+  );
 }

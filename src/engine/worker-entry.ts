@@ -14,7 +14,7 @@ import { instantiateAdapter, loadAdapter } from '../target/load-adapter.ts';
 import type { Account, TargetFactory } from '../target/target.ts';
 import type { RunObserver } from '../observe/events.ts';
 import { Accounts } from './accounts.ts';
-import { Scheduler } from './scheduler.ts';
+import { createPlanScheduler, type Scheduler } from './scheduler.ts';
 import { SessionRunner } from './session.ts';
 
 export interface WorkerInit {
@@ -85,23 +85,11 @@ async function main(): Promise<void> {
     stopping: () => stopping.signal.aborted,
     requestSignal: hard.signal,
   });
-  scheduler = new Scheduler(
-    {
-      cohorts: plan.cohorts.map((c) => ({ name: c.name, rate: c.rate, peakRate: c.peakRate, inFlightCap: Math.max(1, Math.ceil(c.inFlightCap / init.shard.count)) })),
-      durationSec: plan.wallDurationSec,
-      seed: plan.seed,
-      shard: init.shard,
-    },
-    {
-      now,
-      startSession: (cohort, intended, _started, ordinal) => runner.run(cohort, intended, ordinal),
-      onArrival: (cohort, intendedAt, startedAt) =>
-        observer.onArrival(
-          startedAt === undefined
-            ? { cohort: plan.cohorts[cohort].name, intendedAt, outcome: 'dropped' }
-            : { cohort: plan.cohorts[cohort].name, intendedAt, outcome: 'started', startedAt },
-        ),
-    },
+  scheduler = createPlanScheduler(
+    plan,
+    { shard: init.shard, inFlightShare: 1 / init.shard.count },
+    { now, startSession: (cohort, intended, _started, ordinal) => runner.run(cohort, intended, ordinal) },
+    observer,
   );
   const flusher = setInterval(flush, init.batchMs);
 
