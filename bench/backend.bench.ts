@@ -14,6 +14,7 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import { franc } from 'franc-min';
 import { LABELLED_SAMPLE } from '../src/backend/lang/samples.ts';
+import { seededRandom } from '../src/observe/hash.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -38,17 +39,6 @@ interface Server {
   stop(): Promise<void>;
 }
 
-/** A deterministic PRNG (mulberry32), so every run seeds the same graph. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function spawnServer(args: string[], label: string): Promise<Server> {
   const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -92,7 +82,7 @@ function signupBody(handle: string, languages: string[]) {
 }
 
 async function seed(url: string): Promise<string[]> {
-  const random = rng(42);
+  const random = seededRandom(42);
   const users: Array<{ id: string; token: string }> = [];
   const run = `${Date.now().toString(36)}`;
   for (let i = 0; i < USERS; i += 4) {
