@@ -36,10 +36,25 @@ describe('event actuator', () => {
 
   it('reports a refused switch without failing the run', async () => {
     const lines: string[] = [];
-    const plugin = createEventActuatorPlugin(createReferenceControl(backend.url, 'not-the-admin-token-xx'), (l) => lines.push(l));
+    const plugin = createEventActuatorPlugin(createReferenceControl(backend.url, 'not-the-admin-token-xx'), (l) => lines.push(l), { attempts: 2, retryDelayMs: 10 });
     plugin.observer!.onEvent!({ at: 1000, name: 'translation-launch', kind: 'translation' });
     await plugin.settled();
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/could not switch translation on: POST \/v1\/admin\/translation answered 403/);
+    expect(lines[0]).toMatch(/could not switch translation on after 2 tries: POST \/v1\/admin\/translation answered 403/);
+  });
+
+  it('retries a switch while the target is down, and succeeds once it is back', async () => {
+    const lines: string[] = [];
+    let calls = 0;
+    const flaky = {
+      setTranslation: async () => {
+        if (++calls < 3) throw new Error('connect ECONNREFUSED');
+      },
+    };
+    const plugin = createEventActuatorPlugin(flaky, (l) => lines.push(l), { attempts: 5, retryDelayMs: 10 });
+    plugin.observer!.onEvent!({ at: 2000, name: 'translation-launch', kind: 'translation' });
+    await plugin.settled();
+    expect(calls).toBe(3);
+    expect(lines).toEqual(['event translation-launch: translation switched on at 2.0s (try 3)']);
   });
 });
