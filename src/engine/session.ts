@@ -142,15 +142,6 @@ export class SessionRunner {
         this.stats.authFailures++;
         return undefined;
       }
-      this.adopt(session, account);
-      env.observer.onAccount({
-        userId: account.userId,
-        personIndex,
-        cohort: cohort.name,
-        primaryLanguage: person.primaryLanguage,
-        languages: person.languages,
-        at: env.now(),
-      });
       if (session.profile.onboarding) await this.onboard(session);
       return session;
     }
@@ -167,7 +158,7 @@ export class SessionRunner {
   /**
    * Signs the session's person up. On 409 ("handle taken") an earlier attempt of ours succeeded on the server
    * although we never saw the answer (a timeout), or a retried setup or reused target has the account: a person
-   * would log in now, and so do we.
+   * would log in now, and so do we. A new account is adopted by the session and reported to the observers.
    */
   private async signUp(session: Session, intendedMs: number): Promise<Account | undefined> {
     const { env } = this;
@@ -183,10 +174,22 @@ export class SessionRunner {
         tz: person.tz,
       }),
     );
-    if (r.ok) return r.value;
-    if (r.error.status !== 409) return undefined;
-    const again = await this.call(session, 'login', env.now(), (ctx) => env.target.login(ctx, person.handle, person.password));
-    return again.ok ? again.value : undefined;
+    let account = r.ok ? r.value : undefined;
+    if (!r.ok && r.error.status === 409) {
+      const again = await this.call(session, 'login', env.now(), (ctx) => env.target.login(ctx, person.handle, person.password));
+      if (again.ok) account = again.value;
+    }
+    if (!account) return undefined;
+    this.adopt(session, account);
+    env.observer.onAccount({
+      userId: account.userId,
+      personIndex: session.personIndex,
+      cohort: session.cohort.name,
+      primaryLanguage: person.primaryLanguage,
+      languages: person.languages,
+      at: env.now(),
+    });
+    return account;
   }
 
   /**
@@ -209,17 +212,7 @@ export class SessionRunner {
     };
     if (step === 'account') {
       const account = await this.signUp(session, env.now());
-      if (!account) return false;
-      this.adopt(session, account);
-      env.observer.onAccount({
-        userId: account.userId,
-        personIndex,
-        cohort: cohort.name,
-        primaryLanguage: person.primaryLanguage,
-        languages: person.languages,
-        at: env.now(),
-      });
-      return true;
+      return account !== undefined;
     }
     const account = env.accounts.get(personIndex);
     if (!account) return false;
