@@ -1,7 +1,11 @@
-// Reference backend benchmark: requests/s and latency of following-feed reads, posts and signups on Postgres+Redis
-// and on embedded (PGlite + in-memory cache), and, in the same run, a trivial Fastify route as the ceiling of this
-// machine. Each server runs in its own process (`flashcrowd backend`), autocannon drives it from this one, against
-// 127.0.0.1 only, for BENCH_SECONDS (default 5) per measurement.
+// Reference backend benchmark: requests/s and latency of following and discover reads, posts, comments, likes and
+// signups on Postgres+Redis and on embedded (PGlite + in-memory cache), and, in the same run, a trivial Fastify route
+// as the ceiling of this machine (each row's ratio to it is what compares across runs on a shared machine). Each
+// server runs in its own process (`flashcrowd backend`), autocannon drives it from this one, against 127.0.0.1 only,
+// for BENCH_SECONDS (default 5) per measurement.
+// Environment: BENCH_SETUPS (comma list of postgres+redis, embedded; default both), BENCH_PROFILE_DIR (run each
+// backend under `node --cpu-prof`, profiles written there), BENCH_BASELINE (an earlier backend.json whose rows are
+// shown as "before"), BENCH_OUT (file stem, default bench/results/backend).
 // Results: bench/results/backend.json and bench/results/backend.md.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -24,6 +28,10 @@ const FOLLOWS_PER_USER = 15;
 const SEED_POSTS = 300;
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const SETUPS = (process.env.BENCH_SETUPS ?? 'postgres+redis,embedded').split(',').map((x) => x.trim());
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
+const BASELINE = process.env.BENCH_BASELINE;
+const OUT = process.env.BENCH_OUT ?? 'bench/results/backend';
 
 interface Measure {
   rps: number;
@@ -81,7 +89,12 @@ function signupBody(handle: string, languages: string[]) {
   return { handle, password: 'correct horse battery', displayName: handle, locale: languages[0], languages, country: 'US', tz: 'UTC' };
 }
 
-async function seed(url: string): Promise<string[]> {
+interface Seeded {
+  tokens: string[];
+  postIds: string[];
+}
+
+async function seed(url: string): Promise<Seeded> {
   const random = seededRandom(42);
   const users: Array<{ id: string; token: string }> = [];
   const run = `${Date.now().toString(36)}`;
@@ -98,11 +111,13 @@ async function seed(url: string): Promise<string[]> {
     while (targets.size < FOLLOWS_PER_USER) targets.add(Math.floor(random() * USERS));
     for (const t of targets) if (users[t].id !== u.id) await json(`${url}/v1/follows`, 'POST', { userId: users[t].id }, u.token);
   }
+  const postIds: string[] = [];
   for (let i = 0; i < SEED_POSTS; i++) {
     const author = users[Math.floor(random() * USERS)];
-    await json(`${url}/v1/posts`, 'POST', { text: `seed post ${i}: what did you eat for breakfast today?`, tags: [], media: [] }, author.token);
+    const text = i % 4 === 0 ? `种子帖子 ${i}：今天早餐吃了什么？我吃了包子和豆浆。` : `seed post ${i}: what did you eat for breakfast today?`;
+    postIds.push((await json(`${url}/v1/posts`, 'POST', { text, tags: [], media: [] }, author.token)).id);
   }
-  return users.map((u) => u.token);
+  return { tokens: users.map((u) => u.token), postIds };
 }
 
 async function measure(opts: autocannon.Options): Promise<Measure> {
@@ -119,9 +134,10 @@ async function measure(opts: autocannon.Options): Promise<Measure> {
 
 async function benchBackend(label: string, args: string[]): Promise<Record<string, Measure>> {
   process.stdout.write(`${label}: starting\n`);
-  const server = await spawnServer([path.join(ROOT, 'bin/flashcrowd.js'), 'backend', '--port', '0', '--log-level', 'error', ...args], label);
+  const node = PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(PROFILE_DIR), `--cpu-prof-name=${label.replace(/\W/g, '-')}.cpuprofile`] : [];
+  const server = await spawnServer([...node, path.join(ROOT, 'bin/flashcrowd.js'), 'backend', '--port', '0', '--log-level', 'error', ...args], label);
   try {
-    const tokens = await seed(server.url);
+    const { tokens, postIds } = await seed(server.url);
     process.stdout.write(`${label}: seeded ${USERS} users, ${SEED_POSTS} posts\n`);
     let n = 0;
     const pick = () => tokens[n++ % tokens.length];
@@ -130,6 +146,46 @@ async function benchBackend(label: string, args: string[]): Promise<Record<strin
       requests: [{ method: 'GET', path: '/v1/feed/following?limit=20', setupRequest: (req) => ({ ...req, headers: { authorization: `Bearer ${pick()}` } }) }],
     });
     process.stdout.write(`${label}: following ${following.rps}/s\n`);
+    const discover = await measure({
+      url: server.url,
+      requests: [{ method: 'GET', path: '/v1/feed/discover?limit=20', setupRequest: (req) => ({ ...req, headers: { authorization: `Bearer ${pick()}` } }) }],
+    });
+    process.stdout.write(`${label}: discover ${discover.rps}/s\n`);
+    let c = 0;
+    const comments = await measure({
+      url: server.url,
+      requests: [
+        {
+          method: 'POST',
+          setupRequest: (req) => ({
+            ...req,
+            path: `/v1/posts/${postIds[c % postIds.length]}/comments`,
+            headers: { authorization: `Bearer ${pick()}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ text: `bench comment ${c++}: same here` }),
+          }),
+        },
+      ],
+    });
+    process.stdout.write(`${label}: comments ${comments.rps}/s\n`);
+    // Every (user, post) pair once before any repeats, so nearly every like is a new one (201), not a 200 replay.
+    let l = 0;
+    const likes = await measure({
+      url: server.url,
+      requests: [
+        {
+          method: 'POST',
+          setupRequest: (req) => {
+            const i = l++;
+            return {
+              ...req,
+              path: `/v1/posts/${postIds[Math.floor(i / tokens.length) % postIds.length]}/likes`,
+              headers: { authorization: `Bearer ${tokens[i % tokens.length]}` },
+            };
+          },
+        },
+      ],
+    });
+    process.stdout.write(`${label}: likes ${likes.rps}/s\n`);
     let p = 0;
     const posts = await measure({
       url: server.url,
@@ -163,7 +219,7 @@ async function benchBackend(label: string, args: string[]): Promise<Record<strin
       ],
     });
     process.stdout.write(`${label}: signups ${signups.rps}/s\n`);
-    return { following, posts, signups };
+    return { following, discover, posts, comments, likes, signups };
   } finally {
     await server.stop();
   }
@@ -239,7 +295,9 @@ async function main(): Promise<void> {
   results.ceiling = { 'GET / (bare Fastify)': await benchCeiling() };
   process.stdout.write(`ceiling: ${results.ceiling['GET / (bare Fastify)'].rps}/s\n`);
 
-  if (await reachable()) {
+  if (!SETUPS.includes('postgres+redis')) {
+    process.stdout.write('postgres+redis: not selected (BENCH_SETUPS)\n');
+  } else if (await reachable()) {
     const id = randomUUID().replace(/-/g, '').slice(0, 12);
     const schema = `bench_${id}`;
     const prefix = `fc-bench-${id}:`;
@@ -266,7 +324,7 @@ async function main(): Promise<void> {
   } else {
     process.stdout.write('postgres+redis: skipped (DATABASE_URL/REDIS_URL unreachable)\n');
   }
-  results.embedded = await benchBackend('embedded', ['--db', 'embedded', '--redis', 'memory']);
+  if (SETUPS.includes('embedded')) results.embedded = await benchBackend('embedded', ['--db', 'embedded', '--redis', 'memory']);
 
   const machine = {
     cpus: os.cpus().length,

@@ -8,7 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { runBlast, type BlastResult } from '../src/engine/blast/blast.ts';
+import { runBlast, type BlastResult } from '../src/raw-load/blast/blast.ts';
 
 const CONNECTIONS = 50;
 const MAX_SECONDS = Number(process.env.BENCH_SECONDS ?? 5);

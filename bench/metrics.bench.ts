@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { REQUEST_SECONDS_BUCKETS } from '../src/metrics/buckets.ts';
 import { createMetricsPlugin } from '../src/metrics/harness-metrics.ts';
-import type { FeedReadSample, RequestSample } from '../src/observe/events.ts';
+import type { FeedReadSample, RequestSample } from '../src/run/events.ts';
 import { ENDPOINTS } from '../src/target/target.ts';
 
 const N = Number(process.env.FC_BENCH_EVENTS ?? 2_000_000);

@@ -17,8 +17,8 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import { executeRun } from '../src/cli/pipeline.ts';
 import { ManagedBackend } from '../src/engine/faults/managed-backend.ts';
-import type { RunPlugin } from '../src/engine/plugin.ts';
-import type { TimelineBucket } from '../src/report/summary.ts';
+import type { RunPlugin } from '../src/run/plugin.ts';
+import type { TimelineBucket } from '../src/run/summary.ts';
 
 const MINUTES = Number(process.env.FLASHCROWD_SOAK_MINUTES ?? 10);
 const RATE = Number(process.env.FLASHCROWD_SOAK_RATE ?? 20);

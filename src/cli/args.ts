@@ -1,6 +1,6 @@
 // One place where commands parse their flags: node's parseArgs, with parse failures turned into usage errors (exit 2).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError } from './exit-codes.ts';
+import { UsageError } from '../errors/exit-codes.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

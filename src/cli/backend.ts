@@ -1,7 +1,7 @@
 // `flashcrowd backend`: run the reference social backend until SIGINT/SIGTERM.
 import { parseArgs } from 'node:util';
 import type { Command } from './command.ts';
-import { EXIT_OK, UsageError } from './exit-codes.ts';
+import { EXIT_OK, UsageError } from '../errors/exit-codes.ts';
 import { ConfigError, loadConfigFile, resolveConfig, type BackendConfig, type BackendConfigInput } from '../backend/config.ts';
 import { startBackend } from '../backend/launch.ts';
 import { checkClusterConfig, startCluster } from '../backend/cluster.ts';

@@ -1,7 +1,7 @@
 import type { Command } from './command.ts';
 import { parseCommandArgs, parseHeaderFlags } from './args.ts';
-import { EXIT_FAILURE, EXIT_OK, UsageError } from './exit-codes.ts';
-import { runBlast, type BlastProgress, type BlastResult } from '../engine/blast/blast.ts';
+import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors/exit-codes.ts';
+import { runBlast, type BlastProgress, type BlastResult } from '../raw-load/blast/blast.ts';
 import { DurationError, parseDuration } from '../scenario/clock.ts';
 
 const usage = `Usage: flashcrowd blast <url> [options]

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { Command } from './command.ts';
 import { parseCommandArgs } from './args.ts';
-import { UsageError } from './exit-codes.ts';
+import { UsageError } from '../errors/exit-codes.ts';
 import { executeRun } from './pipeline.ts';
 import { renderSummaryText } from '../report/text.ts';
 import { RUN_FILES } from '../report/write.ts';

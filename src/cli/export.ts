@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { Command } from './command.ts';
 import { parseCommandArgs } from './args.ts';
-import { UsageError } from './exit-codes.ts';
+import { UsageError } from '../errors/exit-codes.ts';
 import { loadScenario } from '../scenario/load.ts';
 import { buildK6Export, writeK6Export, DEFAULT_STAGES } from '../export/index.ts';
 

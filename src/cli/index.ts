@@ -1,5 +1,5 @@
 import type { Command } from './command.ts';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './exit-codes.ts';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from '../errors/exit-codes.ts';
 
 /** Loaded lazily (one file per command in src/cli) so that `flashcrowd plan` does not load the backend, and so on. */
 const COMMAND_NAMES = ['demo', 'plan', 'run', 'backend', 'blast', 'probe', 'export', 'merge', 'dashboards', 'report', 'compare'] as const;

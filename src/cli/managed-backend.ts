@@ -10,7 +10,7 @@ import { ManagedBackend } from '../engine/faults/managed-backend.ts';
 import { proxyServiceUrl, type TcpProxy } from '../engine/faults/tcp-proxy.ts';
 import { createFaultPlugin, faultProblems, type FaultPlugin } from '../engine/faults/fault-plugin.ts';
 import { ChaosSpecError, parseChaos } from '../engine/faults/chaos-spec.ts';
-import { UsageError } from './exit-codes.ts';
+import { UsageError } from '../errors/exit-codes.ts';
 
 export interface FaultableBackend {
   url: string;

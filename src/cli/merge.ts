@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from './command.ts';
 import { parseCommandArgs } from './args.ts';
-import { EXIT_OK, EXIT_THRESHOLDS_FAILED, UsageError } from './exit-codes.ts';
+import { EXIT_OK, EXIT_THRESHOLDS_FAILED, UsageError } from '../errors/exit-codes.ts';
 import { loadRun, mergeRuns, MergeError, HISTOGRAMS_FILE } from '../shard/merge.ts';
 import { writeRunFolder } from '../report/write.ts';
 

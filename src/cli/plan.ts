@@ -1,7 +1,7 @@
 // flashcrowd plan <scenario>: validate a scenario and print the compiled plan.
 import type { Command } from './command.ts';
 import { parseCommandArgs } from './args.ts';
-import { EXIT_OK, UsageError } from './exit-codes.ts';
+import { EXIT_OK, UsageError } from '../errors/exit-codes.ts';
 import { loadScenario } from '../scenario/load.ts';
 import type { CompileOverrides } from '../scenario/compile.ts';
 import { describePlan, planToJson, renderPlanTable } from '../scenario/describe.ts';

@@ -1,8 +1,8 @@
 import type { Command } from './command.ts';
 import { parseCommandArgs, parseHeaderFlags } from './args.ts';
-import { EXIT_FAILURE, EXIT_OK, UsageError } from './exit-codes.ts';
-import { parseSlo } from '../engine/probe/slo.ts';
-import { runProbe, type ProbeStep } from '../engine/probe/probe.ts';
+import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors/exit-codes.ts';
+import { parseSlo } from '../raw-load/capacity/slo.ts';
+import { runProbe, type ProbeStep } from '../raw-load/capacity/capacity-search.ts';
 import { parseDuration } from '../scenario/clock.ts';
 
 const usage = `Usage: flashcrowd probe <url> --slo "p99<200ms,errors<1%" [options]

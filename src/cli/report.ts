@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import type { Command } from './command.ts';
 import { parseCommandArgs } from './args.ts';
-import { EXIT_OK, EXIT_THRESHOLDS_FAILED, UsageError } from './exit-codes.ts';
+import { EXIT_OK, EXIT_THRESHOLDS_FAILED, UsageError } from '../errors/exit-codes.ts';
 import { finalizeSummary, parseThresholds, readRunFolder, RUN_FILES, writeRunFolder } from '../report/index.ts';
 
 const usage = `Usage: flashcrowd report <runDir> [options]

@@ -1,7 +1,7 @@
 // flashcrowd run <scenario>: play a scenario against a target and write the run folder.
 import { parseArgs } from 'node:util';
 import type { Command } from './command.ts';
-import { UsageError } from './exit-codes.ts';
+import { UsageError } from '../errors/exit-codes.ts';
 import { executeRun } from './pipeline.ts';
 import { parseSegment, SegmentError } from '../shard/segment.ts';
 import { ContainerRuntimeUnavailable, startContainerStack, type ContainerStack } from '../stack/containers.ts';

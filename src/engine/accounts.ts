@@ -1,6 +1,6 @@
 // Accounts the target acknowledged during this run, by person index, plus the bookkeeping of who may sign up next.
 import type { Account } from '../target/target.ts';
-import type { AccountDirectory, PopulationView } from './plugin.ts';
+import type { AccountDirectory, PopulationView } from '../run/plugin.ts';
 
 export class Accounts implements AccountDirectory {
   private readonly byIndex = new Map<number, Account>();

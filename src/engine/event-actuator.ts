@@ -2,8 +2,8 @@
 // launched mid-surge in January 2025), switch the target's translation on through its operator controls.
 // Curve events (shock, cliff) already shape arrivals; `note` and `outage` events only mark the timeline.
 import type { TargetControl } from '../target/control.ts';
-import type { RunEvent } from '../observe/events.ts';
-import type { RunPlugin } from './plugin.ts';
+import type { RunEvent } from '../run/events.ts';
+import type { RunPlugin } from '../run/plugin.ts';
 
 export interface ActuatorOptions {
   /** Tries of each switch: a target that is down (a fault window) gets retried, as an operator would. */

@@ -5,13 +5,13 @@
 import { setMaxListeners } from 'node:events';
 import type { Plan } from '../scenario/plan.ts';
 import type { Target } from '../target/target.ts';
-import type { Summary, Timeline, TimelineBucket } from '../report/summary.ts';
-import type { PopulationView, RunContext, RunPlugin } from './plugin.ts';
+import type { Summary, Timeline, TimelineBucket } from '../run/summary.ts';
+import type { PopulationView, RunContext, RunPlugin } from '../run/plugin.ts';
 import { LatencyRecorder } from '../observe/latency.ts';
 import { ScheduleRecorder } from '../observe/recorder.ts';
 import { TimelineRecorder } from '../observe/timeline.ts';
 import { Accounts } from './accounts.ts';
-import { fanOut } from './observers.ts';
+import { fanOut } from '../run/observers.ts';
 import { createPlanScheduler, type Scheduler } from './scheduler.ts';
 import { SessionRunner, type ContentSource, type FollowChooser, type SessionStats } from './session.ts';
 import { runSetup, type SetupProgress, type SetupResult } from './setup.ts';

@@ -3,7 +3,7 @@
 // Arrivals are never queued: when a cohort's in-flight cap is reached the arrival is dropped and counted.
 // Lateness (actual start - intended start) is reported, not hidden.
 import type { Plan, RateFn } from '../scenario/plan.ts';
-import type { RunObserver } from '../observe/events.ts';
+import type { RunObserver } from '../run/events.ts';
 import { ArrivalStream, type ShardSpec } from './arrivals.ts';
 import { Random } from './random.ts';
 

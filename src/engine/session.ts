@@ -10,9 +10,9 @@
 import type { Person } from '../population/person.ts';
 import type { ContentMix, FollowPolicy, Plan, PlanCohort } from '../scenario/plan.ts';
 import type { GeneratedComment, GeneratedPost } from '../content/types.ts';
-import type { RunObserver } from '../observe/events.ts';
+import type { RunObserver } from '../run/events.ts';
 import type { Account, CallContext, Endpoint, FeedKind, OpResult, Target } from '../target/target.ts';
-import type { PopulationView } from './plugin.ts';
+import type { PopulationView } from '../run/plugin.ts';
 import type { Accounts } from './accounts.ts';
 import { ACTIONS, actionWeights, baseLanguage, PERSONA_PROFILES, type Action, type PersonaProfile } from './behaviours.ts';
 import { HotPostRing, type HotPost } from './hot-posts.ts';

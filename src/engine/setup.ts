@@ -1,7 +1,7 @@
 // The setup phase: accounts of preexisting cohorts (incumbents) are created before t = 0 at a bounded concurrency,
 // then they follow each other and seed posts, so the surge lands on a lived-in network. Progress is reported.
 import type { SessionRunner } from './session.ts';
-import type { PopulationView } from './plugin.ts';
+import type { PopulationView } from '../run/plugin.ts';
 import type { Plan } from '../scenario/plan.ts';
 
 export interface SetupProgress {

@@ -12,7 +12,7 @@ import { createContentGenerator } from '../content/index.ts';
 import { createHttpTarget } from '../target/http-target.ts';
 import { instantiateAdapter, loadAdapter } from '../target/load-adapter.ts';
 import type { Account, TargetFactory } from '../target/target.ts';
-import type { RunObserver } from '../observe/events.ts';
+import type { RunObserver } from '../run/events.ts';
 import { Accounts } from './accounts.ts';
 import { createPlanScheduler, type Scheduler } from './scheduler.ts';
 import { SessionRunner } from './session.ts';

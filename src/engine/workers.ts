@@ -1,7 +1,7 @@
 // The main thread's side of a multi-core run: start N worker threads (worker-entry.ts), give them the accounts made
 // in setup, start them on one shared clock, relay their events into the main observer, stop and drain them.
 import { Worker } from 'node:worker_threads';
-import type { RunObserver } from '../observe/events.ts';
+import type { RunObserver } from '../run/events.ts';
 import type { Account } from '../target/target.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-entry.ts';
 

@@ -6,7 +6,7 @@
 // Label sets known in advance (endpoints x outcomes, plan cohorts, plan events) are created at setup, so their
 // series exist from the first scrape with value 0 and rate()/increase() work from the start.
 import type { Registry } from 'prom-client';
-import type { RunContext, RunPlugin } from '../engine/plugin.ts';
+import type { RunContext, RunPlugin } from '../run/plugin.ts';
 import type {
   AccountAck,
   ArrivalSample,
@@ -17,8 +17,8 @@ import type {
   RequestSample,
   RunEvent,
   RunMs,
-} from '../observe/events.ts';
-import type { Summary } from '../report/summary.ts';
+} from '../run/events.ts';
+import type { Summary } from '../run/summary.ts';
 import { ENDPOINTS, type ErrorKind } from '../target/target.ts';
 import type { Plan } from '../scenario/plan.ts';
 import { REQUEST_SECONDS_BUCKETS, SCHEDULE_LAG_SECONDS_BUCKETS } from './buckets.ts';

@@ -1,7 +1,7 @@
 // The feed-quality meter: judges every feed read and post lookup against the ground-truth ledger and feeds the
 // accumulators (whole run, per reader language, per cohort, current timeline second). No I/O, no timers.
-import type { AccountAck, CommentAckSample, FeedReadSample, FollowAck, PostAckSample, PostLookupSample, RunObserver } from './events.ts';
-import type { FeedQualitySummary, TimelineBucket } from '../report/summary.ts';
+import type { AccountAck, CommentAckSample, FeedReadSample, FollowAck, PostAckSample, PostLookupSample, RunObserver } from '../run/events.ts';
+import type { FeedQualitySummary, TimelineBucket } from '../run/summary.ts';
 import { Ledger, type LedgerOptions, type TrackedReader } from './ledger.ts';
 import { hash32, hashUnit } from './hash.ts';
 import { FeedQualityAccumulator } from './slis/accumulator.ts';

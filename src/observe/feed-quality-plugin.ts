@@ -1,10 +1,10 @@
 // The feed-quality plugin: ground-truth ledger + probe readers + SLIs + lost-write audit, as one RunPlugin.
 // The engine calls observer.* for every event, setup/start/onBucket/stop/finish around the run; finish() returns
 // summary.json's `feedQuality` and `audit`. snapshot() gives the live figures for the metrics plugin.
-import type { RunContext, RunPlugin } from '../engine/plugin.ts';
+import type { RunContext, RunPlugin } from '../run/plugin.ts';
 import type { Plan } from '../scenario/plan.ts';
-import type { FeedQualitySummary, Summary, TimelineBucket } from '../report/summary.ts';
-import type { AccountAck, RunObserver } from './events.ts';
+import type { FeedQualitySummary, Summary, TimelineBucket } from '../run/summary.ts';
+import type { AccountAck, RunObserver } from '../run/events.ts';
 import { FeedMeter } from './feed-meter.ts';
 import { ProbeFleet, measured, type ProbeOptions } from './probes.ts';
 import { auditWrites, type AuditOptions, type AuditResult } from './audit.ts';

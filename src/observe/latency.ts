@@ -3,8 +3,8 @@
 // exactly (encode -> decode -> add) across worker threads and sharded runs.
 import * as hdr from 'hdr-histogram-js';
 import type { Endpoint, ErrorKind } from '../target/target.ts';
-import type { RequestSample, RunObserver } from './events.ts';
-import type { EndpointSummary, Percentiles } from '../report/summary.ts';
+import type { RequestSample, RunObserver } from '../run/events.ts';
+import type { EndpointSummary, Percentiles } from '../run/summary.ts';
 
 /** Values are recorded in microseconds; 1 µs .. 1 h, larger values are clamped to 1 h (and counted). */
 const LOWEST_US = 1;

@@ -11,7 +11,7 @@
 //   further followed posts are not tracked and their followers are flagged incomplete (their recall stops counting).
 // - follows and comments: uniform reservoirs of `followsCap` / `commentsCap` entries (for the audit).
 // Up to the caps everything is kept, so runs with at most 100,000 of each kind are audited in full.
-import type { AccountAck, CommentAckSample, FollowAck, PostAckSample, RunMs } from './events.ts';
+import type { AccountAck, CommentAckSample, FollowAck, PostAckSample, RunMs } from '../run/events.ts';
 import { seededRandom } from './hash.ts';
 
 export interface LedgerOptions {

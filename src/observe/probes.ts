@@ -1,8 +1,8 @@
 // Probe readers: accounts per reader language that the harness creates itself and that poll their feeds at a
 // fixed interval, so freshness has a known resolution (the poll interval) whatever the sessions happen to do.
 // Every request they make is reported through ctx.observer (cohort `probe`) and measured like any other.
-import type { AccountAck, RunObserver } from './events.ts';
-import type { RunContext } from '../engine/plugin.ts';
+import type { AccountAck, RunObserver } from '../run/events.ts';
+import type { RunContext } from '../run/plugin.ts';
 import type { Account, CallContext, Endpoint, FeedPage, OpResult } from '../target/target.ts';
 import type { Ledger } from './ledger.ts';
 import { hash32, hashUnit, seededRandom } from './hash.ts';

@@ -1,8 +1,8 @@
 // The engine's schedule recorder: how many arrivals were intended, started and dropped, and how late the ones
 // that started were (schedule lag = actual start - intended start). Together with LatencyRecorder this yields
 // summary.json `totals` and `schedule`.
-import type { ArrivalSample, RunObserver } from './events.ts';
-import type { Summary } from '../report/summary.ts';
+import type { ArrivalSample, RunObserver } from '../run/events.ts';
+import type { Summary } from '../run/summary.ts';
 import { LatencyHistogram, round3, type EncodedHistogram } from './latency.ts';
 
 interface CohortCounts {

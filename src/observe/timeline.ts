@@ -1,8 +1,8 @@
 // The per-second timeline (timeline.json): one bucket per second of the measured phase, closed as time passes.
 // Memory per open bucket is fixed (small histograms reused each second); closed buckets hold only numbers.
 // Each closed bucket is handed to the plugins' onBucket (which may add fields such as bucket.feed).
-import type { ArrivalSample, RequestSample, RunEvent, RunObserver } from './events.ts';
-import type { Timeline, TimelineBucket } from '../report/summary.ts';
+import type { ArrivalSample, RequestSample, RunEvent, RunObserver } from '../run/events.ts';
+import type { Timeline, TimelineBucket } from '../run/summary.ts';
 import { LatencyHistogram, round3 } from './latency.ts';
 
 interface OpenBucket {

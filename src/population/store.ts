@@ -1,7 +1,7 @@
 // The compact population store: per-person categorical fields in typed arrays (about 10 bytes a person), strings
 // interned once per population, and `Person` objects materialised on demand from (seed, index).
 import type { Plan, PlanCohort } from '../scenario/plan.ts';
-import type { PopulationView } from '../engine/plugin.ts';
+import type { PopulationView } from '../run/plugin.ts';
 import { PERSONAS, type Person, type Persona } from './person.ts';
 import { Rng, WeightedTable } from './random.ts';
 import { checkTimeZone, countryOf, DEFAULT_SECOND_LANGUAGES, localeInfo } from './locales.ts';

@@ -7,7 +7,7 @@
 // baseline; anything else is an absolute change in the figure's unit (ms, s, m convert). Worse means higher for
 // latency, errors, drops, lag, freshness, foreign share, moderation lag, degraded share and lost writes, lower for
 // recall, language match and translation coverage. The sign is optional; when written it must point the worse way.
-import type { Summary } from './summary.ts';
+import type { Summary } from '../run/summary.ts';
 import { convertToFigureUnit, parseFigure, ThresholdParseError } from './thresholds/parse.ts';
 import type { FigureRef } from './thresholds/figures.ts';
 import { formatFigure } from './thresholds/evaluate.ts';

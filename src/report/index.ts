@@ -1,5 +1,5 @@
 // Public surface of src/report for the engine and the CLI.
-export type { Summary, Timeline, TimelineBucket, ThresholdResult, EndpointSummary, Percentiles, FeedQualitySummary } from './summary.ts';
+export type { Summary, Timeline, TimelineBucket, ThresholdResult, EndpointSummary, Percentiles, FeedQualitySummary } from '../run/summary.ts';
 export { finalizeSummary, writeRunFolder, renderRunFiles, RUN_FILES, type RunFolderInput, type SummaryParts } from './write.ts';
 export { readRunFolder } from './read.ts';
 export { renderJunit } from './junit.ts';

@@ -1,6 +1,6 @@
 // junit.xml: one <testcase> per threshold (plus the write audit, which always gates the verdict), so CI systems
 // show SLOs as tests. Failures carry the observed value.
-import type { Summary } from './summary.ts';
+import type { Summary } from '../run/summary.ts';
 import { describeObserved } from './thresholds/evaluate.ts';
 import { renderSummaryText } from './text.ts';
 

@@ -1,5 +1,5 @@
 // summary.md: what a CI job summary shows — verdict first, then the figures a reviewer looks for.
-import type { Summary } from './summary.ts';
+import type { Summary } from '../run/summary.ts';
 import { droppedRate, errorRate, fmtCount, fmtMs, fmtNum, fmtPct, fmtRatio, fmtSec, NO_DATA } from './format.ts';
 import { describeObserved } from './thresholds/evaluate.ts';
 

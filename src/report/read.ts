@@ -1,8 +1,8 @@
 // Read a run folder back (for `report` and `compare`), with errors a user can act on.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UsageError } from '../cli/exit-codes.ts';
-import type { Summary, Timeline } from './summary.ts';
+import { UsageError } from '../errors/exit-codes.ts';
+import type { Summary, Timeline } from '../run/summary.ts';
 
 async function readJson(path: string, what: string): Promise<unknown> {
   let text: string;

@@ -1,5 +1,5 @@
 // A plain-text summary for terminals (the demo's closing table): key figures, endpoints, feed quality, verdict.
-import type { Summary } from './summary.ts';
+import type { Summary } from '../run/summary.ts';
 import { droppedRate, errorRate, fmtCount, fmtMs, fmtNum, fmtPct, fmtRatio, fmtSec, NO_DATA } from './format.ts';
 import { describeObserved } from './thresholds/evaluate.ts';
 

@@ -1,7 +1,7 @@
 // The run folder (DESIGN.md §7): summary.json, timeline.json, junit.xml, summary.md, report.html.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Summary, Timeline } from './summary.ts';
+import type { Summary, Timeline } from '../run/summary.ts';
 import { evaluateThresholds } from './thresholds/evaluate.ts';
 import { stableStringify } from './stable-json.ts';
 import { renderJunit } from './junit.ts';

@@ -1,6 +1,6 @@
 // Scenario errors a user can act on: every bad field with its path, and where possible the line in the file.
 import type { z } from 'zod';
-import { UsageError } from '../cli/exit-codes.ts';
+import { UsageError } from '../errors/exit-codes.ts';
 import { PERSONAS } from '../population/person.ts';
 import { POST_KINDS } from '../content/types.ts';
 

@@ -16,7 +16,7 @@ import { LatencyRecorder, type EncodedEndpointLatency } from '../observe/latency
 import { ScheduleRecorder, type EncodedSchedule } from '../observe/recorder.ts';
 import { readRunFolder } from '../report/read.ts';
 import { finalizeSummary, type SummaryParts } from '../report/write.ts';
-import type { FeedQualitySummary, Summary, Timeline, TimelineBucket } from '../report/summary.ts';
+import type { FeedQualitySummary, Summary, Timeline, TimelineBucket } from '../run/summary.ts';
 import { checkCoverage, type Segment } from './segment.ts';
 
 export const HISTOGRAMS_FILE = 'histograms.json';

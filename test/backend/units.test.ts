@@ -9,7 +9,7 @@ import { InvalidCursorError } from '../../src/backend/errors.ts';
 import { issueToken, verifyToken } from '../../src/backend/auth/tokens.ts';
 import { hashPassword, verifyPassword } from '../../src/backend/auth/passwords.ts';
 import { backendConfigFromArgs } from '../../src/cli/backend.ts';
-import { UsageError } from '../../src/cli/exit-codes.ts';
+import { UsageError } from '../../src/errors/exit-codes.ts';
 
 describe('config', () => {
   it('layers defaults < file < flags and merges rate limits per limit', () => {

@@ -3,7 +3,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runBlast } from '../../src/engine/blast/blast.ts';
+import { runBlast } from '../../src/raw-load/blast/blast.ts';
 
 const servers: http.Server[] = [];
 afterEach(async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ResponseParser, ResponseParseError } from '../../src/engine/blast/response-parser.ts';
+import { ResponseParser, ResponseParseError } from '../../src/raw-load/blast/response-parser.ts';
 
 function collect(noBody = false) {
   const seen: Array<[number, boolean]> = [];

@@ -4,7 +4,7 @@ import { ScheduleRecorder } from '../../src/observe/recorder.ts';
 import { runPlan } from '../../src/engine/run.ts';
 import { Random } from '../../src/engine/random.ts';
 import type { OpResult, Target } from '../../src/target/target.ts';
-import type { RequestSample } from '../../src/observe/events.ts';
+import type { RequestSample } from '../../src/run/events.ts';
 import { cohort, content, plan, population } from './helpers/stand-ins.ts';
 
 function sample(endpoint: RequestSample['endpoint'], intendedAt: number, startedAt: number, endedAt: number, ok = true): RequestSample {

@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import { executeRun } from '../../src/cli/pipeline.ts';
 import { main } from '../../src/cli/index.ts';
 import { startBackend } from '../../src/backend/launch.ts';
-import type { Summary } from '../../src/report/summary.ts';
+import type { Summary } from '../../src/run/summary.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'fc-pipeline-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runPlan } from '../../src/engine/run.ts';
 import { HttpTarget } from '../../src/target/http-target.ts';
-import type { RunPlugin } from '../../src/engine/plugin.ts';
-import type { FeedReadSample, PostAckSample, RequestSample } from '../../src/observe/events.ts';
+import type { RunPlugin } from '../../src/run/plugin.ts';
+import type { FeedReadSample, PostAckSample, RequestSample } from '../../src/run/events.ts';
 import { startMiniBackend, type MiniBackend } from './helpers/mini-backend.ts';
 import { cohort, content, plan, population } from './helpers/stand-ins.ts';
 

@@ -7,7 +7,7 @@ import { runPlan } from '../../src/engine/run.ts';
 import { ArrivalStream } from '../../src/engine/arrivals.ts';
 import { Random } from '../../src/engine/random.ts';
 import { HttpTarget } from '../../src/target/http-target.ts';
-import type { RunPlugin } from '../../src/engine/plugin.ts';
+import type { RunPlugin } from '../../src/run/plugin.ts';
 import { LatencyRecorder } from '../../src/observe/latency.ts';
 import { ScheduleRecorder } from '../../src/observe/recorder.ts';
 import { startMiniBackend, type MiniBackend } from './helpers/mini-backend.ts';

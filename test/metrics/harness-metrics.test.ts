@@ -3,7 +3,7 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createMetricsPlugin, OUTCOMES } from '../../src/metrics/harness-metrics.ts';
 import { ENDPOINTS } from '../../src/target/target.ts';
-import type { FeedReadSample } from '../../src/observe/events.ts';
+import type { FeedReadSample } from '../../src/run/events.ts';
 import { parseExposition, valueOf } from './exposition.ts';
 import { testContext } from './run-fixture.ts';
 

@@ -1,5 +1,5 @@
 // A small compiled Plan and RunContext for driving the metrics plugin without the engine.
-import type { RunContext } from '../../src/engine/plugin.ts';
+import type { RunContext } from '../../src/run/plugin.ts';
 import type { Plan, PlanCohort } from '../../src/scenario/plan.ts';
 import type { Target } from '../../src/target/target.ts';
 

@@ -2,8 +2,8 @@
 // and helpers that perform writes and report their acknowledgements the way the engine does.
 import { performance } from 'node:perf_hooks';
 import type { Plan, PlanCohort, ObserverPlan } from '../../src/scenario/plan.ts';
-import type { AccountDirectory, PopulationView, RunContext } from '../../src/engine/plugin.ts';
-import type { RunObserver } from '../../src/observe/events.ts';
+import type { AccountDirectory, PopulationView, RunContext } from '../../src/run/plugin.ts';
+import type { RunObserver } from '../../src/run/events.ts';
 import type { Account, Target } from '../../src/target/target.ts';
 import type { ContentLanguage } from '../../src/content/types.ts';
 

@@ -5,9 +5,9 @@ import { startFaultyTarget, type FaultyTarget } from '../helpers/faulty-target.t
 import { HttpTarget } from '../../src/target/http-target.ts';
 import { createFeedQualityPlugin } from '../../src/observe/feed-quality-plugin.ts';
 import { auditWrites } from '../../src/observe/audit.ts';
-import type { RequestSample } from '../../src/observe/events.ts';
+import type { RequestSample } from '../../src/run/events.ts';
 import type { Account } from '../../src/target/target.ts';
-import type { Summary, TimelineBucket } from '../../src/report/summary.ts';
+import type { Summary, TimelineBucket } from '../../src/run/summary.ts';
 import { TestRun, cohort, fanOut, sleep, testPlan } from './driver.ts';
 
 const POLL_SEC = 0.1;

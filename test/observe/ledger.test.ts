@@ -5,7 +5,7 @@ import { Ledger } from '../../src/observe/ledger.ts';
 import { FeedMeter } from '../../src/observe/feed-meter.ts';
 import { chooseSample } from '../../src/observe/audit.ts';
 import type { FeedItem } from '../../src/target/target.ts';
-import type { PostAckSample } from '../../src/observe/events.ts';
+import type { PostAckSample } from '../../src/run/events.ts';
 
 const post = (postId: string, authorId: string, at: number, marker: string | null = null, lang = 'en'): PostAckSample => ({
   postId,

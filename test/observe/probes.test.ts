@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { pickIncumbents } from '../../src/observe/probes.ts';
 import { seededRandom } from '../../src/observe/hash.ts';
-import type { RunContext } from '../../src/engine/plugin.ts';
+import type { RunContext } from '../../src/run/plugin.ts';
 import { cohort, testPlan } from './driver.ts';
 
 function ctxWith(incumbents: number, newcomers: number, signedUp: (i: number) => boolean): RunContext {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/index.ts';
-import type { Summary } from '../../src/report/summary.ts';
+import type { Summary } from '../../src/run/summary.ts';
 
 const fixtures = 'test/reliability/fixtures';
 const dir = mkdtempSync(path.join(tmpdir(), 'fc-badinput-'));

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChaosSpecError, parseChaos } from '../../src/engine/faults/chaos-spec.ts';
 import { TcpProxy } from '../../src/engine/faults/tcp-proxy.ts';
 import { createFaultPlugin, faultProblems } from '../../src/engine/faults/fault-plugin.ts';
-import type { RunContext } from '../../src/engine/plugin.ts';
-import type { RunEvent } from '../../src/observe/events.ts';
+import type { RunContext } from '../../src/run/plugin.ts';
+import type { RunEvent } from '../../src/run/events.ts';
 import { main } from '../../src/cli/index.ts';
 
 describe('--chaos SPEC', () => {

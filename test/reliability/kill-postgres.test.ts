@@ -9,7 +9,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { serviceUrl } from '../helpers/services.ts';
 import { executeRun } from '../../src/cli/pipeline.ts';
-import type { Summary, Timeline } from '../../src/report/summary.ts';
+import type { Summary, Timeline } from '../../src/run/summary.ts';
 
 const pgUrl = await serviceUrl('postgres');
 const schema = `fc_rel_${process.pid}_${randomBytes(3).toString('hex')}`;

@@ -1,7 +1,7 @@
 // Realistic synthetic run data for report tests: a compressed RedNote-style wave (incumbents steady, refugees
 // arriving as a flash crowd with a second shock), with latency rising at the peak and discover feeds flooding
 // Chinese readers with English after the ranker falls back. Deterministic (seeded LCG).
-import type { EndpointSummary, Percentiles, Timeline, TimelineBucket } from '../../src/report/summary.ts';
+import type { EndpointSummary, Percentiles, Timeline, TimelineBucket } from '../../src/run/summary.ts';
 import type { SummaryParts } from '../../src/report/write.ts';
 
 function lcg(seed: number): () => number {

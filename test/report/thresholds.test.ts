@@ -6,8 +6,8 @@ import {
   parseThresholds,
   ThresholdParseError,
 } from '../../src/report/thresholds/index.ts';
-import { UsageError } from '../../src/cli/exit-codes.ts';
-import type { Summary } from '../../src/report/summary.ts';
+import { UsageError } from '../../src/errors/exit-codes.ts';
+import type { Summary } from '../../src/run/summary.ts';
 import { makeSummary } from './fixtures.ts';
 
 const summary = makeSummary() as Summary;

@@ -11,12 +11,12 @@ import { join, resolve } from 'node:path';
 import { loadScenario } from '../../src/scenario/index.ts';
 import { ArrivalStream } from '../../src/engine/arrivals.ts';
 import { Random } from '../../src/engine/random.ts';
-import type { RunPlugin } from '../../src/engine/plugin.ts';
+import type { RunPlugin } from '../../src/run/plugin.ts';
 import { executeRun } from '../../src/cli/pipeline.ts';
 import { main } from '../../src/cli/index.ts';
 import { checkCoverage, composeShard, ownsArrival, parseSegment, segmentShare, SegmentError } from '../../src/shard/segment.ts';
 import { mergeFeedQuality } from '../../src/shard/merge.ts';
-import type { Summary, Timeline } from '../../src/report/summary.ts';
+import type { Summary, Timeline } from '../../src/run/summary.ts';
 import { signupsByTarget } from './fixtures/instant-target.ts';
 
 const SCENARIO = resolve(import.meta.dirname, 'fixtures/sharded.ts');

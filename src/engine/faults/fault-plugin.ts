@@ -4,8 +4,8 @@
 // stop() ends whatever is still active and waits until the backend answers /readyz again, because the plugins
 // that finish after it (the lost-write audit) need a live target.
 import type { FaultPlan } from '../../scenario/plan.ts';
-import type { RunContext, RunPlugin } from '../plugin.ts';
-import type { Summary } from '../../report/summary.ts';
+import type { RunContext, RunPlugin } from '../../run/plugin.ts';
+import type { Summary } from '../../run/summary.ts';
 import type { ManagedBackend } from './managed-backend.ts';
 import type { TcpProxy } from './tcp-proxy.ts';
 import { DEFAULT_SLOW_STORE_LATENCY_MS } from './chaos-spec.ts';

@@ -3,7 +3,7 @@
 // by client.js from the embedded run data.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Summary, Timeline } from '../summary.ts';
+import type { Summary, Timeline } from '../../run/summary.ts';
 import type { Plan } from '../../scenario/plan.ts';
 import { droppedRate, errorRate, fmtCount, fmtMs, fmtNum, fmtPct, fmtRatio, fmtSec, NO_DATA } from '../format.ts';
 import { describeObserved } from '../thresholds/evaluate.ts';

@@ -6,7 +6,7 @@
 //  2. Any other threshold aborts only after `minElapsedSec` of measured time (default 30 s; early figures are noisy),
 //     and only when it has failed at `sustainChecks` consecutive checks (default 10, i.e. ~10 s at one check/s).
 //  3. A figure with no data yet never aborts.
-import type { RunContext, RunPlugin } from '../../engine/plugin.ts';
+import type { RunContext, RunPlugin } from '../../run/plugin.ts';
 import { parseThresholds } from './parse.ts';
 import { evaluateThreshold } from './evaluate.ts';
 import type { SummaryLike } from './figures.ts';

@@ -1,6 +1,6 @@
 // Evaluate thresholds against a summary. A missing figure (nothing measured) fails with the reason: a threshold
 // that cannot be checked must not pass silently.
-import type { ThresholdResult } from '../summary.ts';
+import type { ThresholdResult } from '../../run/summary.ts';
 import { parseThreshold, ThresholdParseError, type Comparison, type Threshold } from './parse.ts';
 import type { Dimension, SummaryLike } from './figures.ts';
 

@@ -1,6 +1,6 @@
 // The figures a threshold can name, and how each is read from a summary. A figure knows its dimension (so units
 // convert correctly) and whether it can only grow during a run (so abort-on-fail knows when a failure is final).
-import type { Summary } from '../summary.ts';
+import type { Summary } from '../../run/summary.ts';
 
 export type Dimension = 'ms' | 'sec' | 'ratio' | 'count' | 'number';
 

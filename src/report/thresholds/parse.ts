@@ -8,7 +8,7 @@
 //   unit      := "ms" | "s" | "m" | "%"
 //
 // Parsing is separate from evaluation so that a scenario's thresholds are checked before a run starts.
-import { UsageError } from '../../cli/exit-codes.ts';
+import { UsageError } from '../../errors/exit-codes.ts';
 import { resolveFigure, type FigureRef, type Dimension } from './figures.ts';
 
 export type Comparison = '<' | '<=' | '>' | '>=' | '==' | '!=';

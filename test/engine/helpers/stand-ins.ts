@@ -2,7 +2,7 @@
 // src/population and src/content).
 import type { Plan, PlanCohort } from '../../../src/scenario/plan.ts';
 import type { Person } from '../../../src/population/person.ts';
-import type { PopulationView } from '../../../src/engine/plugin.ts';
+import type { PopulationView } from '../../../src/run/plugin.ts';
 import type { ContentSource } from '../../../src/engine/session.ts';
 
 export function cohort(overrides: Partial<PlanCohort> & { name: string }): PlanCohort {

@@ -1,6 +1,6 @@
 // Fan-out of RunObserver events to every subscriber (engine recorders first, then plugins). Built once per run:
 // one array of bound handlers per event, so dispatch is a loop with no lookups.
-import type { RunObserver } from '../observe/events.ts';
+import type { RunObserver } from './events.ts';
 
 const EVENTS = [
   'onArrival',

@@ -4,8 +4,8 @@
 import type { Plan } from '../scenario/plan.ts';
 import type { Person } from '../population/person.ts';
 import type { Account, Target } from '../target/target.ts';
-import type { RunMs, RunObserver } from '../observe/events.ts';
-import type { Summary, TimelineBucket } from '../report/summary.ts';
+import type { RunMs, RunObserver } from './events.ts';
+import type { Summary, TimelineBucket } from './summary.ts';
 
 export interface PopulationView {
   readonly size: number;
