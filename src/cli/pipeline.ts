@@ -9,7 +9,7 @@ import { loadScenario } from '../scenario/load.ts';
 import type { Plan } from '../scenario/plan.ts';
 import { createPopulation } from '../population/store.ts';
 import { followTargets } from '../population/follow.ts';
-import { createContentGenerator } from '../content/index.ts';
+import { createContentGenerator } from '../content/generator.ts';
 import { runPlan, type RunProgress } from '../engine/run.ts';
 import type { SetupProgress } from '../engine/setup.ts';
 import type { RunPlugin } from '../run/plugin.ts';

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import type { Command } from './command.ts';
 import { parseCommandArgs } from './args.ts';
 import { EXIT_OK, EXIT_THRESHOLDS_FAILED, UsageError } from '../errors/exit-codes.ts';
-import { finalizeSummary, parseThresholds, readRunFolder, RUN_FILES, writeRunFolder } from '../report/index.ts';
+import { finalizeSummary, RUN_FILES, writeRunFolder } from '../report/write.ts';
+import { readRunFolder } from '../report/read.ts';
+import { parseThresholds } from '../report/thresholds/parse.ts';
 
 const usage = `Usage: flashcrowd report <runDir> [options]
 

@@ -1,7 +1,7 @@
 // Corpora: per-language template files in fixtures/content/ (<lang>.json), code-mixed templates (mixed.json) and
 // shared emoji/hashtags (common.json). Loaded once, validated (every {slot} a template uses must exist).
 import { readdirSync, readFileSync } from 'node:fs';
-import { POST_KINDS, type PostKind } from './types.ts';
+import { POST_KINDS, type PostKind } from '../scenario/vocabulary.ts';
 
 export const CONTENT_DIR = new URL('../../fixtures/content/', import.meta.url);
 

@@ -7,7 +7,8 @@ import { hash32, hashString, Rng, WeightedTable } from '../population/random.ts'
 import { fill, loadCorpora, type Corpora, type LanguageCorpus } from './corpus.ts';
 import { loadLexicon, MAX_TERM_LENGTH, termsFor, type Lexicon } from './lexicon.ts';
 import { MAX_MEDIA_PER_POST, pickMedia } from './media.ts';
-import { POST_KINDS, type ContentLanguage, type GeneratedComment, type GeneratedPost, type PostKind } from './types.ts';
+import type { ContentLanguage, GeneratedComment, GeneratedPost } from './types.ts';
+import { POST_KINDS, type PostKind } from '../scenario/vocabulary.ts';
 
 export const MAX_TEXT_LENGTH = 2000;
 export const MAX_TAGS = 10;

@@ -1,19 +1,7 @@
 // Generated content with its ground truth: the harness knows what it wrote, so it can judge what feeds show.
 import type { MediaRef } from '../target/target.ts';
 
-export const POST_KINDS = [
-  'intro',
-  'pet',
-  'lihua',
-  'homework',
-  'recipe',
-  'culture_qa',
-  'daily_life',
-  'hobby',
-  'language_learning',
-  'welcome',
-] as const;
-export type PostKind = (typeof POST_KINDS)[number];
+import type { PostKind } from '../scenario/vocabulary.ts';
 
 /** Ground-truth language of generated text: a single language, or code-mixed (primary language + `-mixed`). */
 export type ContentLanguage = string; // 'en' | 'zh' | 'es' | ... | 'en-mixed' | 'zh-mixed'

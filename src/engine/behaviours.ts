@@ -1,7 +1,7 @@
 // Persona behaviours as data: how each persona bends its cohort's action weights, and which posts it engages with.
 // The session state machine (session.ts) is the same for everyone; personas only change these numbers.
 import type { ActionWeights, BehaviourPlan } from '../scenario/plan.ts';
-import type { Persona } from '../population/person.ts';
+import type { Persona } from '../scenario/vocabulary.ts';
 
 export const ACTIONS = ['readFollowing', 'readDiscover', 'like', 'comment', 'post', 'translate', 'report', 'follow'] as const;
 export type Action = (typeof ACTIONS)[number];

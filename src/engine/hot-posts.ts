@@ -2,7 +2,8 @@
 // (Pareto with the author cohort's commentAlpha). Sampling proportional to heat makes a few posts draw storms
 // of likes and comments while most get little, as on a real surge day. A Fenwick tree over the ring slots gives
 // O(log n) insert (overwrite) and O(log n) weighted sampling, so the ring can be large without hurting the hot path.
-import type { ContentLanguage, PostKind } from '../content/types.ts';
+import type { ContentLanguage } from '../content/types.ts';
+import type { PostKind } from '../scenario/vocabulary.ts';
 
 export interface HotPost {
   id: string;

@@ -8,7 +8,7 @@ import { loadScenario } from '../scenario/load.ts';
 import type { CompileOverrides } from '../scenario/compile.ts';
 import { createPopulation } from '../population/store.ts';
 import { followTargets } from '../population/follow.ts';
-import { createContentGenerator } from '../content/index.ts';
+import { createContentGenerator } from '../content/generator.ts';
 import { createHttpTarget } from '../target/http-target.ts';
 import { instantiateAdapter, loadAdapter } from '../target/load-adapter.ts';
 import type { Account, TargetFactory } from '../target/target.ts';

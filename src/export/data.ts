@@ -3,7 +3,7 @@
 // at most 1 MiB; data files go beside the script).
 import type { Plan } from '../scenario/plan.ts';
 import { createPopulation } from '../population/store.ts';
-import { createContentGenerator } from '../content/index.ts';
+import { createContentGenerator } from '../content/generator.ts';
 
 export interface DataLimits {
   /** People per cohort (default 2000). Arrivals beyond this are returning sessions of these people. */

@@ -1,7 +1,6 @@
 // A synthetic person, materialised on demand from the compact population store (population/store.ts).
 
-export const PERSONAS = ['newcomer', 'incumbent', 'helper', 'lurker', 'creator'] as const;
-export type Persona = (typeof PERSONAS)[number];
+import type { Persona } from '../scenario/vocabulary.ts';
 
 export interface Person {
   /** Global index in the population; (seed, index) determines everything else. */

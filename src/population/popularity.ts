@@ -1,6 +1,6 @@
 // Fixed popularity ranking and per-(cohort, language) member lists, derived once per population and cached.
 import type { Population } from './store.ts';
-import { PERSONAS } from './person.ts';
+import { PERSONAS } from '../scenario/vocabulary.ts';
 import { hash32 } from './random.ts';
 
 export interface FollowIndex {

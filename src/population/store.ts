@@ -2,7 +2,8 @@
 // interned once per population, and `Person` objects materialised on demand from (seed, index).
 import type { Plan, PlanCohort } from '../scenario/plan.ts';
 import type { PopulationView } from '../run/plugin.ts';
-import { PERSONAS, type Person, type Persona } from './person.ts';
+import type { Person } from './person.ts';
+import { PERSONAS, type Persona } from '../scenario/vocabulary.ts';
 import { Rng, WeightedTable } from './random.ts';
 import { checkTimeZone, countryOf, DEFAULT_SECOND_LANGUAGES, localeInfo } from './locales.ts';
 import { identityOf } from './names.ts';

@@ -2,7 +2,8 @@
 // the timeline, prom-client metrics) subscribe to these; the engine never formats or aggregates itself.
 // Hot path: implementations must not allocate per call beyond what they keep.
 import type { Endpoint, ErrorKind, FeedKind, FeedPage, PostLookup } from '../target/target.ts';
-import type { ContentLanguage, PostKind } from '../content/types.ts';
+import type { ContentLanguage } from '../content/types.ts';
+import type { PostKind } from '../scenario/vocabulary.ts';
 
 /** Milliseconds since the start of the measured phase (monotonic clock). */
 export type RunMs = number;

@@ -1,8 +1,7 @@
 // Scenario errors a user can act on: every bad field with its path, and where possible the line in the file.
 import type { z } from 'zod';
 import { UsageError } from '../errors/exit-codes.ts';
-import { PERSONAS } from '../population/person.ts';
-import { POST_KINDS } from '../content/types.ts';
+import { PERSONAS, POST_KINDS } from './vocabulary.ts';
 
 /** For unknown keys in these maps, say which keys are allowed. */
 const KNOWN_KEYS: Record<string, { what: string; keys: readonly string[] }> = {

@@ -1,7 +1,6 @@
 // The compiled Plan: what the engine executes. Produced by scenario/compile.ts from a validated scenario.
 // Times are wall-clock seconds from the start of the measured phase unless named otherwise.
-import type { Persona } from '../population/person.ts';
-import type { PostKind } from '../content/types.ts';
+import type { Persona, PostKind } from './vocabulary.ts';
 import type { Curve } from './curves.ts';
 
 /** Rate function: arrivals per wall second at wall time t (seconds). Pure; compiled from the scenario's curves. */

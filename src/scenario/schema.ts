@@ -4,8 +4,7 @@
 import { z } from 'zod';
 import { parseCompression, parseDuration, parseInstant } from './clock.ts';
 import type { Curve } from './curves.ts';
-import { PERSONAS } from '../population/person.ts';
-import { POST_KINDS } from '../content/types.ts';
+import { PERSONAS, POST_KINDS } from './vocabulary.ts';
 
 // ---- primitives ------------------------------------------------------------------------------------------------
 

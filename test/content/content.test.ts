@@ -4,7 +4,7 @@ import { createContentGenerator, joinText, truncate } from '../../src/content/ge
 import { commentStormSize } from '../../src/content/storm.ts';
 import { loadLexicon } from '../../src/content/lexicon.ts';
 import { corpusStats, loadCorpora } from '../../src/content/corpus.ts';
-import { POST_KINDS } from '../../src/content/types.ts';
+import { POST_KINDS } from '../../src/scenario/vocabulary.ts';
 import type { ContentMix } from '../../src/scenario/plan.ts';
 
 const polyglot = { index: 0, primaryLanguage: 'en', languages: ['en', 'zh', 'es', 'pt', 'fr', 'de'] };

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { loadScenario } from '../../src/scenario/load.ts';
 import { createPopulation } from '../../src/population/store.ts';
-import { createContentGenerator } from '../../src/content/index.ts';
+import { createContentGenerator } from '../../src/content/generator.ts';
 import { runPlan } from '../../src/engine/run.ts';
 import { ArrivalStream } from '../../src/engine/arrivals.ts';
 import { Random } from '../../src/engine/random.ts';

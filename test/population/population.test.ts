@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { buildPopulation, createPopulation } from '../../src/population/store.ts';
 import { HANDLE_PATTERN, makeHandle } from '../../src/population/names.ts';
-import { PERSONAS } from '../../src/population/person.ts';
+import { PERSONAS } from '../../src/scenario/vocabulary.ts';
 import { planOf, SURGE_SPEC } from './fixtures.ts';
 
 const pop = buildPopulation(SURGE_SPEC);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/index.ts';
-import { finalizeSummary, writeRunFolder } from '../../src/report/index.ts';
+import { finalizeSummary, writeRunFolder } from '../../src/report/write.ts';
 import { parseFailOn } from '../../src/report/compare.ts';
 import { DEFAULT_THRESHOLDS, makeSummary, makeTimeline, type FixtureOptions } from './fixtures.ts';
 

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { finalizeSummary, writeRunFolder } from '../../src/report/index.ts';
+import { finalizeSummary, writeRunFolder } from '../../src/report/write.ts';
 import { escapeHtml, scriptJson } from '../../src/report/html/render.ts';
 import { DEFAULT_THRESHOLDS, makeSummary, makeTimeline, type FixtureOptions } from './fixtures.ts';
 

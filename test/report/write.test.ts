@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { finalizeSummary, renderJunit, renderMarkdown, stableStringify, writeRunFolder } from '../../src/report/index.ts';
+import { finalizeSummary, writeRunFolder } from '../../src/report/write.ts';
+import { renderJunit } from '../../src/report/junit.ts';
+import { renderMarkdown } from '../../src/report/markdown.ts';
+import { stableStringify } from '../../src/report/stable-json.ts';
 import { DEFAULT_THRESHOLDS, makeSummary, makeTimeline } from './fixtures.ts';
 
 const dirs: string[] = [];

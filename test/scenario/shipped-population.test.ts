@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../../src/scenario/load.ts';
 import { compilePlan } from '../../src/scenario/compile.ts';
-import { createPopulation } from '../../src/population/index.ts';
+import { createPopulation } from '../../src/population/store.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const files = readdirSync(join(root, 'scenarios')).filter((f) => /\.(ts|json)$/.test(f) && !f.endsWith('.schema.json'));
