@@ -19,3 +19,11 @@ export interface Person {
   /** Relative activity level, mean 1 (heavy users > 1). */
   activity: number;
 }
+
+/** What a run needs of a population: people by index, cohorts as contiguous index ranges. */
+export interface PopulationView {
+  readonly size: number;
+  person(index: number): Person;
+  /** Contiguous index range of a cohort's people. */
+  cohortRange(cohort: string): { start: number; count: number };
+}

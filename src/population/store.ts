@@ -1,8 +1,7 @@
 // The compact population store: per-person categorical fields in typed arrays (about 10 bytes a person), strings
 // interned once per population, and `Person` objects materialised on demand from (seed, index).
 import type { Plan, PlanCohort } from '../scenario/plan.ts';
-import type { PopulationView } from '../run/plugin.ts';
-import type { Person } from './person.ts';
+import type { Person, PopulationView } from './person.ts';
 import { PERSONAS, type Persona } from '../scenario/vocabulary.ts';
 import { Rng, WeightedTable } from './random.ts';
 import { checkTimeZone, countryOf, DEFAULT_SECOND_LANGUAGES, localeInfo } from './locales.ts';

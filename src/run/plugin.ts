@@ -2,17 +2,12 @@
 // The engine owns the schedule, sessions and latency; plugins observe, may issue their own requests through
 // ctx.target (reporting them via ctx.observer so they are measured like any other), and contribute summary parts.
 import type { Plan } from '../scenario/plan.ts';
-import type { Person } from '../population/person.ts';
+import type { PopulationView } from '../population/person.ts';
 import type { Account, Target } from '../target/target.ts';
 import type { RunMs, RunObserver } from './events.ts';
 import type { Summary, TimelineBucket } from './summary.ts';
 
-export interface PopulationView {
-  readonly size: number;
-  person(index: number): Person;
-  /** Contiguous index range of a cohort's people. */
-  cohortRange(cohort: string): { start: number; count: number };
-}
+export type { PopulationView } from '../population/person.ts';
 
 /** Accounts the target acknowledged during this run (incl. setup), by person index. */
 export interface AccountDirectory {
