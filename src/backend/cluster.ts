@@ -1,6 +1,7 @@
 // `--workers N`: N backend processes (node:cluster) sharing one port, Postgres and Redis (DESIGN.md §5: stateless
-// processes). The primary resolves the config once (so every process signs tokens with the same secret), forks the
-// workers, restarts one that dies (a bounded number of times per minute), and on close() asks each to drain and exit.
+// processes). The primary resolves the config once, forks the workers (each reads the token secret kept in the
+// database, or the configured one, so every process signs tokens with the same secret), restarts one that dies
+// (a bounded number of times per minute), and on close() asks each to drain and exit.
 // Embedded PGlite and the in-memory cache live inside one process, so they refuse N > 1.
 // This file is also the workers' entry: a forked process runs it with FLASHCROWD_CLUSTER_CONFIG set.
 import cluster, { type Worker } from 'node:cluster';

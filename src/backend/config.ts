@@ -1,6 +1,5 @@
 // Every knob of the reference backend, with its default, in one place. Sources, weakest first:
 // DEFAULTS < config file (JSON, --config) < command-line flags / startBackend() options.
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
@@ -34,8 +33,11 @@ export const BackendConfigSchema = z.strictObject({
     .min(2)
     .max(1 << 20)
     .refine((n) => (n & (n - 1)) === 0, 'must be a power of two'),
-  /** HMAC key for bearer tokens; every process behind one load balancer needs the same. Unset: random per start. */
-  tokenSecret: z.string().min(16),
+  /**
+   * HMAC key for bearer tokens; every process behind one load balancer needs the same. Unset: generated once and
+   * kept in the database (auth/token-secret.ts), so restarts and replicas on the same database share it.
+   */
+  tokenSecret: z.string().min(16).optional(),
   tokenTtlSec: z.number().int().min(1),
   /** Take the client address from X-Forwarded-For (only behind a proxy, or for the harness's synthetic IPs). */
   trustProxy: z.boolean(),
@@ -55,6 +57,9 @@ export const BackendConfigSchema = z.strictObject({
 });
 
 export type BackendConfig = z.infer<typeof BackendConfigSchema>;
+
+/** The config a running backend serves with: the token secret resolved (configured, or read from its database). */
+export type ServingConfig = BackendConfig & { tokenSecret: string };
 
 export const DEFAULTS: Omit<BackendConfig, 'tokenSecret'> = {
   host: '127.0.0.1',
@@ -112,7 +117,6 @@ export function resolveConfig(...layers: Array<BackendConfigInput | undefined>):
       }
     }
   }
-  if (merged.tokenSecret === undefined) merged.tokenSecret = randomBytes(32).toString('base64url');
   const parsed = BackendConfigSchema.safeParse(merged);
   if (!parsed.success) throw new ConfigError(describe(parsed.error, 'backend config'));
   return parsed.data;

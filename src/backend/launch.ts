@@ -1,12 +1,13 @@
 // Programmatic entry for the harness's launcher, the demo and tests: start a backend, get its URL, close it.
 import type { FastifyInstance } from 'fastify';
-import { resolveConfig, type BackendConfig, type BackendConfigInput } from './config.ts';
+import { resolveConfig, type BackendConfigInput, type ServingConfig } from './config.ts';
 import { buildServer, type BuildOptions } from './server.ts';
 
 export interface RunningBackend {
   url: string;
   port: number;
-  config: BackendConfig;
+  /** The resolved config, with the token secret the backend serves with (configured or kept in its database). */
+  config: ServingConfig;
   /** The Fastify instance (tests use app.inject). */
   app: FastifyInstance;
   /** Ends everything: server, services, store (pool or PGlite), cache (Redis). */
@@ -30,10 +31,10 @@ export async function startBackend(options: BackendConfigInput = {}, runtime: Bu
   return {
     url: `http://${host}:${port}`,
     port,
-    config,
+    config: app.backendConfig,
     app,
     close: () => (closing ??= app.close().then(() => undefined)),
   };
 }
 
-export type { BackendConfig, BackendConfigInput } from './config.ts';
+export type { BackendConfig, BackendConfigInput, ServingConfig } from './config.ts';

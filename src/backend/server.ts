@@ -3,9 +3,10 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { Ajv } from 'ajv';
 import { verifyToken } from './auth/tokens.ts';
+import { resolveTokenSecret } from './auth/token-secret.ts';
 import { openCache } from './cache/index.ts';
 import type { Cache } from './cache/cache.ts';
-import type { BackendConfig } from './config.ts';
+import type { BackendConfig, ServingConfig } from './config.ts';
 import { ApiError } from './errors.ts';
 import { createBackendMetrics } from './metrics.ts';
 import { createServices } from './services-factory.ts';
@@ -69,12 +70,15 @@ export async function buildServer(config: BackendConfig, options: BuildOptions =
 
   let store: Store | undefined;
   let cache: Cache | undefined;
+  let serving: ServingConfig;
   try {
     store = await openStore({ ...config, observer: metrics.storeObserver });
+    // Without a configured token secret, the one kept in the database (so restarts and replicas share it).
+    serving = { ...config, tokenSecret: await resolveTokenSecret(config.tokenSecret, store) };
     metrics.watchPool(() => store?.poolStats());
     cache = await openCache({ redis: config.redis, keyPrefix: config.redisKeyPrefix });
-    const services = await createServices({ config, store, cache, registry: metrics.registry, log: app.log });
-    app.decorate('backendConfig', config);
+    const services = await createServices({ config: serving, store, cache, registry: metrics.registry, log: app.log });
+    app.decorate('backendConfig', serving);
     app.decorate('metrics', metrics);
     app.decorate('store', store);
     app.decorate('cache', cache);
@@ -112,7 +116,7 @@ export async function buildServer(config: BackendConfig, options: BuildOptions =
       // when Fastify runs neither onResponse nor, once the body was read, onRequestAbort): no ticket leaks.
       reply.raw.once('close', () => release(req));
     }
-    if (routeConfig.auth) req.user = verifyToken(config.tokenSecret, req.headers.authorization);
+    if (routeConfig.auth) req.user = verifyToken(serving.tokenSecret, req.headers.authorization);
   });
 
   app.addHook('onResponse', async (req, reply) => {

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Cache } from './cache/cache.ts';
-import type { BackendConfig } from './config.ts';
+import type { ServingConfig } from './config.ts';
 import type {
   AdmissionController,
   DiscoverService,
@@ -45,7 +45,7 @@ export interface BackendServices {
 }
 
 export interface ServiceDeps {
-  config: BackendConfig;
+  config: ServingConfig;
   store: Store;
   cache: Cache;
   /** The backend's metrics registry: register service metrics (social_*) here. */

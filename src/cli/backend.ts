@@ -4,6 +4,7 @@ import type { Command } from './command.ts';
 import { EXIT_OK, UsageError } from '../errors/exit-codes.ts';
 import { ConfigError, loadConfigFile, resolveConfig, type BackendConfig, type BackendConfigInput } from '../backend/config.ts';
 import { startBackend } from '../backend/launch.ts';
+import { rotateTokenSecret, TokenSecretRotationError } from '../backend/auth/token-secret.ts';
 import { checkClusterConfig, startCluster } from '../backend/cluster.ts';
 import { resolveSurgeConfig } from '../backend/surge-config.ts';
 import { ContainerRuntimeUnavailable, StackUsageError, startContainerStack, takeStackFlag, type ContainerStack } from '../stack/containers.ts';
@@ -21,8 +22,13 @@ Options:
   --pool-size N        Postgres connection pool size (default 20)
   --redis R            'memory' (in-process, default) or redis://host:6379
   --scrypt-cost N      scrypt N for password hashing, a power of two (default 16384)
-  --token-secret S     HMAC secret for bearer tokens (default: random per start; set it when
-                       several processes or replicas must accept each other's tokens)
+  --token-secret S     HMAC secret for bearer tokens (at least 16 characters). Default: generated
+                       once and kept in the database, so restarts and replicas on the same database
+                       accept each other's tokens (an in-memory embedded database: new per start)
+  --rotate-token-secret
+                       replace the secret kept in the database (--db, --schema or the config file's
+                       embeddedDataDir) with a new random one and exit without serving; every token
+                       issued before is then rejected (401) once the backend processes restart
   --trust-proxy        take the client address from X-Forwarded-For (rate limits per client IP)
   --log-level L        fatal|error|warn|info|debug|trace|silent (default info)
   --log-requests       one log line per request
@@ -43,6 +49,7 @@ const OPTIONS = {
   redis: { type: 'string' },
   'scrypt-cost': { type: 'string' },
   'token-secret': { type: 'string' },
+  'rotate-token-secret': { type: 'boolean' },
   'trust-proxy': { type: 'boolean' },
   'log-level': { type: 'string' },
   'log-requests': { type: 'boolean' },
@@ -57,7 +64,7 @@ function integer(flag: string, value: string | undefined): number | undefined {
 }
 
 /** Flags -> config layer; a flag not given stays undefined so the config file's value survives. */
-export function parseBackendFlags(argv: string[]): { layer: BackendConfigInput; configFile?: string } {
+export function parseBackendFlags(argv: string[]): { layer: BackendConfigInput; configFile?: string; rotateTokenSecret: boolean } {
   let values;
   try {
     ({ values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }));
@@ -78,7 +85,7 @@ export function parseBackendFlags(argv: string[]): { layer: BackendConfigInput; 
     logRequests: values['log-requests'],
     workers: integer('workers', values.workers),
   };
-  return { layer, configFile: values.config };
+  return { layer, configFile: values.config, rotateTokenSecret: values['rotate-token-secret'] ?? false };
 }
 
 export function backendConfigFromArgs(argv: string[]): BackendConfig {
@@ -139,9 +146,10 @@ async function startStackIfAsked(argv: string[]): Promise<{ stack: ContainerStac
   }
 }
 
-/** The backend until SIGINT/SIGTERM. */
+/** The backend until SIGINT/SIGTERM (or, with --rotate-token-secret, a new stored token secret and exit). */
 async function runBackend(argv: string[]): Promise<number> {
   const config = backendConfigFromArgs(argv);
+  if (parseBackendFlags(argv).rotateTokenSecret) return rotate(config);
   let backend: { url: string; close(): Promise<void> };
   if (config.workers > 1) {
     try {
@@ -164,6 +172,22 @@ async function runBackend(argv: string[]): Promise<number> {
   const signal = await untilSignal();
   process.stderr.write(`flashcrowd backend: ${signal}, closing\n`);
   await backend.close();
+  return EXIT_OK;
+}
+
+/** `--rotate-token-secret`: never prints the secret (it would end up in terminals and CI logs). */
+async function rotate(config: BackendConfig): Promise<number> {
+  try {
+    await rotateTokenSecret(config);
+  } catch (err) {
+    if (err instanceof TokenSecretRotationError) throw new UsageError(`--rotate-token-secret: ${err.message}`);
+    throw err;
+  }
+  const where = config.db === 'embedded' ? `embedded database ${config.embeddedDataDir}` : `${new URL(config.db).host}, schema ${config.schema}`;
+  process.stderr.write(
+    `flashcrowd backend: token secret rotated (${where}). Restart every backend process on this database: ` +
+      'tokens issued before are rejected with 401 invalid_token, so clients log in again.\n',
+  );
   return EXIT_OK;
 }
 

@@ -82,7 +82,7 @@ describe('docker-compose stack', () => {
     expect(config.host).toBe('0.0.0.0');
     expect(config.trustProxy).toBe(true);
     // Replicas must verify each other's tokens and share state.
-    expect(config.tokenSecret.length).toBeGreaterThanOrEqual(16);
+    expect(config.tokenSecret?.length ?? 0).toBeGreaterThanOrEqual(16);
     const db = new URL(config.db);
     expect(db.hostname).toBe('postgres');
     expect(db.username).toBe(services.postgres.environment!.POSTGRES_USER);

@@ -1,6 +1,6 @@
 // What the backend decorates onto Fastify (once, in server.ts), and the per-route options the hooks read.
 import type { Cache } from '../cache/cache.ts';
-import type { BackendConfig } from '../config.ts';
+import type { ServingConfig } from '../config.ts';
 import type { TokenClaims } from '../auth/tokens.ts';
 import type { BackendMetrics } from '../metrics.ts';
 import type { AdmissionTicket, Priority } from '../services.ts';
@@ -12,7 +12,8 @@ declare module 'fastify' {
     store: Store;
     cache: Cache;
     services: BackendServices;
-    backendConfig: BackendConfig;
+    /** The config with the token secret resolved. */
+    backendConfig: ServingConfig;
     metrics: BackendMetrics;
   }
   interface FastifyRequest {

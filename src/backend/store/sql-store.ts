@@ -396,6 +396,25 @@ export class SqlStore implements Store {
     return { reportCount: r.before + r.created };
   }
 
+  // settings
+
+  async settingOrInsert(name: string, candidate: string): Promise<string> {
+    // Two statements on purpose: a statement's snapshot would not see a row another process committed while this
+    // INSERT waited on it, so the read-back runs after the INSERT has settled.
+    await this.run('setting_insert', 'INSERT INTO backend_settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [name, candidate]);
+    const rows = await this.run<{ value: string }>('setting_get', 'SELECT value FROM backend_settings WHERE name = $1', [name]);
+    if (!rows.length) throw new Error(`setting ${name} vanished between insert and read`);
+    return rows[0].value;
+  }
+
+  async putSetting(name: string, value: string): Promise<void> {
+    await this.run(
+      'setting_put',
+      'INSERT INTO backend_settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, updated_at = now()',
+      [name, value],
+    );
+  }
+
   // operations
 
   async ping(): Promise<void> {

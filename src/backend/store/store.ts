@@ -155,6 +155,15 @@ export interface Store {
   /** Throws StoreError('not_found') for an unknown post. */
   addReport(postId: string, reporterId: string, reason: string): Promise<ReportResult>;
 
+  // settings kept in the database (table backend_settings; the token secret, auth/token-secret.ts)
+  /**
+   * The value stored under `name`; when there is none, stores `candidate` first. Race-safe: when several processes
+   * call it at once, all get the value of the one that inserted first.
+   */
+  settingOrInsert(name: string, candidate: string): Promise<string>;
+  /** Stores `value` under `name`, replacing any earlier value. */
+  putSetting(name: string, value: string): Promise<void>;
+
   // operations
   /** Cheap round trip for /readyz. */
   ping(): Promise<void>;
