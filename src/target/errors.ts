@@ -58,3 +58,11 @@ function unwrap(err: unknown): { code?: unknown; name?: string; message?: string
   }
   return e;
 }
+
+/** Thrown by an HttpClient (TargetOptions.http) when no HTTP answer came; `error` is already classified. */
+export class TransportError extends Error {
+  override readonly name = 'TransportError';
+  constructor(readonly error: OpError) {
+    super(error.message);
+  }
+}

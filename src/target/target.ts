@@ -40,7 +40,18 @@ export interface OpError {
   retryAfterMs?: number; // from Retry-After on 429/503
 }
 
-export type OpResult<T> = { ok: true; status: number; value: T } | { ok: false; error: OpError };
+/**
+ * Typed outcomes (contract v2): what a result means for the harness, independent of the status code the server used.
+ * - 'already': a follow or like that already held; a success (the state the harness wanted holds).
+ * - 'exists': a signup whose account already exists (e.g. an earlier attempt of ours succeeded but its answer was
+ *   lost); not an error: the engine logs in instead.
+ * The request's real status stays in `status` / `error.status`, so errorsByStatus never lies.
+ */
+export type Outcome = 'already' | 'exists';
+
+export type OpResult<T> =
+  | { ok: true; status: number; value: T; outcome?: 'already' }
+  | { ok: false; error: OpError; outcome?: 'exists' };
 
 /** Per-call context: who acts, and how the call may be cancelled. */
 export interface CallContext {
@@ -52,6 +63,8 @@ export interface CallContext {
 
 export interface NewAccount {
   handle: string;
+  /** Deterministic per person; shaped by the identity policy (domain). */
+  email?: string;
   password: string;
   displayName: string;
   locale: string;
@@ -143,8 +156,65 @@ export interface CommentView {
 /** `get_post` outcome that is not an error for the harness: the post is gone (410) or unknown (404). */
 export type PostLookup = { state: 'present'; post: PostView } | { state: 'removed' } | { state: 'missing' };
 
+/**
+ * Optional operations (contract v2). The core (signup, login, follow, post, getPost, comment, like, following feed)
+ * every target must serve; these it declares. An operation not declared is never called: the engine renormalises the
+ * scenario's weights without it, the summary lists it as skipped with the reason, and the audit reports what it
+ * could not check because of it.
+ */
+export const CAPABILITIES = [
+  'discover', // feed(kind 'discover')
+  'report', // report()
+  'translate', // getPost(..., translateTo)
+  'list_following', // listFollowing(): the audit checks follows with it
+  'list_comments', // listComments(): the audit checks comments with it
+  'delete', // deletion of own posts (reserved: no action uses it yet)
+  'unfollow', // unfollow()
+  'get_user', // getUser()
+] as const;
+export type Capability = (typeof CAPABILITIES)[number];
+
+export interface Capabilities {
+  /** The optional operations this target serves. */
+  supports: readonly Capability[];
+  /** Why an operation is not supported, shown in the summary and report (e.g. "the API has no report endpoint"). */
+  reasons?: Partial<Record<Capability, string>>;
+  /** How a supported operation differs from the reference semantics (e.g. discover: "search, language-blind"). */
+  notes?: Partial<Record<Capability, string>>;
+}
+
+/**
+ * Identity policy (contract v2): what the target accepts as handles, emails and passwords. The population generator
+ * applies it deterministically (same seed, same people) and keeps handles unique.
+ */
+export interface IdentityPolicy {
+  handle?: {
+    /** Characters allowed, as the inside of a RegExp character class, e.g. 'a-z0-9' (default 'a-z0-9_'). */
+    charset?: string;
+    minLength?: number;
+    /** Maximum length of the part before `suffix`. */
+    maxLength?: number;
+    /** Appended to every handle, e.g. '.test' for a PDS whose handle domain is .test. */
+    suffix?: string;
+  };
+  email?: {
+    /** Domain of generated emails (default 'example.test'). */
+    domain?: string;
+  };
+  password?: {
+    minLength?: number;
+    /** Classes every password must contain. */
+    require?: readonly ('lower' | 'upper' | 'digit' | 'symbol')[];
+  };
+}
+
 export interface Target {
   readonly name: string;
+  /** What this target serves beyond the core; the loader refuses an adapter without a valid declaration. */
+  // TODO(contract v2, in progress): becomes required once every target declares it.
+  readonly capabilities?: Capabilities;
+  /** Constraints on generated identities; absent = the reference API's (handles [a-z0-9_]{3,30}). */
+  readonly identity?: IdentityPolicy;
   signup(ctx: CallContext, account: NewAccount): Promise<OpResult<Account>>;
   login(ctx: CallContext, handle: string, password: string): Promise<OpResult<Account>>;
   getUser(ctx: CallContext, userId: string): Promise<OpResult<UserProfile>>;
@@ -168,6 +238,45 @@ export interface TargetOptions {
   connections?: number;
   /** Per-request timeout (headers and body). */
   timeoutMs?: number;
+  /**
+   * The HTTP client flashcrowd hands the adapter (contract v2): undici under Node, k6/http under k6. An adapter
+   * that does all its HTTP through it is portable: `export k6 --adapter` bundles it into the k6 script.
+   */
+  http?: HttpClient;
+}
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface HttpRequest {
+  method: HttpMethod;
+  /** Absolute URL, or a path resolved against TargetOptions.url (its path prefix kept). */
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  headers?: Record<string, string>;
+  /** Sent as JSON with content-type application/json. */
+  json?: unknown;
+  /** Sent as is (set content-type yourself); ignored when `json` is given. */
+  body?: string;
+  signal?: AbortSignal;
+  /** Endpoint name for the k6 `name` tag (defaults to the path). */
+  name?: string;
+}
+
+export interface HttpResponse {
+  status: number;
+  /** Lower-case header names. */
+  headers: Record<string, string>;
+  /** The body as text ('' when empty). */
+  body: string;
+}
+
+/**
+ * Resolves for every HTTP status; rejects with a TransportError (target/errors.ts: kind connect_refused | reset |
+ * timeout | aborted | protocol | other) when no HTTP answer came.
+ */
+export interface HttpClient {
+  request(req: HttpRequest): Promise<HttpResponse>;
+  close(): Promise<void>;
 }
 
 /** A user adapter module (`--adapter ./my-adapter.ts`) default-exports one of these. */
