@@ -1,7 +1,6 @@
 // `run` with faults (scenario `faults` or --chaos): the reference backend as a child process the harness can
 // SIGKILL, restart and SIGSTOP, with TCP proxies in front of Postgres and Redis (when it uses them) for slow-store
 // and cut-redis. Returns the URL to load, the fault controller plugin, and close().
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -32,11 +31,10 @@ export function faultsOf(planFaults: FaultPlan[], chaos: string | undefined): Fa
 }
 
 export async function startFaultableBackend(faults: FaultPlan[], options: Record<string, unknown>, stderr?: NodeJS.WritableStream): Promise<FaultableBackend> {
-  const config: Record<string, unknown> = {
-    // Tokens must stay valid across restarts: one secret for every incarnation.
-    tokenSecret: randomBytes(32).toString('base64url'),
-    ...options,
-  };
+  // No token secret is passed: like an operator's plain `flashcrowd backend`, every incarnation reads the one kept in
+  // its database (Postgres, or the embedded data directory below), so tokens issued before a kill stay valid after
+  // the restart. A user's own tokenSecret in `options` still wins.
+  const config: Record<string, unknown> = { ...options };
   const closers: (() => Promise<void> | void)[] = [];
   const closeAll = async () => {
     while (closers.length) await Promise.resolve(closers.pop()!()).catch(() => {});
