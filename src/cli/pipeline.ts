@@ -14,7 +14,7 @@ import { runPlan, type RunProgress } from '../engine/run.ts';
 import type { SetupProgress } from '../engine/setup.ts';
 import type { RunPlugin } from '../run/plugin.ts';
 import { createHttpTarget } from '../target/http-target.ts';
-import { AdapterLoadError, instantiateAdapter, loadAdapter } from '../target/load-adapter.ts';
+import { AdapterLoadError, instantiateAdapter, isBuiltinAdapter, loadAdapter } from '../target/load-adapter.ts';
 import type { Target, TargetFactory } from '../target/target.ts';
 import { createFeedQualityPlugin } from '../observe/feed-quality-plugin.ts';
 import { createMetricsPlugin, type MetricsPlugin } from '../metrics/harness-metrics.ts';
@@ -108,6 +108,7 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<ExecuteRunRes
   try {
     // Target.
     let url = opts.target ?? plan.target.url;
+    if (!url && opts.adapter === 'atproto') throw new UsageError("--adapter atproto needs --target <PDS URL>; start a stack with 'flashcrowd stack atproto'");
     let label = url ?? '';
     let faultPlugin: RunPlugin | undefined;
     let adminToken = opts.adminToken;
@@ -227,7 +228,7 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<ExecuteRunRes
               count: opts.workers!,
               scenario: path.resolve(opts.scenario),
               overrides,
-              target: { url, adapter: opts.adapter ? path.resolve(opts.adapter) : undefined },
+              target: { url, adapter: opts.adapter ? (isBuiltinAdapter(opts.adapter) ? opts.adapter : path.resolve(opts.adapter)) : undefined },
             }
           : undefined,
     });

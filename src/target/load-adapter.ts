@@ -11,7 +11,15 @@ export class AdapterLoadError extends Error {
 
 const REQUIRED: (keyof Target)[] = ['signup', 'login', 'follow', 'post', 'getPost', 'comment', 'like', 'feed', 'report', 'close'];
 
+/** Built-in adapters, selected by name (`--adapter atproto`); anything else is a file path. */
+const BUILTIN_ADAPTERS: Record<string, () => Promise<TargetFactory>> = {
+  reference: async () => (await import('./http-target.ts')).createHttpTarget,
+  atproto: async () => (await import('./atproto/index.ts')).createAtprotoTarget,
+};
+export const isBuiltinAdapter = (name: string): boolean => Object.hasOwn(BUILTIN_ADAPTERS, name);
+
 export async function loadAdapter(file: string, cwd = process.cwd()): Promise<TargetFactory> {
+  if (isBuiltinAdapter(file)) return BUILTIN_ADAPTERS[file]();
   const resolved = path.resolve(cwd, file);
   if (!existsSync(resolved)) throw new AdapterLoadError(`adapter file not found: ${resolved}`);
   let mod: { default?: unknown };
