@@ -69,7 +69,7 @@ export async function createServices(deps: ServiceDeps): Promise<BackendServices
     { fanoutBacklog: () => queue.depth(), loopDelay, inFlight: () => admission.current() },
     surge.overload,
   );
-  const discover = new RankedDiscover(store, overload, registry, surge.discover);
+  const discover = new RankedDiscover(store, overload, registry, surge.discover, cache);
 
   const t = surge.translation;
   const translator = new CachingTranslator(new SimulatedMtProvider(Glossary.load(t.glossaryPath), t), registry, t);

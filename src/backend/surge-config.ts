@@ -50,6 +50,7 @@ export const SurgeConfigSchema = z.strictObject({
       engagementHalfLifeSec: num(1),
       recencyHalfLifeSec: num(1),
       explorationShare: share,
+      snapshotTtlSec: int(1),
     })
     .partial(),
   overload: z.strictObject({ maxFanoutBacklog: int(), maxEventLoopDelayMs: num(), maxInFlight: int() }).partial(),

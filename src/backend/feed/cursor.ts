@@ -1,27 +1,14 @@
-// Opaque feed cursors: following feeds page by post seq (keyset), discover pages by offset into a ranked snapshot.
+// Opaque following-feed cursors: keyset positions on post seq. (Discover cursors pin a snapshot: discover-cursor.ts.)
 import { InvalidCursorError } from '../errors.ts';
 
 export function encodeSeqCursor(seq: number): string {
   return Buffer.from(`s${seq}`).toString('base64url');
 }
 
-export function encodeOffsetCursor(offset: number): string {
-  return Buffer.from(`o${offset}`).toString('base64url');
-}
-
-function decode(cursor: string, tag: 's' | 'o'): number {
+export function decodeSeqCursor(cursor: string | undefined): number | undefined {
+  if (cursor === undefined || cursor === '') return undefined;
   const raw = Buffer.from(cursor, 'base64url').toString('utf8');
   const n = Number(raw.slice(1));
-  if (raw[0] !== tag || !Number.isSafeInteger(n) || n < 0) {
-    throw new InvalidCursorError();
-  }
+  if (raw[0] !== 's' || !Number.isSafeInteger(n) || n < 0) throw new InvalidCursorError();
   return n;
-}
-
-export function decodeSeqCursor(cursor: string | undefined): number | undefined {
-  return cursor === undefined || cursor === '' ? undefined : decode(cursor, 's');
-}
-
-export function decodeOffsetCursor(cursor: string | undefined): number {
-  return cursor === undefined || cursor === '' ? 0 : decode(cursor, 'o');
 }
