@@ -9,7 +9,7 @@
 // Results: bench/results/backend.json and bench/results/backend.md.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -288,12 +288,23 @@ async function reachable(): Promise<boolean> {
   }
 }
 
+type Results = Record<string, Record<string, Measure>>;
+
+const CEILING = 'GET / (bare Fastify)';
+
+/** The ceiling is measured before and after the backends; ratios use the mean, so drift in load shows in both. */
+function ceilingRps(results: Results): number {
+  const a = results.ceiling?.[CEILING]?.rps ?? 0;
+  const b = results.ceiling?.['GET / (bare Fastify), after']?.rps ?? a;
+  return (a + b) / 2;
+}
+
 async function main(): Promise<void> {
   const loadBefore = os.loadavg()[0];
-  const detectors = await benchDetectors();
-  const results: Record<string, Record<string, Measure>> = {};
-  results.ceiling = { 'GET / (bare Fastify)': await benchCeiling() };
-  process.stdout.write(`ceiling: ${results.ceiling['GET / (bare Fastify)'].rps}/s\n`);
+  const detectors = process.env.BENCH_DETECTORS === '0' ? [] : await benchDetectors();
+  const results: Results = {};
+  results.ceiling = { [CEILING]: await benchCeiling() };
+  process.stdout.write(`ceiling: ${results.ceiling[CEILING].rps}/s\n`);
 
   if (!SETUPS.includes('postgres+redis')) {
     process.stdout.write('postgres+redis: not selected (BENCH_SETUPS)\n');
@@ -325,6 +336,8 @@ async function main(): Promise<void> {
     process.stdout.write('postgres+redis: skipped (DATABASE_URL/REDIS_URL unreachable)\n');
   }
   if (SETUPS.includes('embedded')) results.embedded = await benchBackend('embedded', ['--db', 'embedded', '--redis', 'memory']);
+  results.ceiling[`${CEILING}, after`] = await benchCeiling();
+  process.stdout.write(`ceiling (after): ${results.ceiling[`${CEILING}, after`].rps}/s\n`);
 
   const machine = {
     cpus: os.cpus().length,
@@ -334,45 +347,72 @@ async function main(): Promise<void> {
     loadAverage1mBefore: Number(loadBefore.toFixed(2)),
     loadAverage1mAfter: Number(os.loadavg()[0].toFixed(2)),
   };
+  const ceiling = ceilingRps(results);
+  const ratios: Record<string, Record<string, number>> = {};
+  for (const [setup, byEndpoint] of Object.entries(results)) {
+    if (setup === 'ceiling') continue;
+    ratios[setup] = Object.fromEntries(Object.entries(byEndpoint).map(([e, m]) => [e, Number((m.rps / ceiling).toFixed(4))]));
+  }
   const doc = {
     generatedAt: new Date().toISOString(),
     machine,
     settings: { secondsPerMeasure: SECONDS, connections: CONNECTIONS, users: USERS, followsPerUser: FOLLOWS_PER_USER, seedPosts: SEED_POSTS, scryptCost: 16384 },
     results,
+    ceilingRps: Math.round(ceiling),
+    ratios,
     detectors,
   };
-  mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
-  writeFileSync(path.join(ROOT, 'bench/results/backend.json'), JSON.stringify(doc, null, 2) + '\n');
+  const out = path.resolve(ROOT, OUT);
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(`${out}.json`, JSON.stringify(doc, null, 2) + '\n');
 
+  const baseline = BASELINE ? (JSON.parse(readFileSync(path.resolve(ROOT, BASELINE), 'utf8')) as typeof doc) : undefined;
+  const baseCeiling = baseline ? ceilingRps(baseline.results) : 0;
+  const ratio = (rps: number, of: number) => (of > 0 ? (rps / of).toFixed(3) : '');
   const rows: string[] = [];
   for (const [setup, byEndpoint] of Object.entries(results)) {
     for (const [endpoint, m] of Object.entries(byEndpoint)) {
-      rows.push(`| ${setup} | ${endpoint} | ${m.rps} | ${m.p50Ms} | ${m.p99Ms} | ${m.non2xx} | ${m.errors} |`);
+      const before = baseline?.results[setup]?.[endpoint];
+      const beforeCols = baseline ? ` ${before ? `${before.rps} (${ratio(before.rps, baseCeiling)}x), p99 ${before.p99Ms}` : '—'} |` : '';
+      rows.push(`| ${setup} | ${endpoint} | ${m.rps} | ${setup === 'ceiling' ? '' : `${ratio(m.rps, ceiling)}x`} | ${m.p50Ms} | ${m.p99Ms} | ${m.non2xx} | ${m.errors} |${beforeCols}`);
     }
   }
+  const beforeHead = baseline ? ' before: req/s (ratio), p99 ms |' : '';
+  const beforeRule = baseline ? '---|' : '';
+  const beforeNote = baseline
+    ? `\n"before" is ${path.basename(BASELINE!)} (${baseline.generatedAt}, load average ${baseline.machine.loadAverage1mBefore} before, ` +
+      `${baseline.machine.loadAverage1mAfter} after), ceiling ${Math.round(baseCeiling)}/s in that run.\n`
+    : '';
   const md = `# backend benchmark (${doc.generatedAt})
 
 Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}; 1-minute load average
-${machine.loadAverage1mBefore} before, ${machine.loadAverage1mAfter} after (a shared machine: compare runs on the same load only).
+${machine.loadAverage1mBefore} before, ${machine.loadAverage1mAfter} after (a shared machine: compare ratios from one run only).
 Each server is one process (\`flashcrowd backend\`, default knobs, scrypt N=16384); autocannon, ${CONNECTIONS} connections,
-${SECONDS} s per row, from a separate process on the same machine. Seed: ${USERS} users, each following ${FOLLOWS_PER_USER}, ${SEED_POSTS} posts.
-
-| setup | endpoint | requests/s | p50 ms | p99 ms | non-2xx | errors |
-|---|---|---|---|---|---|---|
+${SECONDS} s per row, from the benchmark process on the same machine (Postgres and Redis share it too). Seed: ${USERS} users, each following ${FOLLOWS_PER_USER}, ${SEED_POSTS} posts
+(a quarter in Chinese). The ceiling is measured before and after the backends; ratios are to their mean (${Math.round(ceiling)}/s).
+${beforeNote}
+| setup | endpoint | requests/s | ratio to ceiling | p50 ms | p99 ms | non-2xx | errors |${beforeHead}
+|---|---|---|---|---|---|---|---|${beforeRule}
 ${rows.join('\n')}
 
 - \`following\`: GET /v1/feed/following?limit=20, tokens rotating over the seeded users (fan-out timelines + read-time merge).
+- \`discover\`: GET /v1/feed/discover?limit=20 (candidate pool, ranking by language, engagement and recency; admission and the overload signal in the path).
 - \`posts\`: POST /v1/posts (language detection, fan-out enqueue, moderation classification).
+- \`comments\`: POST /v1/posts/:id/comments on the seeded posts; \`likes\`: POST /v1/posts/:id/likes, every (user, post) pair once.
 - \`signups\`: POST /v1/users (scrypt dominates: the surge's CPU cost per newcomer).
 - ceiling: a bare Fastify route returning \`{ok:true}\` — the most this machine serves through Node's HTTP stack.
-
+${
+  detectors.length
+    ? `
 ## Language detectors (labelled sample in src/backend/lang/samples.ts, ${LABELLED_SAMPLE.length} short posts in 8 languages)
 
 | detector | correct | detections/s | load ms |
 |---|---|---|---|
 ${detectors.map((d) => `| ${d.detector} | ${d.correct}/${d.of} | ${d.detectionsPerSec} | ${d.loadMs} |`).join('\n')}
-`;
-  writeFileSync(path.join(ROOT, 'bench/results/backend.md'), md);
+`
+    : ''
+}`;
+  writeFileSync(`${out}.md`, md);
   process.stdout.write(md);
 }
 
