@@ -19,6 +19,7 @@ import type { ShardSpec } from './arrivals.ts';
 import type { CompileOverrides } from '../scenario/compile.ts';
 import { WorkerPool } from './workers.ts';
 import { integrateRate } from './arrivals.ts';
+import { aborted, drainInFlight } from './drain.ts';
 
 export interface RunProgress {
   phase: 'measured' | 'draining';
@@ -89,54 +90,283 @@ const WORKER_START_LEAD_MS = 100;
 const SETUP_OFFSET_MS = 86_400_000;
 
 export async function runPlan(options: RunOptions): Promise<RunOutcome> {
-  const { plan, target, population } = options;
-  const plugins = options.plugins ?? [];
-  const log = options.log ?? (() => {});
-  let t0 = performance.now() + SETUP_OFFSET_MS;
-  const now = () => performance.now() - t0;
-
-  const arrivalsStop = new AbortController();
-  const hardStop = new AbortController();
-  setMaxListeners(0, hardStop.signal, arrivalsStop.signal); // every in-flight request listens for the hard stop
-  const onHard = () => hardStop.abort();
-  options.hardSignal?.addEventListener('abort', onHard, { once: true });
-  let stoppedEarly: string | undefined;
-  const stop = (reason?: string) => {
-    if (arrivalsStop.signal.aborted) return;
-    if (reason && !stoppedEarly) stoppedEarly = reason;
-    arrivalsStop.abort();
-  };
-  const onSignal = () => stop('interrupted');
-  if (options.signal?.aborted) stop('interrupted');
-  options.signal?.addEventListener('abort', onSignal, { once: true });
-
-  const latency = new LatencyRecorder();
-  const schedule = new ScheduleRecorder();
-  const timeline = new TimelineRecorder((bucket) => onBucket(bucket));
-  const observerErrors = new Set<string>();
-  const sessionsOpen = { n: 0, onSessionStart: () => void sessionsOpen.n++, onSessionEnd: () => void sessionsOpen.n-- };
-  const observer = fanOut([latency, schedule, timeline, sessionsOpen, ...plugins.map((p) => p.observer)], (event, err) => {
-    if (observerErrors.has(event)) return;
-    observerErrors.add(event);
-    log(`observer error in ${event}: ${(err as Error)?.message ?? err}`);
-  });
-  const accounts = new Accounts(population, options.shard);
-  let measuring = false;
-  let startedAt = '';
-  const expected: Record<string, number> = {};
-  for (const c of plan.cohorts) {
-    const share = options.shard ? 1 / options.shard.count : 1;
-    expected[c.name] = (c.expectedArrivals ?? integrateRate(c.rate, 0, plan.wallDurationSec)) * share;
+  const run = new PlanRun(options);
+  try {
+    return await run.execute();
+  } finally {
+    run.dispose();
   }
-  const figures = (endMs: number, setup?: SetupResult): Partial<Summary> & Pick<Summary, 'totals' | 'endpoints' | 'schedule' | 'wallSeconds'> => {
-    const wallSeconds = Math.max(0.001, endMs / 1000);
-    const stats = sessionStats();
+}
+
+type Figures = Partial<Summary> & Pick<Summary, 'totals' | 'endpoints' | 'schedule' | 'wallSeconds'>;
+
+/** One run of a plan, in named phases: setup -> measured (this thread or workers) -> drain -> finish. */
+class PlanRun {
+  private readonly plan: Plan;
+  private readonly plugins: RunPlugin[];
+  private readonly log: (line: string) => void;
+  private t0 = performance.now() + SETUP_OFFSET_MS;
+  readonly now = (): number => performance.now() - this.t0;
+
+  /** Arrivals stop (end of plan, Ctrl-C, a plugin's abort); in-flight work drains. */
+  private readonly arrivalsStop = new AbortController();
+  /** In-flight requests are aborted (grace period over, or a second Ctrl-C). */
+  private readonly hardStop = new AbortController();
+  private stoppedEarly: string | undefined;
+
+  private readonly latency = new LatencyRecorder();
+  private readonly schedule = new ScheduleRecorder();
+  private readonly timeline = new TimelineRecorder((bucket) => this.onBucket(bucket));
+  private readonly sessionsOpen = { n: 0, onSessionStart: () => void this.sessionsOpen.n++, onSessionEnd: () => void this.sessionsOpen.n-- };
+  private readonly observer: ReturnType<typeof fanOut>;
+  private readonly accounts: Accounts;
+  private readonly runner: SessionRunner;
+  private readonly ctx: RunContext;
+  private readonly expected: Record<string, number> = {};
+
+  private scheduler: Scheduler | undefined;
+  private pool: WorkerPool | undefined;
+  private measuring = false;
+  private draining = false;
+  private startedAt = '';
+  private lastBucket: TimelineBucket | undefined;
+  private pendingEvents: Plan['events'] = [];
+  private nextAbortCheck = 1000;
+  private nextProgress = 1000;
+
+  private readonly onSignal = () => this.stop('interrupted');
+  private readonly onHard = () => this.hardStop.abort();
+
+  constructor(private readonly options: RunOptions) {
+    const { plan, target, population } = options;
+    this.plan = plan;
+    this.plugins = options.plugins ?? [];
+    this.log = options.log ?? (() => {});
+    setMaxListeners(0, this.hardStop.signal, this.arrivalsStop.signal); // every in-flight request listens for the hard stop
+    options.hardSignal?.addEventListener('abort', this.onHard, { once: true });
+    if (options.signal?.aborted) this.stop('interrupted');
+    options.signal?.addEventListener('abort', this.onSignal, { once: true });
+
+    const observerErrors = new Set<string>();
+    this.observer = fanOut([this.latency, this.schedule, this.timeline, this.sessionsOpen, ...this.plugins.map((p) => p.observer)], (event, err) => {
+      if (observerErrors.has(event)) return;
+      observerErrors.add(event);
+      this.log(`observer error in ${event}: ${(err as Error)?.message ?? err}`);
+    });
+    this.accounts = new Accounts(population, options.shard);
+    for (const c of plan.cohorts) {
+      const share = options.shard ? 1 / options.shard.count : 1;
+      this.expected[c.name] = (c.expectedArrivals ?? integrateRate(c.rate, 0, plan.wallDurationSec)) * share;
+    }
+    options.exposeSnapshot?.(() => (this.measuring ? this.figures(this.now()) : {}));
+    this.ctx = { plan, target, population, accounts: this.accounts, observer: this.observer, now: this.now, signal: this.arrivalsStop.signal, log: this.log };
+    this.runner = new SessionRunner({
+      plan,
+      target,
+      population,
+      accounts: this.accounts,
+      observer: this.observer,
+      content: options.content,
+      follows: options.follows,
+      now: this.now,
+      // Before the scheduler runs (setup), back-off sleeps use a plain timer that a stop cuts short.
+      sleepUntil: (at) => (this.scheduler ? this.scheduler.sleepUntil(at) : sleepOrStop(at - this.now(), this.arrivalsStop.signal)),
+      stopping: () => this.arrivalsStop.signal.aborted,
+      requestSignal: this.hardStop.signal,
+    });
+  }
+
+  async execute(): Promise<RunOutcome> {
+    const setup = await this.setupPhase();
+    // Workers (if any) load the plan and connect before t = 0, and start on a shared clock a moment from now.
+    const useWorkers = Boolean(this.options.workers && this.options.workers.count > 1);
+    if (useWorkers) this.pool = await this.startPool();
+    this.beginMeasured(useWorkers ? WORKER_START_LEAD_MS : 0);
+    const endMs = this.pool ? await this.measureInWorkers(this.pool) : await this.measureInThread();
+    return this.finish(endMs, setup);
+  }
+
+  dispose(): void {
+    this.scheduler?.close();
+    this.hardStop.abort();
+    this.options.signal?.removeEventListener('abort', this.onSignal);
+    this.options.hardSignal?.removeEventListener('abort', this.onHard);
+  }
+
+  private stop(reason?: string): void {
+    if (this.arrivalsStop.signal.aborted) return;
+    if (reason && !this.stoppedEarly) this.stoppedEarly = reason;
+    this.arrivalsStop.abort();
+  }
+
+  /** Preexisting accounts, then plugins' setup (probe readers etc.). */
+  private async setupPhase(): Promise<SetupResult> {
+    const { plan, options } = this;
+    const setup = await runSetup(plan, options.population, this.runner, {
+      concurrency: options.setupConcurrency ?? Math.max(4, Math.min(64, plan.target.connections)),
+      shard: options.shard,
+      signal: this.arrivalsStop.signal,
+      onProgress: options.onProgress,
+    });
+    if (setup.failedAccounts) this.log(`setup: ${setup.failedAccounts} of ${setup.accounts + setup.failedAccounts} preexisting accounts failed`);
+    for (const p of this.plugins) if (p.setup && !this.arrivalsStop.signal.aborted) await p.setup(this.ctx);
+    return setup;
+  }
+
+  /** t = 0 of the measured phase, `leadMs` from now. */
+  private beginMeasured(leadMs: number): void {
+    this.t0 = performance.now() + leadMs;
+    this.startedAt = new Date(Date.now() + leadMs).toISOString();
+    this.measuring = true;
+    for (const p of this.plugins) p.start?.(this.ctx);
+    this.pendingEvents = [...this.plan.events].sort((a, b) => a.atWallSec - b.atWallSec);
+  }
+
+  /** Once per scheduler tick: close timeline buckets, fire scenario events, ask plugins whether to stop, report progress. */
+  private readonly onTick = (t: number, rollLagMs = 0): void => {
+    this.timeline.roll(t - rollLagMs, this.sessionsOpen.n);
+    while (this.pendingEvents.length && this.pendingEvents[0].atWallSec * 1000 <= t) {
+      const e = this.pendingEvents.shift()!;
+      this.observer.onEvent({ at: e.atWallSec * 1000, name: e.name, kind: e.kind, description: e.description });
+    }
+    if (t >= this.nextAbortCheck) {
+      this.nextAbortCheck = t + 1000;
+      for (const p of this.plugins) {
+        const reason = p.shouldAbort?.();
+        if (reason) {
+          this.log(`stopping early: ${reason} (${p.name})`);
+          this.stop(reason);
+          break;
+        }
+      }
+    }
+    if (t >= this.nextProgress) {
+      this.nextProgress = t + 1000;
+      this.options.onProgress?.(this.progress(t));
+    }
+  };
+
+  private progress(t: number): RunProgress {
+    const last = this.lastBucket;
     return {
-      scenario: plan.name,
-      seed: plan.seed,
-      startedAt,
+      phase: this.draining ? 'draining' : 'measured',
+      elapsedSec: t / 1000,
+      plannedSec: this.plan.wallDurationSec,
+      intended: this.schedule.intended,
+      started: this.schedule.achieved,
+      dropped: this.schedule.dropped,
+      activeSessions: this.sessionsOpen.n,
+      requests: this.latency.requests,
+      errors: this.latency.errors,
+      rps: last?.requests ?? 0,
+      p99Ms: last ? Math.max(0, ...Object.values(last.correctedLatencyMs).map((v) => v.p99)) : 0,
+    };
+  }
+
+  private onBucket(bucket: TimelineBucket): void {
+    this.lastBucket = bucket;
+    for (const p of this.plugins) {
+      try {
+        p.onBucket?.(bucket);
+      } catch (err) {
+        this.log(`plugin ${p.name} onBucket failed: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  /** The measured phase in this thread; returns the end time (ms). */
+  private async measureInThread(): Promise<number> {
+    const scheduler = createPlanScheduler(
+      this.plan,
+      { shard: this.options.shard },
+      { now: this.now, startSession: (cohort, intended, _started, ordinal) => this.runner.run(cohort, intended, ordinal), onTick: this.onTick },
+      this.observer,
+    );
+    this.scheduler = scheduler;
+    scheduler.start();
+    await Promise.race([scheduler.arrivalsFinished, aborted(this.arrivalsStop.signal)]);
+    this.stop();
+    scheduler.stopArrivals();
+    scheduler.cancelSleepers();
+    this.draining = true;
+    await drainInFlight({
+      drained: scheduler.drained(),
+      graceMs: Math.max(0, this.plan.gracefulStopSec * 1000),
+      hardSignal: this.hardStop.signal,
+      abortInFlight: () => this.hardStop.abort(),
+      // An adapter that ignores its abort signal must not hang the run: give it a moment, then move on.
+      settleMs: 2000,
+      describeInFlight: () => `aborting ${scheduler.activeSessions} session(s) still in flight`,
+      describeIgnored: () => `${scheduler.activeSessions} session(s) ignored the abort; summarising without them`,
+      log: this.log,
+    });
+    const endMs = this.now();
+    scheduler.close();
+    return endMs;
+  }
+
+  /** The measured phase in worker threads; returns the end time (ms). */
+  private async measureInWorkers(pool: WorkerPool): Promise<number> {
+    pool.begin(performance.timeOrigin + this.t0);
+    // Events arrive in batches (<= 50 ms late): buckets close 250 ms after their second ends.
+    const ticker = setInterval(() => this.onTick(this.now(), 250), 50);
+    try {
+      await Promise.race([pool.allDone(), aborted(this.arrivalsStop.signal)]);
+      this.stop();
+      pool.stop();
+      this.draining = true;
+      await drainInFlight({
+        drained: pool.allDone(),
+        graceMs: Math.max(0, this.plan.gracefulStopSec * 1000),
+        hardSignal: this.hardStop.signal,
+        abortInFlight: () => pool.abort(),
+        settleMs: 3000,
+        describeInFlight: () => `aborting in-flight requests in ${this.options.workers!.count} worker(s)`,
+        log: this.log,
+      });
+    } finally {
+      clearInterval(ticker);
+      await pool.close();
+    }
+    if (pool.failures.length) this.log(`workers reported failures:\n${pool.failures.join('\n')}`);
+    return this.now();
+  }
+
+  private async startPool(): Promise<WorkerPool> {
+    const w = this.options.workers!;
+    const started = await WorkerPool.start({
+      count: w.count,
+      scenario: w.scenario,
+      overrides: w.overrides,
+      target: {
+        url: w.target.url,
+        adapter: w.target.adapter,
+        connections: Math.max(1, Math.ceil(this.plan.target.connections / w.count)),
+        timeoutMs: this.plan.target.timeoutMs,
+      },
+      accounts: this.accounts.entries(),
+      batchMs: 50,
+      observer: this.observer,
+      onAccount: (i, account) => this.accounts.set(i, account),
+    });
+    if (started.failures.length) throw new Error(started.failures.join('\n'));
+    return started;
+  }
+
+  private sessionStats(): SessionStats {
+    return this.pool ? { ...this.runner.stats, ...(this.pool.stats as unknown as SessionStats) } : this.runner.stats;
+  }
+
+  private figures(endMs: number, setup?: SetupResult): Figures {
+    const { latency, schedule } = this;
+    const wallSeconds = Math.max(0.001, endMs / 1000);
+    const stats = this.sessionStats();
+    return {
+      scenario: this.plan.name,
+      seed: this.plan.seed,
+      startedAt: this.startedAt,
       wallSeconds: Math.round(wallSeconds * 1000) / 1000,
-      target: options.targetLabel ?? target.name,
+      target: this.options.targetLabel ?? this.options.target.name,
       totals: {
         requests: latency.requests,
         errors: latency.errors,
@@ -153,249 +383,61 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
         setupRequests: latency.setupRequests,
       },
       endpoints: latency.summarize(wallSeconds),
-      schedule: schedule.summarize(expected),
+      schedule: schedule.summarize(this.expected),
       errorsByKind: latency.errorsByKind(),
     };
-  };
-  options.exposeSnapshot?.(() => (measuring ? figures(now()) : {}));
-  const ctx: RunContext = { plan, target, population, accounts, observer, now, signal: arrivalsStop.signal, log };
-
-  let scheduler: Scheduler | undefined;
-  let pool: WorkerPool | undefined;
-  const sessionStats = (): SessionStats => (pool ? { ...runner.stats, ...(pool.stats as unknown as SessionStats) } : runner.stats);
-  const runner = new SessionRunner({
-    plan,
-    target,
-    population,
-    accounts,
-    observer,
-    content: options.content,
-    follows: options.follows,
-    now,
-    // Before the scheduler runs (setup), back-off sleeps use a plain timer that a stop cuts short.
-    sleepUntil: (at) => (scheduler ? scheduler.sleepUntil(at) : sleepOrStop(at - now(), arrivalsStop.signal)),
-    stopping: () => arrivalsStop.signal.aborted,
-    requestSignal: hardStop.signal,
-  });
-
-  let lastBucket: TimelineBucket | undefined;
-  function onBucket(bucket: TimelineBucket): void {
-    lastBucket = bucket;
-    for (const p of plugins) {
-      try {
-        p.onBucket?.(bucket);
-      } catch (err) {
-        log(`plugin ${p.name} onBucket failed: ${(err as Error).message}`);
-      }
-    }
   }
 
-  try {
-    // Setup: preexisting accounts, then plugins (probe readers etc.).
-    const setup = await runSetup(plan, population, runner, {
-      concurrency: options.setupConcurrency ?? Math.max(4, Math.min(64, plan.target.connections)),
-      shard: options.shard,
-      signal: arrivalsStop.signal,
-      onProgress: options.onProgress,
-    });
-    if (setup.failedAccounts) log(`setup: ${setup.failedAccounts} of ${setup.accounts + setup.failedAccounts} preexisting accounts failed`);
-    for (const p of plugins) if (p.setup && !arrivalsStop.signal.aborted) await p.setup(ctx);
+  /** Stop plugins, take the figures, let plugins (audit, feed quality) add theirs. */
+  private async finish(endMs: number, setup: SetupResult): Promise<RunOutcome> {
+    this.timeline.finish(endMs, this.sessionsOpen.n);
+    for (const p of this.plugins) await p.stop?.();
 
-    // Workers (if any) load the plan and connect before t = 0, and start on a shared clock a moment from now.
-    const useWorkers = Boolean(options.workers && options.workers.count > 1);
-    if (useWorkers) pool = await startPool();
-
-    // Measured phase.
-    t0 = performance.now() + (useWorkers ? WORKER_START_LEAD_MS : 0);
-    startedAt = new Date(Date.now() + (useWorkers ? WORKER_START_LEAD_MS : 0)).toISOString();
-    measuring = true;
-    for (const p of plugins) p.start?.(ctx);
-    const pendingEvents = [...plan.events].sort((a, b) => a.atWallSec - b.atWallSec);
-    let nextAbortCheck = 1000;
-    let nextProgress = 1000;
-    let draining = false;
-    const progress = (t: number): RunProgress => ({
-      phase: draining ? 'draining' : 'measured',
-      elapsedSec: t / 1000,
-      plannedSec: plan.wallDurationSec,
-      intended: schedule.intended,
-      started: schedule.achieved,
-      dropped: schedule.dropped,
-      activeSessions: sessionsOpen.n,
-      requests: latency.requests,
-      errors: latency.errors,
-      rps: lastBucket?.requests ?? 0,
-      p99Ms: lastBucket ? Math.max(0, ...Object.values(lastBucket.correctedLatencyMs).map((v) => v.p99)) : 0,
-    });
-
-    const onTick = (t: number, rollLagMs = 0): void => {
-      timeline.roll(t - rollLagMs, sessionsOpen.n);
-      while (pendingEvents.length && pendingEvents[0].atWallSec * 1000 <= t) {
-        const e = pendingEvents.shift()!;
-        observer.onEvent({ at: e.atWallSec * 1000, name: e.name, kind: e.kind, description: e.description });
-      }
-      if (t >= nextAbortCheck) {
-        nextAbortCheck = t + 1000;
-        for (const p of plugins) {
-          const reason = p.shouldAbort?.();
-          if (reason) {
-            log(`stopping early: ${reason} (${p.name})`);
-            stop(reason);
-            break;
-          }
-        }
-      }
-      if (t >= nextProgress) {
-        nextProgress = t + 1000;
-        options.onProgress?.(progress(t));
-      }
+    // Encoded at the same moment as the figures, so histograms.json agrees with summary.json (plugins' finish,
+    // e.g. the auditor's signup, comes after both).
+    const recorders = { latency: this.latency.encode(), schedule: this.schedule.encode() };
+    const summary: Summary = {
+      ...this.figures(endMs, setup),
+      feedQuality: {
+        freshnessSec: null,
+        recallAtK: null,
+        languageMatch: {},
+        foreignShare: {},
+        translationCoverage: null,
+        moderationLagSec: null,
+        degradedShare: null,
+      },
+      audit: { checkedWrites: 0, lostWrites: 0 },
+      thresholds: [],
+      pass: true,
+    } as Summary;
+    const boundExceeded = this.pool ? this.pool.boundExceeded : (this.scheduler?.boundExceeded ?? 0);
+    if (boundExceeded) summary.schedule.peakRateExceeded = boundExceeded;
+    if (this.stoppedEarly) summary.stoppedEarly = this.stoppedEarly;
+    summary.setup = {
+      accounts: setup.accounts,
+      failedAccounts: setup.failedAccounts,
+      requests: this.latency.setupRequests,
+      errorsByKind: { ...this.latency.setupErrorsByKind },
+      elapsedSec: Math.round(setup.elapsedMs) / 1000,
     };
-
-    if (pool) {
-      pool.begin(performance.timeOrigin + t0);
-      return await finish(await runWithWorkers(pool));
-    }
-
-    scheduler = createPlanScheduler(
-      plan,
-      { shard: options.shard },
-      { now, startSession: (cohort, intended, _started, ordinal) => runner.run(cohort, intended, ordinal), onTick },
-      observer,
-    );
-    scheduler.start();
-    await Promise.race([scheduler.arrivalsFinished, abortPromise(arrivalsStop.signal)]);
-    stop();
-    scheduler.stopArrivals();
-    scheduler.cancelSleepers();
-    draining = true;
-
-    // Drain: in-flight requests get gracefulStopSec, then are aborted.
-    const drained = scheduler.drained();
-    const graceMs = Math.max(0, plan.gracefulStopSec * 1000);
-    let graceTimer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([
-      drained.then(() => false),
-      new Promise<boolean>((resolve) => (graceTimer = setTimeout(() => resolve(true), graceMs))),
-      abortPromise(hardStop.signal).then(() => true),
-    ]);
-    clearTimeout(graceTimer);
-    if (timedOut) {
-      log(`drain: aborting ${scheduler.activeSessions} session(s) still in flight`);
-      hardStop.abort();
-      // An adapter that ignores its abort signal must not hang the run: give it a moment, then move on.
-      let lastTimer: NodeJS.Timeout | undefined;
-      const settled = await Promise.race([drained.then(() => true), new Promise<boolean>((r) => (lastTimer = setTimeout(() => r(false), 2000)))]);
-      clearTimeout(lastTimer);
-      if (!settled) log(`drain: ${scheduler.activeSessions} session(s) ignored the abort; summarising without them`);
-    }
-    const endMs = now();
-    scheduler.close();
-    return await finish(endMs);
-
-    async function finish(endMs: number): Promise<RunOutcome> {
-      timeline.finish(endMs, sessionsOpen.n);
-      for (const p of plugins) await p.stop?.();
-
-      // Encoded at the same moment as the figures, so histograms.json agrees with summary.json (plugins' finish,
-      // e.g. the auditor's signup, comes after both).
-      const recorders = { latency: latency.encode(), schedule: schedule.encode() };
-      const summary: Summary = {
-        ...figures(endMs, setup),
-        feedQuality: {
-          freshnessSec: null,
-          recallAtK: null,
-          languageMatch: {},
-          foreignShare: {},
-          translationCoverage: null,
-          moderationLagSec: null,
-          degradedShare: null,
-        },
-        audit: { checkedWrites: 0, lostWrites: 0 },
-        thresholds: [],
-        pass: true,
-      } as Summary;
-      const boundExceeded = pool ? pool.boundExceeded : (scheduler?.boundExceeded ?? 0);
-      if (boundExceeded) summary.schedule.peakRateExceeded = boundExceeded;
-      if (stoppedEarly) summary.stoppedEarly = stoppedEarly;
-      summary.setup = {
-        accounts: setup.accounts,
-        failedAccounts: setup.failedAccounts,
-        requests: latency.setupRequests,
-        errorsByKind: { ...latency.setupErrorsByKind },
-        elapsedSec: Math.round(setup.elapsedMs) / 1000,
-      };
-
-      for (const p of plugins) {
-        if (!p.finish) continue;
-        try {
-          mergeSummary(summary, await p.finish(ctx));
-        } catch (err) {
-          log(`plugin ${p.name} finish failed: ${(err as Error).message}`);
-        }
-      }
-      if (options.shard) summary.shard = { index: options.shard.index, count: options.shard.count };
-      return {
-        summary,
-        timeline: timeline.toTimeline(plan.name, startedAt),
-        stoppedEarly,
-        setup,
-        sessions: sessionStats(),
-        recorders,
-      };
-    }
-
-    async function startPool(): Promise<WorkerPool> {
-      const w = options.workers!;
-      const started = await WorkerPool.start({
-        count: w.count,
-        scenario: w.scenario,
-        overrides: w.overrides,
-        target: { url: w.target.url, adapter: w.target.adapter, connections: Math.max(1, Math.ceil(plan.target.connections / w.count)), timeoutMs: plan.target.timeoutMs },
-        accounts: accounts.entries(),
-        batchMs: 50,
-        observer,
-        onAccount: (i, account) => accounts.set(i, account),
-      });
-      if (started.failures.length) throw new Error(started.failures.join('\n'));
-      return started;
-    }
-
-    /** The measured phase in worker threads; returns the end time (ms). */
-    async function runWithWorkers(pool: WorkerPool): Promise<number> {
-      const w = options.workers!;
-      // Events arrive in batches (<= 50 ms late): buckets close 250 ms after their second ends.
-      const ticker = setInterval(() => onTick(now(), 250), 50);
+    for (const p of this.plugins) {
+      if (!p.finish) continue;
       try {
-        await Promise.race([pool.allDone(), abortPromise(arrivalsStop.signal)]);
-        stop();
-        pool.stop();
-        draining = true;
-        let graceTimer: NodeJS.Timeout | undefined;
-        const timedOut = await Promise.race([
-          pool.allDone().then(() => false),
-          new Promise<boolean>((resolve) => (graceTimer = setTimeout(() => resolve(true), Math.max(0, plan.gracefulStopSec * 1000)))),
-          abortPromise(hardStop.signal).then(() => true),
-        ]);
-        clearTimeout(graceTimer);
-        if (timedOut) {
-          log(`drain: aborting in-flight requests in ${w.count} worker(s)`);
-          pool.abort();
-          let lastTimer: NodeJS.Timeout | undefined;
-          await Promise.race([pool.allDone(), new Promise<void>((r) => (lastTimer = setTimeout(r, 3000)))]);
-          clearTimeout(lastTimer);
-        }
-      } finally {
-        clearInterval(ticker);
-        await pool.close();
+        mergeSummary(summary, await p.finish(this.ctx));
+      } catch (err) {
+        this.log(`plugin ${p.name} finish failed: ${(err as Error).message}`);
       }
-      if (pool.failures.length) log(`workers reported failures:\n${pool.failures.join('\n')}`);
-      return now();
     }
-  } finally {
-    scheduler?.close();
-    hardStop.abort();
-    options.signal?.removeEventListener('abort', onSignal);
-    options.hardSignal?.removeEventListener('abort', onHard);
+    if (this.options.shard) summary.shard = { index: this.options.shard.index, count: this.options.shard.count };
+    return {
+      summary,
+      timeline: this.timeline.toTimeline(this.plan.name, this.startedAt),
+      stoppedEarly: this.stoppedEarly,
+      setup,
+      sessions: this.sessionStats(),
+      recorders,
+    };
   }
 }
 
@@ -421,9 +463,3 @@ function sleepOrStop(ms: number, signal: AbortSignal): Promise<boolean> {
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }
-
-function abortPromise(signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-}
-
