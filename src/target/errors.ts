@@ -20,14 +20,20 @@ export function classifyThrown(err: unknown): OpError {
   return { kind, code, message };
 }
 
-/** An HTTP error status with the body's `{error: {code, message}}` when present and Retry-After in ms. */
+/**
+ * An HTTP error status with Retry-After in ms and the body's error code and message, read from the common shapes:
+ * `{error: {code, message}}` (the reference API), `{error: 'Code', message}` (XRPC), `{code | kind, message}`.
+ */
 export function httpError(status: number, body: unknown, retryAfter: string | string[] | undefined): OpError {
-  const err = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+  const b = body as { error?: unknown; code?: unknown; kind?: unknown; message?: unknown } | undefined;
+  const nested = b && typeof b.error === 'object' && b.error !== null ? (b.error as { code?: unknown; message?: unknown }) : undefined;
+  const code = nested ? nested.code : typeof b?.error === 'string' ? b.error : (b?.code ?? b?.kind);
+  const message = nested ? nested.message : b?.message;
   const out: OpError = {
     kind: status >= 500 ? 'http_5xx' : 'http_4xx',
     status,
-    code: typeof err?.code === 'string' ? err.code : undefined,
-    message: typeof err?.message === 'string' ? err.message : `HTTP ${status}`,
+    code: typeof code === 'string' ? code : undefined,
+    message: typeof message === 'string' ? message : `HTTP ${status}`,
   };
   const ms = parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
   if (ms !== undefined) out.retryAfterMs = ms;

@@ -1,8 +1,8 @@
-// The built-in adapter for the reference API (DESIGN.md §4) on an undici Pool: keep-alive connections with an
-// explicit limit, header/body timeouts, and close(). One request path; per-call work is a header object and
-// the JSON body.
-import { Pool } from 'undici';
-import type { Dispatcher } from 'undici';
+// The built-in adapter for the reference API (DESIGN.md §4). It speaks through the HttpClient of contract v2
+// (TargetOptions.http, or its own Node client on an undici Pool: keep-alive connections with an explicit limit,
+// header/body timeouts, a hard deadline, a response-size cap), like any user adapter. One request path; per-call
+// work is a header object and the JSON body. It serves every optional operation and maps the reference API's
+// status conventions to typed outcomes: 409 on signup = 'exists', 200 on follow/like = 'already'.
 import type {
   Account,
   CallContext,
@@ -10,6 +10,10 @@ import type {
   CommentView,
   FeedKind,
   FeedPage,
+  HttpClient,
+  HttpMethod,
+  HttpResponse,
+  IdentityPolicy,
   NewAccount,
   NewPost,
   OpResult,
@@ -21,39 +25,35 @@ import type {
   TargetFactory,
   TargetOptions,
   UserProfile,
+  Capabilities,
 } from './target.ts';
-import { classifyThrown, httpError, protocolError } from './errors.ts';
+import { CAPABILITIES } from './target.ts';
+import { httpError, protocolError } from './errors.ts';
+import { transportError } from './http-helpers.ts';
+import { NodeHttpClient, MAX_RESPONSE_BYTES } from './node-http-client.ts';
+
+export { MAX_RESPONSE_BYTES };
+
+/** The reference API serves every optional operation. */
+export const REFERENCE_CAPABILITIES: Capabilities = { supports: CAPABILITIES };
+/** What the reference API accepts (handles up to 64 of [A-Za-z0-9_.-], passwords of 8+): the generator's default fits. */
+export const REFERENCE_IDENTITY: IdentityPolicy = { handle: { charset: 'a-z0-9_', minLength: 3, maxLength: 30 }, password: { minLength: 8 } };
 
 type Json = Record<string, unknown>;
 
-/** Larger answers fail as 'protocol' errors (undici's UND_ERR_RES_EXCEEDED_MAX_SIZE). */
-export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 type Raw = { ok: true; status: number; body: unknown } | { ok: false; error: import('./target.ts').OpError };
 
 export class HttpTarget implements Target {
   readonly name = 'reference-http';
-  private readonly pool: Pool;
-  private readonly basePath: string;
-  private readonly deadlineMs: number;
+  readonly capabilities = REFERENCE_CAPABILITIES;
+  readonly identity = REFERENCE_IDENTITY;
+  private readonly http: HttpClient;
+  /** A client this target created is closed with it; one handed in belongs to whoever made it. */
+  private readonly ownsClient: boolean;
 
   constructor(readonly options: TargetOptions) {
-    const url = new URL(options.url);
-    const timeout = options.timeoutMs ?? 10_000;
-    // headersTimeout and bodyTimeout bound waits between bytes; a body dripping a byte a second would pass both
-    // forever (and hang a run's final audit). No request outlives twice the timeout.
-    this.deadlineMs = 2 * timeout;
-    this.basePath = url.pathname.replace(/\/+$/, '');
-    this.pool = new Pool(url.origin, {
-      connections: options.connections ?? 512,
-      pipelining: 1,
-      keepAliveTimeout: 30_000,
-      headersTimeout: timeout,
-      bodyTimeout: timeout,
-      connectTimeout: Math.min(timeout, 10_000),
-      // bodyTimeout is an idle timeout: a target streaming a body without end would never trip it and the
-      // harness would buffer it all. No reference API answer comes near this size.
-      maxResponseSize: MAX_RESPONSE_BYTES,
-    });
+    this.ownsClient = !options.http;
+    this.http = options.http ?? new NodeHttpClient({ url: options.url, connections: options.connections, timeoutMs: options.timeoutMs });
   }
 
   async signup(ctx: CallContext, a: NewAccount): Promise<OpResult<Account>> {
@@ -66,7 +66,8 @@ export class HttpTarget implements Target {
       country: a.country,
       tz: a.tz,
     });
-    if (!r.ok) return r;
+    // 409: the handle is taken; for the harness that means an earlier attempt of ours got through.
+    if (!r.ok) return r.error.status === 409 ? { ...r, outcome: 'exists' } : r;
     const b = r.body as Json;
     if (typeof b?.id !== 'string' || typeof b.token !== 'string') return bad('signup response lacks id/token', r.status);
     return { ok: true, status: r.status, value: { userId: b.id, token: b.token, handle: typeof b.handle === 'string' ? b.handle : a.handle } };
@@ -108,7 +109,7 @@ export class HttpTarget implements Target {
   }
 
   async follow(ctx: CallContext, userId: string): Promise<OpResult<void>> {
-    return this.empty(await this.call(ctx, 'POST', '/v1/follows', { userId }));
+    return this.idempotent(await this.call(ctx, 'POST', '/v1/follows', { userId }));
   }
 
   async unfollow(ctx: CallContext, userId: string): Promise<OpResult<void>> {
@@ -155,7 +156,7 @@ export class HttpTarget implements Target {
   }
 
   async like(ctx: CallContext, postId: string): Promise<OpResult<void>> {
-    return this.empty(await this.call(ctx, 'POST', `/v1/posts/${encodeURIComponent(postId)}/likes`));
+    return this.idempotent(await this.call(ctx, 'POST', `/v1/posts/${encodeURIComponent(postId)}/likes`));
   }
 
   async feed(ctx: CallContext, kind: FeedKind, limit: number, cursor?: string): Promise<OpResult<FeedPage>> {
@@ -173,53 +174,42 @@ export class HttpTarget implements Target {
   }
 
   async close(): Promise<void> {
-    await this.pool.close();
+    if (this.ownsClient) await this.http.close();
   }
 
   private empty(r: Raw): OpResult<void> {
     return r.ok ? { ok: true, status: r.status, value: undefined } : r;
   }
 
-  private async call(ctx: CallContext, method: Dispatcher.HttpMethod, path: string, body?: unknown, idempotencyKey?: string): Promise<Raw> {
+  /** Follow and like: 201 created, 200 already held (the reference API's convention). */
+  private idempotent(r: Raw): OpResult<void> {
+    if (!r.ok) return r;
+    return r.status === 200 ? { ok: true, status: 200, value: undefined, outcome: 'already' } : { ok: true, status: r.status, value: undefined };
+  }
+
+  private async call(ctx: CallContext, method: HttpMethod, path: string, body?: unknown, idempotencyKey?: string): Promise<Raw> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (ctx.token) headers.authorization = `Bearer ${ctx.token}`;
     if (ctx.clientIp) headers['x-forwarded-for'] = ctx.clientIp;
     if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
-    const deadline = new AbortController();
-    const onAbort = () => deadline.abort(ctx.signal!.reason);
-    if (ctx.signal?.aborted) onAbort();
-    else ctx.signal?.addEventListener('abort', onAbort, { once: true });
-    let expired = false;
-    const timer = setTimeout(() => ((expired = true), deadline.abort()), this.deadlineMs);
-    let res: Dispatcher.ResponseData;
-    let text: string;
+    let res: HttpResponse;
     try {
-      res = await this.pool.request({
-        method,
-        path: this.basePath + path,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: deadline.signal,
-      });
-      text = await res.body.text();
+      res = await this.http.request({ method, path, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: ctx.signal });
     } catch (err) {
-      if (expired) return { ok: false, error: { kind: 'timeout', code: 'DEADLINE_EXCEEDED', message: `${method} ${path}: no complete answer in ${this.deadlineMs} ms` } };
-      return { ok: false, error: classifyThrown(err) };
-    } finally {
-      clearTimeout(timer);
-      ctx.signal?.removeEventListener('abort', onAbort);
+      return transportError(err);
     }
+    const text = res.body;
     let parsed: unknown;
     if (text.length) {
       try {
         parsed = JSON.parse(text);
       } catch {
-        if (res.statusCode < 400) return { ok: false, error: protocolError(`unparseable JSON from ${method} ${path}`, res.statusCode) };
+        if (res.status < 400) return { ok: false, error: protocolError(`unparseable JSON from ${method} ${path}`, res.status) };
       }
     }
-    if (res.statusCode >= 400) return { ok: false, error: httpError(res.statusCode, parsed, res.headers['retry-after']) };
-    return { ok: true, status: res.statusCode, body: parsed };
+    if (res.status >= 400) return { ok: false, error: httpError(res.status, parsed, res.headers['retry-after']) };
+    return { ok: true, status: res.status, body: parsed };
   }
 }
 
