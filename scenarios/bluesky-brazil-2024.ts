@@ -33,7 +33,9 @@
 //      [3] (1.0 M in the 72 h to Aug 31 21:00Z), [4] (2.0 M in the week to Sep 2 18:00Z) and [5] (2.6 M in the
 //      week from Aug 30 00:00Z): ~30 K/day before, ~0.5 M/day on Aug 31 - Sep 1, decaying to 60 K/day by Sep 8.
 //      The windows of [3]-[5] are read from the posts' times; each is taken as ±15 %.
-//   A3 85 % of signups Brazilian [5] (pt_BR, UTC-3, evening peak 21:00 local), 15 % from elsewhere (English).
+//   A3 Brazilians are 85 % of the week's signups [5] (pt_BR, UTC-3, evening peak 21:00 local) but a few per cent of
+//      the quiet days before; everyone else (English, some Spanish and German) keeps a ~30 K/day baseline that
+//      doubles during the wave.
 //   A4 incumbents: 6 M accounts [6]; about 1.1 M sessions a day that write ~1.0 M posts a day before the wave (about
 //      half the per-account rate of Nov 2024, see bluesky-nov-2024.ts); 3 % of them are Brazilians from earlier
 //      waves. Their posts are ~94 % English (no Japanese corpus: Japanese speakers are folded into English).
@@ -41,8 +43,9 @@
 //      reply- and like-heavy, 40 follows on arrival (Portuguese starter packs [9], 90 % to Portuguese speakers),
 //      one "cheguei" intro post; returningShare 0.5. With A4 this gives Portuguese ~74 % of all posts on Aug 30-31
 //      [6] (test: ±10 points).
-//   C1 (cross-check, [7]) writes (posts, likes, follows) per day on Aug 31 are ~9x those of Aug 26, against [7]'s
-//      ~14x for the firehose (which also carries reposts, blocks, profile and list updates the plan does not model).
+//   C1 (cross-check, [7]) writes (posts, likes, follows) on Aug 31 are ~6x those of Aug 26 in the plan, against
+//      [7]'s ~14x for the firehose, which also carries reposts, blocks, profile, list and starter-pack records the
+//      plan does not model, and the new accounts' own repository events.
 //
 // Playback: 14 days in 10 minutes at sample 0.0001 (~600 incumbent accounts set up first). A 45-second run of the
 // first 7 days (to the peak and a day past it), see docs/scenarios.md:
