@@ -12,6 +12,7 @@ import { createBackendMetrics } from './metrics.ts';
 import { createServices } from './services-factory.ts';
 import { openStore } from './store/index.ts';
 import type { Store } from './store/store.ts';
+import { withPostCache } from './store/cached-store.ts';
 import './api/context.ts';
 import { installErrorHandling, mapError, sendError } from './api/errors.ts';
 import { feedsApi } from './api/feeds.ts';
@@ -77,6 +78,8 @@ export async function buildServer(config: BackendConfig, options: BuildOptions =
     serving = { ...config, tokenSecret: await resolveTokenSecret(config.tokenSecret, store) };
     metrics.watchPool(() => store?.poolStats());
     cache = await openCache({ redis: config.redis, keyPrefix: config.redisKeyPrefix });
+    // Post reads (pages, single posts) go through the cache; the SQL store stays the truth.
+    store = withPostCache(store, cache);
     const services = await createServices({ config: serving, store, cache, registry: metrics.registry, log: app.log });
     app.decorate('backendConfig', serving);
     app.decorate('metrics', metrics);

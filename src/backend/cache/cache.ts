@@ -16,6 +16,12 @@ export interface Cache {
   /** ttlSec omitted or 0: no expiry. */
   set(key: string, value: string, ttlSec?: number): Promise<void>;
   del(key: string): Promise<void>;
+  /** MGET: one round trip for many keys; null for a missing one. */
+  getMany(keys: string[]): Promise<(string | null)[]>;
+  /** SET EX for many keys in one round trip; with onlyIfAbsent (NX) an existing key keeps its value. */
+  setMany(entries: Array<[key: string, value: string]>, ttlSec: number, onlyIfAbsent?: boolean): Promise<void>;
+  /** Sets each integer key to the given value unless it already holds a larger one (monotonic counters), one round trip. */
+  setMaxMany(entries: Array<[key: string, value: number]>, ttlSec: number): Promise<void>;
 
   /**
    * LPUSH + LTRIM: pushes values in the order given (so the last one ends up at the head, index 0) and keeps

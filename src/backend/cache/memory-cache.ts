@@ -12,6 +12,7 @@ export class MemoryCache implements Cache {
   readonly kind = 'memory' as const;
   private readonly entries = new Map<string, Entry>();
   private readonly now: () => number;
+  private writesSinceSweep = 0;
 
   constructor(now: () => number = Date.now) {
     this.now = now;
@@ -49,6 +50,41 @@ export class MemoryCache implements Cache {
 
   async del(key: string): Promise<void> {
     this.entries.delete(key);
+  }
+
+  async getMany(keys: string[]): Promise<(string | null)[]> {
+    const out: (string | null)[] = [];
+    for (const k of keys) {
+      const e = this.live(k);
+      out.push(e && !Array.isArray(e.value) ? e.value : null);
+    }
+    return out;
+  }
+
+  async setMany(entries: Array<[string, string]>, ttlSec: number, onlyIfAbsent = false): Promise<void> {
+    for (const [k, v] of entries) {
+      if (onlyIfAbsent && this.live(k)) continue;
+      this.entries.set(k, { value: v, expiresAt: this.expiry(Math.max(1, ttlSec)) });
+    }
+    this.sweep(entries.length);
+  }
+
+  async setMaxMany(entries: Array<[string, number]>, ttlSec: number): Promise<void> {
+    for (const [k, v] of entries) {
+      const e = this.live(k);
+      if (e && !Array.isArray(e.value) && Number(e.value) >= v) continue;
+      this.entries.set(k, { value: String(v), expiresAt: this.expiry(Math.max(1, ttlSec)) });
+    }
+    this.sweep(entries.length);
+  }
+
+  /** Expiry is lazy; keys written once and never read again (cached posts) are swept every so many writes. */
+  private sweep(writes: number): void {
+    this.writesSinceSweep += writes;
+    if (this.writesSinceSweep < 20_000) return;
+    this.writesSinceSweep = 0;
+    const now = this.now();
+    for (const [k, e] of this.entries) if (e.expiresAt !== 0 && e.expiresAt <= now) this.entries.delete(k);
   }
 
   async pushCapped(key: string, values: string[], cap: number, ttlSec?: number): Promise<void> {

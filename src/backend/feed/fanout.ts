@@ -71,6 +71,8 @@ interface Entry {
 }
 
 const timelineKey = (userId: string) => `tl:${userId}`;
+/** Extra timeline entries read for a first page (see buildPage). */
+const FIRST_PAGE_SLACK = 32;
 const entryOf = (seq: number, postId: string, authorId: string) => `${seq}|${postId}|${authorId}`;
 function parseEntry(raw: string): Entry | undefined {
   const [seq, postId, authorId] = raw.split('|');
@@ -181,7 +183,11 @@ export class TimelineFanout implements FanoutService {
   }
 
   private async buildPage(reader: Reader, limit: number, before: number | undefined): Promise<FeedResult> {
-    const raw = await this.cache.range(timelineKey(reader.id), 0, -1);
+    // A first page reads only the head of the timeline: entries are pushed newest first, give or take the few that
+    // concurrent fan-out workers wrote out of order, which the slack covers. Later pages read the whole (capped) list.
+    const window = before === undefined ? limit + 1 + FIRST_PAGE_SLACK : 0;
+    const raw = await this.cache.range(timelineKey(reader.id), 0, window - 1);
+    const truncated = window > 0 && raw.length >= window;
     const seen = new Set<string>();
     const entries: Entry[] = [];
     for (const r of raw) {
@@ -208,7 +214,7 @@ export class TimelineFanout implements FanoutService {
     for (const p of pulled.items) if (!p.removed) byId.set(p.id, p);
     const merged = [...byId.values()].sort((a, b) => b.seq - a.seq);
     const items: FeedItemRecord[] = merged.slice(0, limit).map(toFeedItem);
-    const more = merged.length > limit || entries.length > fromTimeline.length || pulled.next !== null;
+    const more = merged.length > limit || entries.length > fromTimeline.length || truncated || pulled.next !== null;
     const page: FeedResult = { items, nextCursor: more && items.length ? encodeSeqCursor(items[items.length - 1].seq) : null };
     if (this.queue.depth() > this.opts.partialBacklog) page.degraded = 'partial';
     return page;

@@ -341,17 +341,19 @@ export class SqlStore implements Store {
   }
 
   async addComment(postId: string, authorId: string, text: string): Promise<CommentRecord> {
-    const rows = await this.run<CommentRow>(
+    const rows = await this.run<CommentRow & { post_comment_count: number }>(
       'add_comment',
       `WITH p AS (
-         UPDATE posts SET comment_count = comment_count + 1 WHERE id = $2 AND removed_at IS NULL RETURNING id
+         UPDATE posts SET comment_count = comment_count + 1 WHERE id = $2 AND removed_at IS NULL RETURNING id, comment_count
+       ), ins AS (
+         INSERT INTO comments (id, post_id, author_id, text) SELECT $1, p.id, $3, $4 FROM p
+         RETURNING ${COMMENT_COLUMNS}
        )
-       INSERT INTO comments (id, post_id, author_id, text) SELECT $1, p.id, $3, $4 FROM p
-       RETURNING ${COMMENT_COLUMNS}`,
+       SELECT ins.*, p.comment_count AS post_comment_count FROM ins, p`,
       [randomUUID(), postId, authorId, text],
     );
     if (rows.length === 0) throw await this.missingOrGone(postId);
-    return toComment(rows[0]);
+    return { ...toComment(rows[0]), postCommentCount: Number(rows[0].post_comment_count) };
   }
 
   async listComments(postId: string, limit: number, afterSeq?: number): Promise<SeqPage<CommentRecord>> {

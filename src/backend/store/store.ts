@@ -75,6 +75,8 @@ export interface CommentRecord {
   text: string;
   createdAt: string;
   seq: number;
+  /** addComment only: the post's comment count including this comment (keeps cached counts current). */
+  postCommentCount?: number;
 }
 
 export interface SeqPage<T> {
