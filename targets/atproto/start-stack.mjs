@@ -81,7 +81,20 @@ async function cleanup(reason) {
     const started = Date.now();
     const errors = [];
     if (network) {
-      await withTimeout(network.close(), 15_000, 'closing the network').catch((e) => errors.push(e.message));
+      // TestNetwork.close() in its order, one service at a time, so a slow one is named and cannot hold the rest.
+      const parts = [
+        ['ozone', () => network.ozone.close()],
+        ['appview', () => network.bsky.close()],
+        ['pds', () => network.pds.close()],
+        ['plc', () => network.plc.close()],
+      ];
+      const took = [];
+      for (const [part, close] of parts) {
+        const t = Date.now();
+        await withTimeout(close(), 20_000, `closing the ${part}`).catch((e) => errors.push(e.message));
+        took.push(`${part} ${Date.now() - t} ms`);
+      }
+      say(`closed: ${took.join(', ')}`);
     }
     await dropSchemas().catch((e) => errors.push(`dropping schemas: ${e.message}`));
     try {

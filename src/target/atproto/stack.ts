@@ -10,8 +10,11 @@ import { fileURLToPath } from 'node:url';
 
 export const READY_PREFIX = 'FLASHCROWD_ATPROTO_READY ';
 
-/** targets/atproto of this checkout. */
-export const ATPROTO_STACK_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../targets/atproto');
+/** targets/atproto of this checkout, or $FLASHCROWD_ATPROTO_DIR (another install of the same folder). */
+export function atprotoStackDir(): string {
+  const override = process.env.FLASHCROWD_ATPROTO_DIR;
+  return override ? path.resolve(override) : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../targets/atproto');
+}
 
 export interface AtprotoStackInfo {
   pdsUrl: string;
@@ -59,17 +62,17 @@ export class AtprotoStackError extends Error {
   }
 }
 
-export function isAtprotoStackInstalled(dir = ATPROTO_STACK_DIR): boolean {
+export function isAtprotoStackInstalled(dir = atprotoStackDir()): boolean {
   return existsSync(path.join(dir, 'node_modules', '@atproto', 'dev-env', 'package.json')) && existsSync(path.join(dir, 'start-stack.mjs'));
 }
 
-export function installHint(dir = ATPROTO_STACK_DIR): string {
+export function installHint(dir = atprotoStackDir()): string {
   const rel = path.relative(process.cwd(), dir) || '.';
   return `npm ci --prefix ${rel} --engine-strict --no-audit --no-fund`;
 }
 
 export async function startAtprotoStack(options: StartAtprotoStackOptions = {}): Promise<AtprotoStack> {
-  const dir = options.dir ?? ATPROTO_STACK_DIR;
+  const dir = options.dir ?? atprotoStackDir();
   if (!isAtprotoStackInstalled(dir)) {
     throw new AtprotoStackError(`the AT Protocol stack is not installed in ${dir}; install it with: ${installHint(dir)}`, 'not-installed');
   }
