@@ -16,8 +16,9 @@ summary.json, timeline.json, junit.xml, summary.md and report.html.
 Options:
   --target URL        system under test (reference API, or your API with --adapter). Without it the embedded
                       reference backend is started for the run and stopped after.
-  --adapter FILE      a module default-exporting a TargetFactory for a differently shaped API
-                      (see fixtures/adapters/example-adapter.ts)
+  --adapter FILE|NAME a module default-exporting a TargetFactory for a differently shaped API
+                      (see fixtures/adapters/example-adapter.ts), or a built-in adapter by name: reference (the
+                      default) or atproto (an AT Protocol PDS + AppView; see docs/targets/atproto.md)
   --seed N            override the scenario's seed
   --duration D        play only the first D of scenario time (e.g. 48h)
   --compress X        scenario time per wall time, e.g. 48h->10m, or a factor
@@ -96,7 +97,8 @@ const command: Command = {
     }
     const { values, positionals } = parsed;
     if (positionals.length !== 1) throw new UsageError(`expected exactly one scenario file\n\n${usage}`);
-    if (values.adapter && !values.target) throw new UsageError('--adapter needs --target URL (the adapter talks to your API)');
+    if (values.adapter === 'atproto' && !values.target) throw new UsageError("--adapter atproto needs --target <PDS URL>; start a stack with 'flashcrowd stack atproto'");
+    if (values.adapter && values.adapter !== 'reference' && !values.target) throw new UsageError('--adapter needs --target URL (the adapter talks to your API)');
     if (values.target && (values['backend-db'] || values['backend-redis'])) throw new UsageError('--backend-db/--backend-redis configure the backend the harness starts; they cannot be used with --target');
     const backend: Record<string, unknown> = {};
     if (values['backend-db']) backend.db = values['backend-db'];
