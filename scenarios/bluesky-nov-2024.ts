@@ -74,7 +74,7 @@ import {
   product,
   ramp,
   type Curve,
-} from '../src/scenario/index.ts';
+} from 'flashcrowd';
 
 const START = '2024-11-04T00:00:00Z'; // A1
 const DURATION = '29d';

@@ -4,7 +4,7 @@
 // are comments and likes, and commentAlpha 1.3 (a very heavy tail) concentrates them on a few hot posts. It stresses
 // hot-row contention (comment counters, like counters), comment pagination and fan-out of popular authors.
 // 6 hours of a surge afternoon played in 3 minutes (x120).
-import { constant, defineScenario, shock, sum } from '../src/scenario/index.ts';
+import { constant, defineScenario, shock, sum } from 'flashcrowd';
 
 export default defineScenario({
   name: 'cat-tax-storm',

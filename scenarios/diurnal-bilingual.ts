@@ -4,7 +4,7 @@
 // against, and a test of whether discover feeds keep each reader's language band as the mix swings. The English
 // community's daily shape comes from a CSV (fixtures/curves/weekday-evening.csv) to show csv curves in use.
 // Two days played in 4 minutes (x720).
-import { csv, defineScenario, diurnal } from '../src/scenario/index.ts';
+import { csv, defineScenario, diurnal } from 'flashcrowd';
 
 export default defineScenario({
   name: 'diurnal-bilingual',

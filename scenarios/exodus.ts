@@ -5,7 +5,7 @@
 // caches and timelines full of accounts that went quiet, and discover feeds for Chinese readers drifting back from
 // English to Chinese (foreignShare.zh should fall).
 // Three days played in 3 minutes (x1440).
-import { cliff, defineScenario, diurnal, diurnalMix, product } from '../src/scenario/index.ts';
+import { cliff, defineScenario, diurnal, diurnalMix, product } from 'flashcrowd';
 
 export default defineScenario({
   name: 'exodus',

@@ -8,7 +8,7 @@
 // (default 2m), FLASHCROWD_PEAK_AT (default 30s), FLASHCROWD_RAMP (e-folding time of the rise, default 8s),
 // FLASHCROWD_TAU (default 20s), FLASHCROWD_ALPHA (decay exponent, default 1.2), FLASHCROWD_BASELINE (incumbent
 // sessions per second, default 2). Or import { flashCrowdScenario } and call it with the same options.
-import { constant, defineScenario, flashCrowd, type ScenarioInput } from '../src/scenario/index.ts';
+import { constant, defineScenario, flashCrowd, type ScenarioInput } from 'flashcrowd';
 
 export interface FlashCrowdOptions {
   peakRate?: number;

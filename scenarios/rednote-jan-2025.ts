@@ -64,7 +64,7 @@ import {
   shock,
   sum,
   type Curve,
-} from '../src/scenario/index.ts';
+} from 'flashcrowd';
 
 const START = '2025-01-12T19:00:00Z'; // A1: onset [1] minus 6 h
 const DURATION = '10d';

@@ -4,7 +4,7 @@
 // carry moderation markers); incumbents reply, mostly in Chinese, and ask for translations. Probe readers in English
 // and Chinese measure freshness, recall and the language mix of discover feeds. The thresholds are ones a healthy
 // embedded reference backend meets on a 2-core CI machine.
-import { defineScenario, flashCrowd, constant } from '../src/scenario/index.ts';
+import { defineScenario, flashCrowd, constant } from 'flashcrowd';
 
 export default defineScenario({
   name: 'smoke',

@@ -42,7 +42,7 @@
 // Playback: 5 days in 10 minutes at sample 0.000005 (~500 signups, each with 50 follows). A 40-second run of the
 // first 7 hours at a larger sample, see docs/scenarios.md:
 //   flashcrowd run scenarios/threads-launch-2023.ts --duration 7h --compress '7h->40s' --sample 0.00002
-import { constant, defineScenario, product, type Curve } from '../src/scenario/index.ts';
+import { constant, defineScenario, product, type Curve } from 'flashcrowd';
 
 const START = '2023-07-05T23:00:00Z'; // A1 [1]
 const DURATION = '5d';

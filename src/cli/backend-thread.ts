@@ -10,11 +10,11 @@ export interface EmbeddedBackend {
 }
 
 export async function startEmbeddedBackend(options: Record<string, unknown> = {}, startTimeoutMs = 60_000): Promise<EmbeddedBackend> {
-  // The worker needs the TypeScript loader before it can load a .ts entry: a tiny bootstrap registers tsx
-  // (resolved absolutely, so any working directory works) and then imports the real entry.
-  const tsxApi = import.meta.resolve('tsx/esm/api');
+  // The worker needs the TypeScript loader before it can load a .ts entry: a tiny bootstrap imports flashcrowd's
+  // module hooks (bin/register.js, resolved absolutely, so any working directory works), then the real entry.
+  const hooks = new URL('../../bin/register.js', import.meta.url).href;
   const entry = new URL('./backend-thread-worker.ts', import.meta.url).href;
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
+  const bootstrap = `import(${JSON.stringify(hooks)}).then(() => import(${JSON.stringify(entry)}))`;
   const worker = new Worker(bootstrap, { eval: true, workerData: options });
   const ready = await new Promise<{ url: string; port: number }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`embedded backend did not start within ${startTimeoutMs} ms`)), startTimeoutMs);

@@ -23,10 +23,10 @@ export class WorkerPool {
 
   static async start(options: WorkerPoolOptions): Promise<WorkerPool> {
     const pool = new WorkerPool();
-    const tsxApi = import.meta.resolve('tsx/esm/api');
+    // flashcrowd's module hooks (bin/register.js: tsx for ESM and CommonJS, so a .ts entry and user files load) first.
+    const hooks = new URL('../../bin/register.js', import.meta.url).href;
     const entry = new URL('./worker-entry.ts', import.meta.url).href;
-    // A .ts entry needs the TypeScript loader registered first, inside the worker.
-    const bootstrap = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
+    const bootstrap = `import(${JSON.stringify(hooks)}).then(() => import(${JSON.stringify(entry)}))`;
     const ready: Promise<void>[] = [];
     for (let index = 0; index < options.count; index++) {
       const init: WorkerInit = {

@@ -1,0 +1,47 @@
+// The public surface of the `flashcrowd` package: what a user's scenario and adapter files import.
+//
+//   import { defineScenario, flashCrowd, constant } from 'flashcrowd';       // a scenario
+//   import type { Target, TargetFactory, TargetOptions } from 'flashcrowd';  // an adapter (or 'flashcrowd/target')
+//
+// Scenario authoring first; then the Target contract and the portable adapter helpers (src/target/index.ts), which
+// are also the `flashcrowd/target` subpath. Anything not exported here is internal and may change between versions.
+export {
+  defineScenario,
+  constant,
+  ramp,
+  flashCrowd,
+  shock,
+  cliff,
+  diurnal,
+  diurnalMix,
+  csv,
+  sum,
+  product,
+  scale,
+  rate,
+  integrate,
+  peakRate,
+  bindEpoch,
+  compileCurve,
+  parseDuration,
+  parseCompression,
+  formatDuration,
+  loadScenario,
+  validateScenario,
+  compilePlan,
+  describePlan,
+  ScenarioError,
+  type Curve,
+  type ScenarioInput,
+  type Scenario,
+  type CohortInput,
+  type CurveInput,
+  type LoadedScenario,
+  type CompileOverrides,
+  type FieldProblem,
+} from './scenario/index.ts';
+export type { Plan } from './scenario/plan.ts';
+export * from './target/index.ts';
+// Node-only (undici), so not part of the portable `flashcrowd/target`: the HttpClient flashcrowd hands adapters, for
+// driving an adapter outside a run (a unit test of your adapter, a script).
+export { NodeHttpClient, createNodeHttpClient, type NodeHttpClientOptions } from './target/node-http-client.ts';
