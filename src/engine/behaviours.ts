@@ -2,6 +2,8 @@
 // The session state machine (session.ts) is the same for everyone; personas only change these numbers.
 import type { ActionWeights, BehaviourPlan } from '../scenario/plan.ts';
 import type { Persona } from '../scenario/vocabulary.ts';
+import type { Capability, Target } from '../target/target.ts';
+import { supports, unsupportedReason } from '../target/capabilities.ts';
 
 export const ACTIONS = ['readFollowing', 'readDiscover', 'like', 'comment', 'post', 'translate', 'report', 'follow'] as const;
 export type Action = (typeof ACTIONS)[number];
@@ -41,4 +43,49 @@ export function actionWeights(behaviour: BehaviourPlan, persona: Persona): Float
 export function baseLanguage(lang: string): string {
   const dash = lang.indexOf('-');
   return dash < 0 ? lang : lang.slice(0, dash);
+}
+
+/** The optional capability an action needs; actions not listed use only the core of the contract. */
+export const ACTION_CAPABILITY: Partial<Record<Action, Capability>> = {
+  readDiscover: 'discover',
+  translate: 'translate',
+  report: 'report',
+};
+
+/** Per action, whether the target can serve it (ACTIONS order). */
+export function servedActions(target: Pick<Target, 'capabilities'>): boolean[] {
+  return ACTIONS.map((a) => {
+    const cap = ACTION_CAPABILITY[a];
+    return cap === undefined || supports(target, cap);
+  });
+}
+
+/** The weights with unserved actions set to 0: choosing from them is the renormalised distribution. */
+export function servedWeights(weights: Float64Array, served: readonly boolean[]): Float64Array {
+  return weights.map((w, i) => (served[i] ? w : 0));
+}
+
+/** summary.json `skipped`: one row per optional operation the target lacks. */
+export interface SkippedOperation {
+  /** The capability (report, translate, discover, list_following, ...). */
+  operation: Capability;
+  reason: string;
+  /** Session actions that were drawn for it and not attempted (another action was drawn instead). */
+  actions: number;
+}
+
+/** Stats key of an action skipped for lack of a capability (flat, so worker stats merge by addition). */
+export const skippedKey = (action: Action): `skipped.${Action}` => `skipped.${action}`;
+
+export function skippedOperations(target: Pick<Target, 'capabilities' | 'name'>, stats: Readonly<Record<string, number>>): SkippedOperation[] {
+  const caps = target.capabilities;
+  if (!caps) return [];
+  const out: SkippedOperation[] = [];
+  for (const operation of (['discover', 'translate', 'report', 'list_following', 'list_comments', 'unfollow', 'get_user', 'delete'] as const)) {
+    if (supports(target, operation)) continue;
+    let actions = 0;
+    for (const a of ACTIONS) if (ACTION_CAPABILITY[a] === operation) actions += stats[skippedKey(a)] ?? 0;
+    out.push({ operation, reason: unsupportedReason(target, operation), actions });
+  }
+  return out;
 }

@@ -14,7 +14,8 @@ import type { RunObserver } from '../run/events.ts';
 import type { Account, CallContext, Endpoint, FeedKind, OpResult, Target } from '../target/target.ts';
 import type { PopulationView } from '../run/plugin.ts';
 import type { Accounts } from './accounts.ts';
-import { ACTIONS, actionWeights, baseLanguage, PERSONA_PROFILES, type Action, type PersonaProfile } from './behaviours.ts';
+import { ACTIONS, actionWeights, baseLanguage, PERSONA_PROFILES, servedActions, servedWeights, skippedKey, type Action, type PersonaProfile } from './behaviours.ts';
+import { supports } from '../target/capabilities.ts';
 import { HotPostRing, type HotPost } from './hot-posts.ts';
 import { Random } from './random.ts';
 
@@ -24,8 +25,8 @@ export interface ContentSource {
   comment(person: Person, parent: HotPost, seq: number): GeneratedComment;
 }
 
-/** Who a person follows at their `seq`-th follow decision (src/population followTargets, bound to the population). */
-export type FollowChooser = (personIndex: number, policy: FollowPolicy, seq: number, eligible: (index: number) => boolean) => number[];
+import type { FollowChooser } from '../run/world.ts';
+export type { FollowChooser } from '../run/world.ts';
 
 export interface SessionEnv {
   plan: Plan;
@@ -52,6 +53,10 @@ export interface SessionStats {
   newSessions: number;
   /** Sessions that ended on an unexpected exception (a harness bug, never a target failure). */
   sessionErrors: number;
+  /** Actions drawn that the target does not serve (capabilities): not attempted, another action drawn instead. */
+  skippedActions: number;
+  /** Per action (`skipped.report`, ...); flat keys so worker threads' stats merge by addition. */
+  [skipped: `skipped.${string}`]: number;
 }
 
 const FEED_LIMIT = 20;
@@ -80,16 +85,22 @@ export function syntheticClientIp(personIndex: number): string {
 }
 
 export class SessionRunner {
-  readonly stats: SessionStats = { retries: 0, retryBudgetExhausted: 0, authFailures: 0, returningSessions: 0, newSessions: 0, sessionErrors: 0 };
+  readonly stats: SessionStats = { retries: 0, retryBudgetExhausted: 0, authFailures: 0, returningSessions: 0, newSessions: 0, sessionErrors: 0, skippedActions: 0 };
   readonly recent = new HotPostRing(4096);
   readonly newcomerPosts = new HotPostRing(1024);
   readonly markedPosts = new HotPostRing(256);
   private sessionSeq = 0;
   private contentSeq = 0;
   private followSeq = 0;
-  private readonly weights = new Map<string, Float64Array>();
+  private readonly weights = new Map<string, { all: Float64Array; served: Float64Array }>();
+  /** Per action (ACTIONS order): does the target serve it (capabilities)? */
+  private readonly served: boolean[];
+  private readonly discover: boolean;
 
-  constructor(private readonly env: SessionEnv) {}
+  constructor(private readonly env: SessionEnv) {
+    this.served = servedActions(env.target);
+    this.discover = supports(env.target, 'discover');
+  }
 
   /**
    * Run one session of the cohort that arrived at intendedMs. Never throws. With `arrivalOrdinal` (the arrival's
@@ -156,9 +167,9 @@ export class SessionRunner {
   }
 
   /**
-   * Signs the session's person up. On 409 ("handle taken") an earlier attempt of ours succeeded on the server
-   * although we never saw the answer (a timeout), or a retried setup or reused target has the account: a person
-   * would log in now, and so do we. A new account is adopted by the session and reported to the observers.
+   * Signs the session's person up. On the outcome 'exists' (the adapter's reading of "handle taken", whatever status
+   * the server used) an earlier attempt of ours succeeded on the server although we never saw the answer (a timeout),
+   * or a retried setup or reused target has the account: a person would log in now, and so do we. A new account is adopted by the session and reported to the observers.
    */
   private async signUp(session: Session, intendedMs: number): Promise<Account | undefined> {
     const { env } = this;
@@ -166,6 +177,7 @@ export class SessionRunner {
     const r = await this.call(session, 'signup', intendedMs, (ctx) =>
       env.target.signup(ctx, {
         handle: person.handle,
+        email: person.email,
         password: person.password,
         displayName: person.displayName,
         locale: person.locale,
@@ -175,7 +187,7 @@ export class SessionRunner {
       }),
     );
     let account = r.ok ? r.value : undefined;
-    if (!r.ok && r.error.status === 409) {
+    if (!r.ok && r.outcome === 'exists') {
       const again = await this.call(session, 'login', env.now(), (ctx) => env.target.login(ctx, person.handle, person.password));
       if (again.ok) account = again.value;
     }
@@ -252,7 +264,14 @@ export class SessionRunner {
     for (let n = 0; n < actions; n++) {
       const intendedAt = lastEnd + session.rnd.exponential(behaviour.thinkTimeMs);
       if (env.stopping() || !(await env.sleepUntil(intendedAt)) || env.stopping()) return;
-      const i = session.rnd.weighted(weights);
+      // Draw from the scenario's weights; an action the target does not serve is counted as skipped and another is
+      // drawn from the served ones: overall the served weights renormalised, and the session keeps its length.
+      let i = session.rnd.weighted(weights.all);
+      if (i >= 0 && !this.served[i]) {
+        this.stats.skippedActions++;
+        this.stats[skippedKey(ACTIONS[i])] = (this.stats[skippedKey(ACTIONS[i])] ?? 0) + 1;
+        i = session.rnd.weighted(weights.served);
+      }
       if (i < 0) return;
       await this.act(session, ACTIONS[i], intendedAt);
       lastEnd = env.now();
@@ -277,9 +296,14 @@ export class SessionRunner {
         return this.report(session, intendedAt);
       case 'follow': {
         const [target] = this.chooseFollows(session, { ...session.cohort.follow, count: 1 });
-        return target === undefined ? this.readFeed(session, 'discover', intendedAt) : this.follow(session, target, intendedAt);
+        return target === undefined ? this.browse(session, intendedAt) : this.follow(session, target, intendedAt);
       }
     }
+  }
+
+  /** A fallback read when an action has nothing to act on: discover, or the following feed without discover. */
+  private browse(session: Session, intendedAt: number): Promise<void> {
+    return this.readFeed(session, this.discover ? 'discover' : 'following', intendedAt);
   }
 
   private async readFeed(session: Session, kind: FeedKind, intendedAt: number): Promise<void> {
@@ -312,8 +336,12 @@ export class SessionRunner {
     const seq = this.contentSeq++;
     const generated = env.content.post(session.person, session.cohort.content, seq);
     const idempotencyKey = `fc-${env.plan.seed}-${session.personIndex}-${seq}`;
+    // A real client sends the author's declared language with a share of posts (scenario content.langHintShare);
+    // the ledger keeps the generator's language as ground truth either way. No draw when the share is 0.
+    const hintShare = session.cohort.content.langHintShare ?? 0;
+    const langHint = hintShare > 0 && session.rnd.chance(hintShare) ? session.person.primaryLanguage : undefined;
     const r = await this.call(session, 'post', intendedAt, (ctx) =>
-      env.target.post(ctx, { text: generated.text, tags: generated.tags, media: generated.media, idempotencyKey }),
+      env.target.post(ctx, { text: generated.text, tags: generated.tags, media: generated.media, idempotencyKey, langHint }),
     );
     if (!r.ok) return;
     const at = env.now();
@@ -354,7 +382,7 @@ export class SessionRunner {
   private async comment(session: Session, intendedAt: number): Promise<void> {
     const { env } = this;
     const parent = this.pickTarget(session);
-    if (!parent) return this.readFeed(session, 'discover', intendedAt);
+    if (!parent) return this.browse(session, intendedAt);
     const generated = env.content.comment(session.person, parent, this.contentSeq++);
     const r = await this.call(session, 'comment', intendedAt, (ctx) => env.target.comment(ctx, parent.id, generated.text));
     if (!r.ok) return;
@@ -377,7 +405,7 @@ export class SessionRunner {
       if (candidate && !person.languages.includes(baseLanguage(candidate.lang))) chosen = candidate;
     }
     const post = chosen ?? this.recent.pickUniform(session.rnd.next());
-    if (!post) return this.readFeed(session, 'discover', intendedAt);
+    if (!post) return this.browse(session, intendedAt);
     const translateTo = chosen ? person.primaryLanguage : undefined;
     const endpoint: Endpoint = translateTo ? 'translate' : 'get_post';
     const started = env.now();
@@ -398,7 +426,7 @@ export class SessionRunner {
   private async report(session: Session, intendedAt: number): Promise<void> {
     const rnd = session.rnd;
     const target = this.markedPosts.size && rnd.chance(0.7) ? this.markedPosts.pickUniform(rnd.next()) : this.recent.pickUniform(rnd.next());
-    if (!target) return this.readFeed(session, 'discover', intendedAt);
+    if (!target) return this.browse(session, intendedAt);
     const reason = REPORT_REASONS[rnd.int(REPORT_REASONS.length)];
     await this.call(session, 'report', intendedAt, (ctx) => this.env.target.report(ctx, target.id, reason));
   }
@@ -425,10 +453,13 @@ export class SessionRunner {
     return out;
   }
 
-  private weightsFor(cohort: PlanCohort, persona: Person['persona']): Float64Array {
+  private weightsFor(cohort: PlanCohort, persona: Person['persona']): { all: Float64Array; served: Float64Array } {
     const key = `${cohort.name}\u0000${persona}`;
     let w = this.weights.get(key);
-    if (!w) this.weights.set(key, (w = actionWeights(cohort.behaviour, persona)));
+    if (!w) {
+      const all = actionWeights(cohort.behaviour, persona);
+      this.weights.set(key, (w = { all, served: servedWeights(all, this.served) }));
+    }
     return w;
   }
 

@@ -8,6 +8,7 @@ import type { Ledger } from './ledger.ts';
 import { hash32, hashUnit, seededRandom } from './hash.ts';
 import { primaryLanguage } from './slis/language.ts';
 import { classifyThrown } from '../target/errors.ts';
+import { supports } from '../target/capabilities.ts';
 
 export interface ProbeOptions {
   /** Cohort label of probe accounts and their requests. */
@@ -255,10 +256,14 @@ export class ProbeFleet {
     const following = await measured(ctx, 'feed_following', this.opts.cohort, () => ctx.target.feed(call, 'following', this.opts.feedLimit));
     if (following.ok) obs.onFeedRead?.({ ...base, kind: 'following', page: following.value, at: ctx.now() });
 
-    const discover = await measured(ctx, 'feed_discover', this.opts.cohort, () => ctx.target.feed(call, 'discover', this.opts.discoverLimit));
-    if (discover.ok) {
+    // A target without discover (capabilities) is not asked for it; without translate, no translation lookups.
+    const discover = supports(ctx.target, 'discover')
+      ? await measured(ctx, 'feed_discover', this.opts.cohort, () => ctx.target.feed(call, 'discover', this.opts.discoverLimit))
+      : undefined;
+    if (discover?.ok) {
       obs.onFeedRead?.({ ...base, kind: 'discover', page: discover.value, at: ctx.now() });
-      for (const postId of this.foreignItems(discover.value, probe, this.opts.translateLookupsPerPoll)) {
+      const lookups = supports(ctx.target, 'translate') ? this.opts.translateLookupsPerPoll : 0;
+      for (const postId of this.foreignItems(discover.value, probe, lookups)) {
         await this.lookup(ctx, probe, postId, probe.lang);
       }
     }

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { base36, hash32, Rng } from './random.ts';
 import { fakerFor, localeInfo } from './locales.ts';
+import { DEFAULT_POLICY, type ResolvedIdentityPolicy } from '../target/identity-policy.ts';
 
 export const MAX_HANDLE_LENGTH = 30;
 export const HANDLE_PATTERN = /^[a-z0-9_]{1,30}$/;
@@ -33,18 +34,83 @@ export function slug(s: string): string {
 }
 
 /**
- * Unique, API-valid handle: `<base>_<index in base 36>`. The suffix never contains '_', so the last '_' always
- * separates it and two indexes can never produce the same handle, whatever their bases.
+ * Unique, API-valid handle: `<base><sep><index>` where the index part never contains the separator, so the last
+ * separator always splits it off and two indexes can never produce the same handle, whatever their bases. Default
+ * policy: `<base>_<index in base 36>`, at most 30 characters. A charset without '_', '-' or '.' gets a
+ * self-delimiting index instead: `<base><index><length of the index>`, read from the end. The policy's suffix
+ * (e.g. '.test') is appended after the length limit.
  */
-export function makeHandle(base: string, index: number): string {
-  const suffix = '_' + base36(index);
-  let b = slug(base) || 'user';
-  b = b.slice(0, MAX_HANDLE_LENGTH - suffix.length).replace(/_$/, '') || 'u';
-  return b + suffix;
+export function makeHandle(base: string, index: number, policy: ResolvedIdentityPolicy = DEFAULT_POLICY): string {
+  const idx = encodeIndex(index, policy.alphabet);
+  const sep = policy.separator;
+  const tail = sep !== undefined ? sep + idx : idx + policy.alphabet[idx.length];
+  let b = policy.isDefault ? slug(base) : fitCharset(slug(base), policy);
+  b ||= policy.isDefault ? 'user' : fitCharset('user', policy) || policy.alphabet[policy.alphabet.length - 1];
+  const room = Math.max(0, policy.maxLength - tail.length);
+  b = trimSeparators(b.slice(0, room), sep);
+  if (!b && room > 0) b = policy.allows('u') ? 'u' : policy.alphabet[policy.alphabet.length - 1];
+  const pad = policy.allows('x') ? 'x' : policy.alphabet[policy.alphabet.length - 1];
+  while (b.length + tail.length < policy.minLength) b += pad;
+  return b + tail + policy.suffix;
+}
+
+/** A handle for an account the harness itself needs (probe readers, the auditor), shaped by the same policy. */
+export function harnessHandle(label: string, policy: ResolvedIdentityPolicy = DEFAULT_POLICY): string {
+  return makeHandle(label, hash32(label.length, [...label].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0, 2166136261)), policy);
+}
+
+/** The generated email of a handle: its part before the policy suffix at the policy's domain; unique with it. */
+export function emailOf(handle: string, policy: ResolvedIdentityPolicy = DEFAULT_POLICY): string {
+  const local = policy.suffix && handle.endsWith(policy.suffix) ? handle.slice(0, -policy.suffix.length) : handle;
+  return `${local.replace(/[^a-z0-9._-]/gi, '-')}@${policy.emailDomain}`;
+}
+
+function encodeIndex(n: number, alphabet: string): string {
+  if (alphabet.length === 36) return base36(n);
+  const radix = alphabet.length;
+  let out = '';
+  let v = Math.max(0, Math.floor(n));
+  do {
+    out = alphabet[v % radix] + out;
+    v = Math.floor(v / radix);
+  } while (v > 0);
+  return out;
+}
+
+/** Characters outside the charset become the separator (or go, without one); runs of separators collapse. */
+function fitCharset(b: string, policy: ResolvedIdentityPolicy): string {
+  const sep = policy.separator ?? '';
+  let out = '';
+  for (const ch of b) {
+    const c = policy.allows(ch) && !(SEPARATOR_CHARS.has(ch) && ch !== sep) ? ch : sep;
+    if (c === sep && (out.length === 0 || out.endsWith(sep))) continue;
+    out += c;
+  }
+  return trimSeparators(out, policy.separator);
+}
+
+const SEPARATOR_CHARS = new Set(['_', '-', '.']);
+
+function trimSeparators(b: string, sep: string | undefined): string {
+  if (!sep) return b;
+  while (b.startsWith(sep)) b = b.slice(sep.length);
+  while (b.endsWith(sep)) b = b.slice(0, -sep.length);
+  return b;
+}
+
+/** Meets the policy's password rules; the default policy leaves the password as it always was. */
+function fitPassword(password: string, seed: number, index: number, policy: ResolvedIdentityPolicy): string {
+  let pw = password;
+  for (let k = 2; pw.length < policy.passwordMinLength; k++) pw += hash32(seed, index, 0x50415353 + k).toString(36);
+  if (pw.length > policy.passwordMinLength && policy.passwordMinLength > password.length) pw = pw.slice(0, policy.passwordMinLength);
+  const need: Record<string, [RegExp, string]> = { lower: [/[a-z]/, 'q'], upper: [/[A-Z]/, 'Q'], digit: [/[0-9]/, '7'], symbol: [/[^A-Za-z0-9]/, '!'] };
+  for (const c of policy.passwordRequire) if (!need[c][0].test(pw)) pw += need[c][1];
+  return pw;
 }
 
 export interface Identity {
   handle: string;
+  email: string;
   displayName: string;
   password: string;
 }
@@ -83,10 +149,12 @@ function fakerIdentity(locale: string, seed: number): { base: string; displayNam
 }
 
 /** Everything about a person that is text; O(1) in the index (one faker reseed, no other people generated). */
-export function identityOf(seed: number, index: number, locale: string): Identity {
+export function identityOf(seed: number, index: number, locale: string, policy: ResolvedIdentityPolicy = DEFAULT_POLICY): Identity {
   const rng = new Rng(seed, NAME_STREAM, index);
   const info = localeInfo(locale);
   const { base, displayName } = info.nameSource === 'zh' ? zhIdentity(rng) : fakerIdentity(locale, hash32(seed, NAME_STREAM, index, 1));
-  const password = 'Fc-' + hash32(seed, index, 0x50415353).toString(36).padStart(7, '0') + hash32(seed, index, 0x574f5244).toString(36).padStart(7, '0');
-  return { handle: makeHandle(base, index), displayName: displayName.slice(0, 64), password };
+  let password = 'Fc-' + hash32(seed, index, 0x50415353).toString(36).padStart(7, '0') + hash32(seed, index, 0x574f5244).toString(36).padStart(7, '0');
+  if (!policy.isDefault) password = fitPassword(password, seed, index, policy);
+  const handle = makeHandle(base, index, policy);
+  return { handle, email: emailOf(handle, policy), displayName: displayName.slice(0, 64), password };
 }

@@ -7,6 +7,8 @@ export interface Person {
   index: number;
   cohort: string;
   handle: string;
+  /** Deterministic and unique like the handle; its domain comes from the identity policy. */
+  email: string;
   displayName: string;
   password: string;
   locale: string; // e.g. en_US, zh_CN

@@ -6,6 +6,8 @@ import { PERSONAS, type Persona } from '../scenario/vocabulary.ts';
 import { Rng, WeightedTable } from './random.ts';
 import { checkTimeZone, countryOf, DEFAULT_SECOND_LANGUAGES, localeInfo } from './locales.ts';
 import { identityOf } from './names.ts';
+import type { IdentityPolicy } from '../target/target.ts';
+import { DEFAULT_POLICY, mergeIdentityPolicies, resolveIdentityPolicy, type ResolvedIdentityPolicy } from '../target/identity-policy.ts';
 
 export interface CohortSpec {
   name: string;
@@ -22,6 +24,8 @@ export interface CohortSpec {
 export interface PopulationSpec {
   seed: number;
   cohorts: CohortSpec[];
+  /** What the target accepts as handles, emails, passwords; absent = the reference API's rules. */
+  identity?: IdentityPolicy;
 }
 
 const POP_STREAM = 0x504f5055; // 'POPU'
@@ -71,6 +75,8 @@ export class Population implements PopulationView {
   private readonly localeLanguage: Uint8Array;
   private readonly cohortByName: Map<string, CohortLayout>;
   private readonly recent: (Person | undefined)[] = new Array(PERSON_CACHE_SIZE);
+  /** Shapes every person's handle, email and password. */
+  readonly identity: ResolvedIdentityPolicy = DEFAULT_POLICY;
 
   constructor(seed: number, layout: CohortLayout[], tables: { locales: string[]; timeZones: string[]; languages: string[] }, columns: {
     localeId: Uint8Array;
@@ -78,8 +84,9 @@ export class Population implements PopulationView {
     personaId: Uint8Array;
     languageMask: Uint16Array;
     activity: Float32Array;
-  }) {
+  }, identity: ResolvedIdentityPolicy = DEFAULT_POLICY) {
     this.seed = seed;
+    this.identity = identity;
     this.cohorts = layout;
     this.size = layout.reduce((n, c) => n + c.count, 0);
     this.localeNames = tables.locales;
@@ -155,11 +162,12 @@ export class Population implements PopulationView {
     const languages = [this.languageNames[primaryId]];
     const mask = this.languageMask[index];
     for (let b = 0; b < this.languageNames.length; b++) if (b !== primaryId && mask & (1 << b)) languages.push(this.languageNames[b]);
-    const id = identityOf(this.seed, index, locale);
+    const id = identityOf(this.seed, index, locale, this.identity);
     return {
       index,
       cohort: this.cohorts[this.cohortIndexOf(index)].name,
       handle: id.handle,
+      email: id.email,
       displayName: id.displayName,
       password: id.password,
       locale,
@@ -196,6 +204,7 @@ const ACTIVITY_SIGMA = 0.8;
  * by (seed, i), so the result does not depend on build order and any index can be re-derived on its own.
  */
 export function buildPopulation(spec: PopulationSpec): Population {
+  const identity = spec.identity ? resolveIdentityPolicy(spec.identity) : DEFAULT_POLICY;
   const names = new Set<string>();
   spec.cohorts.forEach((c, i) => {
     const where = `cohorts[${i}]`;
@@ -264,7 +273,7 @@ export function buildPopulation(spec: PopulationSpec): Population {
     layout.push({ name: c.name, start, count: c.people, preexisting: c.preexisting ?? false });
     start += c.people;
   }
-  return new Population(spec.seed, layout, { locales: locales.values, timeZones: timeZones.values, languages: languages.values }, columns);
+  return new Population(spec.seed, layout, { locales: locales.values, timeZones: timeZones.values, languages: languages.values }, columns, identity);
 }
 
 export function cohortSpecOf(c: PlanCohort): CohortSpec {
@@ -275,7 +284,10 @@ export function cohortSpecOf(c: PlanCohort): CohortSpec {
   return spec;
 }
 
-/** The population of a compiled plan: its cohorts in plan order, keyed by the plan's seed. */
-export function createPopulation(plan: Plan): Population {
-  return buildPopulation({ seed: plan.seed, cohorts: plan.cohorts.map(cohortSpecOf) });
+/**
+ * The population of a compiled plan: its cohorts in plan order, keyed by the plan's seed. `identity` is the
+ * target's policy (Target.identity); the scenario's `identity` is merged over it field by field.
+ */
+export function createPopulation(plan: Plan, identity?: IdentityPolicy): Population {
+  return buildPopulation({ seed: plan.seed, cohorts: plan.cohorts.map(cohortSpecOf), identity: mergeIdentityPolicies(identity, plan.identity) });
 }

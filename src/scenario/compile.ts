@@ -103,6 +103,7 @@ export function compilePlan(scenario: ScenarioInput | Scenario, overrides: Compi
     gracefulStopSec: s.timeline.gracefulStop ?? D.DEFAULT_GRACEFUL_STOP_SEC,
     timelineDurationSec: timelineSec,
   };
+  if (s.identity) plan.identity = s.identity;
   if (options.source) plan.source = options.source;
   return plan;
 }
@@ -243,6 +244,7 @@ function compileCohort(c: Cohort, index: number, ctx: CohortContext): PlanCohort
       mediaShare: content.mediaShare ?? D.DEFAULT_CONTENT.mediaShare,
       markerShare: content.markerShare ?? D.DEFAULT_CONTENT.markerShare,
       commentAlpha: content.commentAlpha ?? D.DEFAULT_CONTENT.commentAlpha,
+      langHintShare: content.langHintShare ?? D.DEFAULT_CONTENT.langHintShare,
     },
     inFlightCap: c.inFlightCap ?? D.DEFAULT_IN_FLIGHT_CAP,
     curve,

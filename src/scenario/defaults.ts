@@ -45,6 +45,7 @@ export const DEFAULT_CONTENT: ContentMix = {
   mediaShare: 0.3,
   markerShare: 0,
   commentAlpha: 2.2,
+  langHintShare: 0,
 };
 
 /** Newcomers (signing up on arrival) come back as returning sessions this often; incumbents always log in. */

@@ -2,6 +2,7 @@
 // Times are wall-clock seconds from the start of the measured phase unless named otherwise.
 import type { Persona, PostKind } from './vocabulary.ts';
 import type { Curve } from './curves.ts';
+import type { IdentityPolicy } from '../target/target.ts';
 
 /** Rate function: arrivals per wall second at wall time t (seconds). Pure; compiled from the scenario's curves. */
 export type RateFn = (wallSec: number) => number;
@@ -45,6 +46,8 @@ export interface ContentMix {
   markerShare: number;
   /** Comment-storm shape: comments per post follow a power law with this exponent; hot posts draw storms. */
   commentAlpha: number;
+  /** Share of posts sent with the author's declared (primary) language as `langHint`; absent = 0. */
+  langHintShare?: number;
 }
 
 export interface PlanCohort {
@@ -129,6 +132,8 @@ export interface Plan {
   observers: ObserverPlan;
   faults: FaultPlan[];
   target: { url?: string; timeoutMs: number; connections: number };
+  /** The scenario's identity policy; merged over the adapter's (field by field) when the population is built. */
+  identity?: IdentityPolicy;
   /** Drain time after the last arrival before the run ends (wall seconds). */
   gracefulStopSec: number;
   /** The full story's scenario duration (seconds); differs from scenarioDurationSec when a run plays only a window. */

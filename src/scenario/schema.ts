@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { parseCompression, parseDuration, parseInstant } from './clock.ts';
 import type { Curve } from './curves.ts';
 import { PERSONAS, POST_KINDS } from './vocabulary.ts';
+import { resolveIdentityPolicy } from '../target/identity-policy.ts';
 
 // ---- primitives ------------------------------------------------------------------------------------------------
 
@@ -189,6 +190,12 @@ export const ContentSchema = z.strictObject({
   mediaShare: share().optional(),
   markerShare: share().optional(),
   commentAlpha: z.number().gt(1, { message: 'expected a power-law exponent > 1' }).optional(),
+  /**
+   * Share of posts sent with the author's declared language as a hint (`langHint`: the reference API's `lang`,
+   * Bluesky's `langs`, Mastodon's `language`). Real clients send it on most posts; default 0 (no hint: the target
+   * detects). The ground truth stays the generator's language either way.
+   */
+  langHintShare: share().optional(),
 });
 
 export const CohortSchema = z
@@ -291,6 +298,40 @@ export const TargetSchema = z.strictObject({
   connections: z.number().int().positive().optional(),
 });
 
+/**
+ * What the target accepts as handles, emails and passwords (contract v2 IdentityPolicy). Merged over the adapter's
+ * declaration field by field; the population generator applies it deterministically, handles stay unique.
+ */
+export const IdentitySchema = z
+  .strictObject({
+    handle: z
+      .strictObject({
+        /** Allowed characters as the inside of a RegExp character class, e.g. "a-z0-9". */
+        charset: z.string().min(1).optional(),
+        minLength: z.number().int().min(1).optional(),
+        maxLength: z.number().int().min(6).max(253).optional(),
+        /** Appended to every handle, e.g. ".test". */
+        suffix: z.string().optional(),
+      })
+      .optional(),
+    email: z.strictObject({ domain: z.string().min(3).optional() }).optional(),
+    password: z
+      .strictObject({
+        minLength: z.number().int().min(1).max(128).optional(),
+        require: z.array(z.enum(['lower', 'upper', 'digit', 'symbol'])).optional(),
+      })
+      .optional(),
+  })
+  .superRefine((policy, ctx) => {
+    try {
+      resolveIdentityPolicy(policy, 'identity');
+    } catch (err) {
+      // "identity.handle.charset: ..." -> path handle.charset under identity
+      const m = /^identity\.([\w.[\]]+): (.*)$/s.exec((err as Error).message);
+      ctx.addIssue({ code: 'custom', path: m ? m[1].split('.') : [], message: m ? m[2] : (err as Error).message });
+    }
+  });
+
 export const ObserversSchema = z.strictObject({
   /** Probe readers per reader language, e.g. {en: 3, zh: 3}. */
   probeReaders: z.record(Language, count()).optional(),
@@ -315,6 +356,8 @@ export const ScenarioSchema = z
     cohorts: z.array(CohortSchema).min(1, { message: 'expected at least one cohort' }),
     events: z.array(EventSchema).optional(),
     target: TargetSchema.optional(),
+    /** Constraints on generated handles, emails and passwords (see IdentitySchema). */
+    identity: IdentitySchema.optional(),
     observers: ObserversSchema.optional(),
     /** Threshold expressions, e.g. "p99(signup) < 800ms"; evaluated by the report. */
     thresholds: z.array(z.string().min(1)).optional(),

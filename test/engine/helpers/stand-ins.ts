@@ -72,6 +72,7 @@ export function population(p: Plan): PopulationView {
         index,
         cohort: c.name,
         handle: `p${index}_${c.name}`.slice(0, 30),
+        email: `p${index}@example.test`,
         displayName: `Person ${index}`,
         password: `pw-${index}`,
         locale: zh ? 'zh_CN' : 'en_US',
