@@ -8,12 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Registry } from 'prom-client';
-import { loadScenario } from '../scenario/load.ts';
 import type { CompileOverrides } from '../scenario/compile.ts';
 import type { FaultPlan, Plan } from '../scenario/plan.ts';
-import { createPopulation, type Population } from '../population/store.ts';
-import { followTargets } from '../population/follow.ts';
-import { createContentGenerator, type ContentGenerator } from '../content/generator.ts';
+import { loadWorld } from '../run/world.ts';
 import type { RunPlugin } from '../run/plugin.ts';
 import type { Summary, Timeline } from '../run/summary.ts';
 import { createHttpTarget } from '../target/http-target.ts';
@@ -30,34 +27,9 @@ import { faultsOf, startFaultableBackend } from './faults/managed-backend.ts';
 import { createEventActuatorPlugin } from './event-actuator.ts';
 import { runPlan, type RunProgress } from './run.ts';
 import type { SetupProgress } from './setup.ts';
-import type { FollowChooser } from './session.ts';
 
 /** Encoded HDR histograms and counters of a run (see LatencyRecorder.encode / ScheduleRecorder.encode). */
 export const HISTOGRAMS_FILE = 'histograms.json';
-
-// ---------------------------------------------------------------------------------------------------------------
-// The world: a plan and its seeded people, content and follow choices.
-
-export interface RunWorld {
-  plan: Plan;
-  population: Population;
-  content: ContentGenerator;
-  follows: FollowChooser;
-}
-
-export function worldOf(plan: Plan): RunWorld {
-  const population = createPopulation(plan);
-  return {
-    plan,
-    population,
-    content: createContentGenerator(plan.seed),
-    follows: (i, policy, seq, eligible) => followTargets(population, i, policy, seq, eligible),
-  };
-}
-
-export async function loadWorld(scenario: string, overrides: CompileOverrides = {}): Promise<RunWorld> {
-  return worldOf((await loadScenario(scenario, overrides)).plan);
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // The target.

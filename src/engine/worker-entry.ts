@@ -4,14 +4,10 @@
 // single-thread run. Times are measured against the run's shared start (epoch ms), so all threads agree on t.
 import { parentPort, workerData } from 'node:worker_threads';
 import { setMaxListeners } from 'node:events';
-import { loadScenario } from '../scenario/load.ts';
 import type { CompileOverrides } from '../scenario/compile.ts';
-import { createPopulation } from '../population/store.ts';
-import { followTargets } from '../population/follow.ts';
-import { createContentGenerator } from '../content/generator.ts';
-import { createHttpTarget } from '../target/http-target.ts';
-import { instantiateAdapter, loadAdapter } from '../target/load-adapter.ts';
-import type { Account, TargetFactory } from '../target/target.ts';
+import { loadWorld } from '../run/world.ts';
+import type { Account } from '../target/target.ts';
+import { openTarget } from './assembly.ts';
 import type { RunObserver } from '../run/events.ts';
 import { Accounts } from './accounts.ts';
 import { createPlanScheduler, type Scheduler } from './scheduler.ts';
@@ -38,11 +34,8 @@ const init = workerData as WorkerInit;
 const send = (m: FromWorker) => port.postMessage(m);
 
 async function main(): Promise<void> {
-  const { plan } = await loadScenario(init.scenario, init.overrides);
-  const population = createPopulation(plan);
-  const content = createContentGenerator(plan.seed);
-  const factory: TargetFactory = init.target.adapter ? await loadAdapter(init.target.adapter) : createHttpTarget;
-  const target = await instantiateAdapter(factory, { url: init.target.url, connections: init.target.connections, timeoutMs: init.target.timeoutMs });
+  const { plan, population, content, follows } = await loadWorld(init.scenario, init.overrides);
+  const target = await openTarget(init.target);
   const accounts = new Accounts(population, init.shard);
   for (const [index, account] of init.accounts) accounts.set(index, account);
 
@@ -79,7 +72,7 @@ async function main(): Promise<void> {
     accounts: accountsWithForwarding(accounts, (personIndex, account) => batch.push(['account' as keyof RunObserver, { personIndex, account }])),
     observer,
     content,
-    follows: (i, policy, seq, eligible) => followTargets(population, i, policy, seq, eligible),
+    follows,
     now,
     sleepUntil: (at) => scheduler!.sleepUntil(at),
     stopping: () => stopping.signal.aborted,

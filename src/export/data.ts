@@ -2,8 +2,7 @@
 // same generated texts flashcrowd's own runs use, bounded in size so a script stays portable (a ConfigMap holds
 // at most 1 MiB; data files go beside the script).
 import type { Plan } from '../scenario/plan.ts';
-import { createPopulation } from '../population/store.ts';
-import { createContentGenerator } from '../content/generator.ts';
+import { worldOf } from '../run/world.ts';
 
 export interface DataLimits {
   /** People per cohort (default 2000). Arrivals beyond this are returning sessions of these people. */
@@ -34,8 +33,7 @@ export interface ExportData {
 }
 
 export function buildExportData(plan: Plan, limits: DataLimits = DEFAULT_DATA_LIMITS): ExportData {
-  const population = createPopulation(plan);
-  const content = createContentGenerator(plan.seed);
+  const { population, content } = worldOf(plan);
   const data: ExportData = { people: {}, posts: {}, comments: {} };
   for (const cohort of plan.cohorts) {
     const { start, count } = population.cohortRange(cohort.name);
