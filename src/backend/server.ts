@@ -2,7 +2,7 @@
 // instance, and closed by its onClose hook (so `app.close()` ends everything). Routes live in ./api.
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { Ajv } from 'ajv';
-import { verifyToken } from './auth/tokens.ts';
+import { verifyToken, type TokenClaims } from './auth/tokens.ts';
 import { resolveTokenSecret } from './auth/token-secret.ts';
 import { openCache } from './cache/index.ts';
 import type { Cache } from './cache/cache.ts';
@@ -46,6 +46,28 @@ function validators() {
   const text = new Ajv({ ...common, coerceTypes: 'array' });
   return ({ schema, httpPart }: { schema: object; httpPart?: string }) =>
     (httpPart === 'body' ? body : text).compile(schema) as (data: unknown) => boolean;
+}
+
+/**
+ * Bearer tokens this process has verified, so a client's every request does not recompute the HMAC: a bounded map
+ * from the Authorization header to its claims. Expiry is checked on every use; failures are never remembered.
+ */
+class VerifiedTokens {
+  private readonly claims = new Map<string, TokenClaims>();
+
+  constructor(
+    private readonly secret: string,
+    private readonly capacity = 20_000,
+  ) {}
+
+  verify(header: string | undefined): TokenClaims {
+    const hit = header === undefined ? undefined : this.claims.get(header);
+    if (hit && hit.exp * 1000 > Date.now()) return hit;
+    const claims = verifyToken(this.secret, header); // throws 401 for a missing, forged or expired token
+    if (this.claims.size >= this.capacity) this.claims.delete(this.claims.keys().next().value!);
+    this.claims.set(header!, claims);
+    return claims;
+  }
 }
 
 export interface BuildOptions {
@@ -95,6 +117,7 @@ export async function buildServer(config: BackendConfig, options: BuildOptions =
     throw err;
   }
 
+  const verifiedTokens = new VerifiedTokens(serving.tokenSecret);
   app.decorateRequest('user', null);
   app.decorateRequest('admissionTicket', null);
 
@@ -119,15 +142,21 @@ export async function buildServer(config: BackendConfig, options: BuildOptions =
       // when Fastify runs neither onResponse nor, once the body was read, onRequestAbort): no ticket leaks.
       reply.raw.once('close', () => release(req));
     }
-    if (routeConfig.auth) req.user = verifyToken(serving.tokenSecret, req.headers.authorization);
+    if (routeConfig.auth) req.user = verifiedTokens.verify(req.headers.authorization);
   });
 
+  // One histogram child per (route, method, status): labels are resolved once, not hashed on every response.
+  const durationByLabels = new Map<string, { observe(v: number): void }>();
   app.addHook('onResponse', async (req, reply) => {
     release(req);
-    metrics.httpDuration.observe(
-      { route: req.routeOptions.url ?? 'unmatched', method: req.method, status_code: String(reply.statusCode) },
-      reply.elapsedTime / 1000,
-    );
+    const route = req.routeOptions.url ?? 'unmatched';
+    const key = `${route} ${req.method} ${reply.statusCode}`;
+    let child = durationByLabels.get(key);
+    if (!child) {
+      child = metrics.httpDuration.labels({ route, method: req.method, status_code: String(reply.statusCode) });
+      durationByLabels.set(key, child);
+    }
+    child.observe(reply.elapsedTime / 1000);
   });
   app.addHook('onRequestAbort', async (req) => release(req));
 

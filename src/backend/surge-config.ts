@@ -27,6 +27,7 @@ export const SurgeConfigSchema = z.strictObject({
       timelineCap: int(1),
       timelineTtlSec: int(),
       celebrityThreshold: int(1),
+      batchSize: int(1),
       partialBacklog: int(),
       overflowPullSec: int(1),
       backfillOnFollow: int(),

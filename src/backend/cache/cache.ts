@@ -28,8 +28,8 @@ export interface Cache {
    * only the first `cap` elements. ttlSec (optional) refreshes the list's expiry.
    */
   pushCapped(key: string, values: string[], cap: number, ttlSec?: number): Promise<void>;
-  /** The same value pushed onto many capped lists in one round trip (fan-out on write). */
-  pushCappedMany(keys: string[], value: string, cap: number, ttlSec?: number): Promise<void>;
+  /** The same value(s) pushed onto many capped lists in one round trip (fan-out on write), as pushCapped does. */
+  pushCappedMany(keys: string[], value: string | string[], cap: number, ttlSec?: number): Promise<void>;
   /** LRANGE: inclusive indexes, negative counts from the end (-1 = last). Missing key: []. */
   range(key: string, start: number, stop: number): Promise<string[]>;
   listLength(key: string): Promise<number>;

@@ -94,8 +94,9 @@ export class MemoryCache implements Cache {
     this.entries.set(key, { value: next, expiresAt: ttlSec ? this.expiry(ttlSec) : (prev?.expiresAt ?? 0) });
   }
 
-  async pushCappedMany(keys: string[], value: string, cap: number, ttlSec?: number): Promise<void> {
-    for (const key of keys) await this.pushCapped(key, [value], cap, ttlSec);
+  async pushCappedMany(keys: string[], value: string | string[], cap: number, ttlSec?: number): Promise<void> {
+    const values = typeof value === 'string' ? [value] : value;
+    for (const key of keys) await this.pushCapped(key, values, cap, ttlSec);
   }
 
   async range(key: string, start: number, stop: number): Promise<string[]> {

@@ -92,11 +92,12 @@ export class RedisCache implements Cache {
     await m.exec();
   }
 
-  async pushCappedMany(keys: string[], value: string, cap: number, ttlSec?: number): Promise<void> {
-    if (keys.length === 0) return;
+  async pushCappedMany(keys: string[], value: string | string[], cap: number, ttlSec?: number): Promise<void> {
+    const values = typeof value === 'string' ? [value] : value;
+    if (keys.length === 0 || values.length === 0) return;
     const p = this.redis.pipeline();
     for (const key of keys) {
-      p.lpush(key, value).ltrim(key, 0, Math.max(0, cap) - 1);
+      p.lpush(key, ...values).ltrim(key, 0, Math.max(0, cap) - 1);
       if (ttlSec && ttlSec > 0) p.expire(key, Math.ceil(ttlSec));
     }
     const results = await p.exec();

@@ -91,6 +91,8 @@ export class RedisFanoutQueue implements FanoutQueue {
 
   constructor(url: string, keyPrefix: string, private readonly capacity: number, pollMs = 250) {
     this.redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2, enableAutoPipelining: true });
+    // EVALSHA after the first call: the script's text is not sent (and hashed by Redis) with every post.
+    this.redis.defineCommand('fanoutOffer', { numberOfKeys: 1, lua: OFFER_SCRIPT });
     this.key = `${keyPrefix}fanout:queue`;
     this.poll = setInterval(() => {
       this.redis.llen(this.key).then((n) => (this.lastDepth = n), () => undefined);
@@ -99,7 +101,8 @@ export class RedisFanoutQueue implements FanoutQueue {
   }
 
   async offer(job: FanoutJob): Promise<boolean> {
-    const n = (await this.redis.eval(OFFER_SCRIPT, 1, this.key, JSON.stringify(job), this.capacity)) as number;
+    const redis = this.redis as Redis & { fanoutOffer(key: string, job: string, capacity: number): Promise<number> };
+    const n = await redis.fanoutOffer(this.key, JSON.stringify(job), this.capacity);
     if (n < 0) return false;
     this.lastDepth = n;
     for (const w of this.local.splice(0)) w();

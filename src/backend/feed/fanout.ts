@@ -17,6 +17,8 @@ import { StalePages } from './stale-pages.ts';
 export interface FanoutOptions {
   /** Fan-out workers per process. */
   workers: number;
+  /** Jobs a worker takes from the queue at once (grouped by author: one follower scan per author per batch). */
+  batchSize: number;
   /** Jobs the queue holds at most (shared by all processes when it lives in Redis). */
   queueCapacity: number;
   /** Followers read and written per step of one job. */
@@ -47,6 +49,7 @@ export interface FanoutOptions {
 
 export const DEFAULT_FANOUT_OPTIONS: FanoutOptions = {
   workers: 4,
+  batchSize: 16,
   queueCapacity: 20_000,
   followerPageSize: 500,
   timelineCap: 500,
@@ -138,8 +141,16 @@ export class TimelineFanout implements FanoutService {
   }
 
   async onPostCreated(post: PostRecord): Promise<void> {
-    // Authors always see their own posts at once.
-    await this.cache.pushCapped(timelineKey(post.authorId), [entryOf(post.seq, post.id, post.authorId)], this.opts.timelineCap, this.opts.timelineTtlSec);
+    // Authors always see their own posts at once (written while the post is routed, not before).
+    const own = this.cache.pushCapped(timelineKey(post.authorId), [entryOf(post.seq, post.id, post.authorId)], this.opts.timelineCap, this.opts.timelineTtlSec);
+    try {
+      await this.route(post);
+    } finally {
+      await own;
+    }
+  }
+
+  private async route(post: PostRecord): Promise<void> {
     if ((await this.cachedFollowerCount(post.authorId)) >= this.opts.celebrityThreshold) {
       await this.pull.add(post.authorId);
       this.posts.inc({ path: 'celebrity' });
@@ -250,7 +261,7 @@ export class TimelineFanout implements FanoutService {
     while (!this.closed) {
       let jobs: FanoutJob[];
       try {
-        jobs = await this.queue.take(1);
+        jobs = await this.queue.take(this.opts.batchSize);
       } catch {
         jobs = [];
       }
@@ -258,29 +269,38 @@ export class TimelineFanout implements FanoutService {
         if (!this.closed) await this.queue.waitForWork(this.opts.pollMs);
         continue;
       }
+      // One follower scan per author per batch, and every entry of that author's jobs in the same pushes: under a
+      // surge, a batch costs a few queries and pipelines instead of a few per post.
+      const byAuthor = new Map<string, FanoutJob[]>();
       for (const job of jobs) {
-        try {
-          await this.apply(job);
-        } catch {
-          // The post stays reachable through the store; one failed job must not stop the worker.
-        }
+        const group = byAuthor.get(job.authorId);
+        if (group) group.push(job);
+        else byAuthor.set(job.authorId, [job]);
       }
+      await Promise.all(
+        [...byAuthor.values()].map((group) =>
+          this.apply(group).catch(() => undefined), // the posts stay reachable through the store; a failed group must not stop the worker
+        ),
+      );
     }
   }
 
-  private async apply(job: FanoutJob): Promise<void> {
-    const entry = entryOf(job.seq, job.postId, job.authorId);
+  /** Fans out jobs of one author: their entries pushed (oldest first, so the newest ends at the head) to every follower. */
+  private async apply(jobs: FanoutJob[]): Promise<void> {
+    const authorId = jobs[0].authorId;
+    const entries = [...jobs].sort((a, b) => a.seq - b.seq).map((j) => entryOf(j.seq, j.postId, j.authorId));
     let before: number | undefined;
     for (;;) {
-      const page = await this.store.listFollowers(job.authorId, this.opts.followerPageSize, before);
+      const page = await this.store.listFollowers(authorId, this.opts.followerPageSize, before);
       if (page.items.length) {
-        await this.cache.pushCappedMany(page.items.map(timelineKey), entry, this.opts.timelineCap, this.opts.timelineTtlSec);
-        this.written.inc(page.items.length);
+        await this.cache.pushCappedMany(page.items.map(timelineKey), entries, this.opts.timelineCap, this.opts.timelineTtlSec);
+        this.written.inc(page.items.length * entries.length);
       }
       if (page.next === null || this.closed) break;
       before = page.next;
     }
-    this.lag.observe((Date.now() - job.enqueuedAt) / 1000);
+    const now = Date.now();
+    for (const job of jobs) this.lag.observe((now - job.enqueuedAt) / 1000);
   }
 
   async close(): Promise<void> {
