@@ -59,6 +59,19 @@ for (const [name, make] of makers) {
       expect(hits[2].ttlSec).toBeLessThanOrEqual(30);
       await cache.ping();
     });
+
+    it('reads and writes many keys at once; NX keeps what is there; counters only rise', async () => {
+      await cache.setMany([['m:a', 'A'], ['m:b', 'B']], 60);
+      await cache.setMany([['m:a', 'A2'], ['m:c', 'C']], 60, true);
+      expect(await cache.getMany(['m:a', 'm:b', 'm:c', 'm:missing'])).toEqual(['A', 'B', 'C', null]);
+      await cache.setMaxMany([['m:n', 5]], 60);
+      await cache.setMaxMany([['m:n', 3], ['m:o', 1]], 60); // an out-of-order writer answering late
+      await cache.setMaxMany([['m:o', 2]], 60);
+      expect(await cache.getMany(['m:n', 'm:o'])).toEqual(['5', '2']);
+      await cache.pushCappedMany(['tl:m1', 'tl:m2'], ['x1', 'x2', 'x3'], 2);
+      expect(await cache.range('tl:m1', 0, -1)).toEqual(['x3', 'x2']);
+      expect(await cache.range('tl:m2', 0, -1)).toEqual(['x3', 'x2']);
+    });
   });
 }
 
