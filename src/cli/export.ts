@@ -4,7 +4,7 @@ import type { Command } from './command.ts';
 import { parseCommandArgs } from './args.ts';
 import { UsageError } from '../errors/exit-codes.ts';
 import { loadScenario } from '../scenario/load.ts';
-import { buildK6Export, writeK6Export, DEFAULT_STAGES } from '../export/index.ts';
+import { buildK6Export, writeK6Export, prepareK6Adapter, DEFAULT_STAGES, DEFAULT_TARGET } from '../export/index.ts';
 
 const usage = `Usage: flashcrowd export k6 <scenario.ts|scenario.json> --out DIR [options]
 
@@ -12,6 +12,9 @@ Write a k6 script that plays the scenario's arrivals: one ramping-arrival-rate s
 fit the cohort's rate curve (the fit error is printed and written to DIR/README.md), sessions of the cohort's
 behaviour mix against the reference API (requests tagged endpoint=<flashcrowd endpoint>), the scenario's people
 and generated content as JSON loaded through SharedArray, and the thresholds that have a k6 equivalent.
+With --adapter, the sessions call your adapter instead: it is bundled (esbuild) into DIR/adapter.js with a k6/http
+client, so k6 speaks your API. An adapter that imports Node built-ins (node:*, fs, net, undici, ...) or uses
+globals k6 lacks (fetch, AbortSignal, Buffer, URL, ...) is refused (exit 2): do HTTP through options.http.
 
 Files: DIR/script.js (JavaScript with JSDoc types, checked by tsc against @types/k6), DIR/data/*.json,
 DIR/tsconfig.json, DIR/README.md (k6 run commands, Prometheus remote write), and with --k8s DIR/k8s/testrun.yaml
@@ -20,6 +23,7 @@ DIR/tsconfig.json, DIR/README.md (k6 run commands, Prometheus remote write), and
 Options:
   --out DIR           output directory (required)
   --target URL        default target baked into the script (FLASHCROWD_TARGET overrides it when k6 runs)
+  --adapter FILE|NAME bundle this adapter (a file, or a built-in: reference) and drive the target through it
   --stages N          stages per cohort (default ${DEFAULT_STAGES}); more stages fit the curve closer
   --people N          people per cohort in data/people.json (default 2000)
   --seed N            override the scenario's seed
@@ -34,6 +38,7 @@ Options:
 
 Examples:
   flashcrowd export k6 scenarios/smoke.ts --out k6/smoke
+  flashcrowd export k6 scenarios/smoke.ts --out k6/smoke-mine --adapter ./my-adapter.ts
   flashcrowd export k6 scenarios/rednote-jan-2025.ts --out k6/rednote --compress '48h->30m' --sample 0.1 --k8s --parallelism 8
 `;
 
@@ -54,6 +59,7 @@ const command: Command = {
       {
         out: { type: 'string' },
         target: { type: 'string' },
+        adapter: { type: 'string' },
         stages: { type: 'string' },
         people: { type: 'string' },
         seed: { type: 'string' },
@@ -88,7 +94,10 @@ const command: Command = {
       sample,
     });
     const people = intOption('people', values.people, 1, 1_000_000);
+    if (values.adapter !== undefined && !values.adapter.trim()) throw new UsageError('--adapter: expected a file or a built-in adapter name');
+    const adapter = values.adapter === undefined ? undefined : await prepareK6Adapter(values.adapter, { url: values.target ?? plan.target.url ?? DEFAULT_TARGET });
     const built = buildK6Export({
+      adapter,
       plan,
       scenarioFile: scenario,
       target: values.target,
@@ -115,6 +124,10 @@ const command: Command = {
           `  ${c.cohort.name}: ${c.fit.stages.length} stages per ${c.fit.timeUnit}, expected ${c.fit.expectedArrivals.toFixed(1)} arrivals, ` +
             `error integral ${pct(e.integralError)} L1 ${pct(e.l1Error)} max ${pct(e.maxRateError)}; VUs ${c.preAllocatedVUs}..${c.maxVUs}\n`,
         );
+      }
+      if (adapter) {
+        out.write(`  adapter: ${adapter.name} (${adapter.source}) bundled into adapter.js; capabilities: ${adapter.declared ? adapter.supports.join(', ') || 'core only' : 'none declared (all attempted)'}\n`);
+        for (const s of adapter.skipped) out.write(`    not attempted: ${s.action} (${s.why})\n`);
       }
       out.write(`  thresholds: ${built.thresholds.translated.length} translated, ${built.thresholds.untranslated.length} not (README.md says which)\n`);
       for (const t of built.thresholds.untranslated) out.write(`    not translated: ${t.expr} (${t.why})\n`);

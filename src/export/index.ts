@@ -6,12 +6,15 @@ import type { Plan } from '../scenario/plan.ts';
 import { fitStages } from './stages.ts';
 import { mapThresholds, type ThresholdMapping } from './thresholds.ts';
 import { buildExportData, DEFAULT_DATA_LIMITS, type DataLimits } from './data.ts';
-import { expectedIterationSec, renderScript, renderTsconfig, scenarioKey, sizeVUs, type CohortExport } from './script.ts';
+import { expectedIterationSec, renderAdapterTypes, renderScript, renderTsconfig, scenarioKey, sizeVUs, type CohortExport } from './script.ts';
+import type { K6Adapter } from './adapter.ts';
 import { k8sName, renderConfigMapCommand, renderTestRun } from './k8s.ts';
 import { renderReadme } from './readme.ts';
 
 export { fitStages, type StageFit, type K6Stage } from './stages.ts';
 export { mapThresholds, type ThresholdMapping } from './thresholds.ts';
+export { prepareK6Adapter, type K6Adapter } from './adapter.ts';
+export { AdapterBundleError } from './bundle-adapter.ts';
 
 export const DEFAULT_STAGES = 48;
 export const DEFAULT_TARGET = 'http://127.0.0.1:8080';
@@ -25,6 +28,8 @@ export interface K6ExportOptions {
   stages?: number;
   limits?: Partial<DataLimits>;
   k8s?: { parallelism: number; target?: string; prometheusRw?: string; namespace?: string };
+  /** `--adapter`: the bundled adapter (prepareK6Adapter); without it the script speaks the reference API itself. */
+  adapter?: K6Adapter;
 }
 
 export interface K6Export {
@@ -55,13 +60,27 @@ export function buildK6Export(options: K6ExportOptions): K6Export {
   const thresholds = mapThresholds(plan.thresholds, expected);
   const data = buildExportData(plan, limits);
   const byKey = <T>(record: Record<string, T>) => Object.fromEntries(cohorts.map((c) => [c.key, record[c.cohort.name]]));
+  const adapter = options.adapter;
+  const setupPeople = cohorts.reduce((n, c) => n + (c.cohort.preexisting ? (data.people[c.cohort.name]?.length ?? 0) : 0), 0);
   const files: Record<string, string> = {
-    'script.js': renderScript({ plan, cohorts, thresholds: thresholds.k6, defaultTarget: target, scenarioFile: options.scenarioFile }),
+    'script.js': renderScript({
+      plan,
+      cohorts,
+      thresholds: thresholds.k6,
+      defaultTarget: target,
+      scenarioFile: options.scenarioFile,
+      setupPeople,
+      adapter: adapter && { source: adapter.source, name: adapter.name, supports: adapter.supports, timeoutMs: adapter.timeoutMs },
+    }),
     'data/people.json': JSON.stringify(byKey(data.people)) + '\n',
     'data/posts.json': JSON.stringify(byKey(data.posts)) + '\n',
     'data/comments.json': JSON.stringify(byKey(data.comments)) + '\n',
     'tsconfig.json': renderTsconfig(),
   };
+  if (adapter) {
+    files['adapter.js'] = adapter.code;
+    files['adapter.d.ts'] = renderAdapterTypes();
+  }
   const dataBytes = ['data/people.json', 'data/posts.json', 'data/comments.json'].reduce((n, f) => n + Buffer.byteLength(files[f]!), 0);
   const worst = { integralError: 0, l1Error: 0, maxRateError: 0 };
   for (const c of cohorts) for (const k of Object.keys(worst) as (keyof typeof worst)[]) worst[k] = Math.max(worst[k], c.fit.error[k]);
@@ -75,10 +94,10 @@ export function buildK6Export(options: K6ExportOptions): K6Export {
       namespace: options.k8s.namespace,
     };
     files['k8s/testrun.yaml'] = renderTestRun(input);
-    files['k8s/configmap.sh'] = renderConfigMapCommand(input);
-    k8s = { ...input, configMapBytes: dataBytes + Buffer.byteLength(files['script.js']) };
+    files['k8s/configmap.sh'] = renderConfigMapCommand({ ...input, withAdapter: Boolean(adapter) });
+    k8s = { ...input, configMapBytes: dataBytes + Buffer.byteLength(files['script.js']) + (adapter ? Buffer.byteLength(adapter.code) : 0) };
   }
-  files['README.md'] = renderReadme({ plan, scenarioFile: options.scenarioFile, cohorts, thresholds, target, stageCount, limits, dataBytes, worst, k8s });
+  files['README.md'] = renderReadme({ plan, scenarioFile: options.scenarioFile, cohorts, thresholds, target, stageCount, limits, dataBytes, worst, k8s, adapter, setupPeople });
   return { files, cohorts, thresholds, worst, dataBytes };
 }
 

@@ -1,48 +1,25 @@
-// ---- flashcrowd session (k6 side) --------------------------------------------------------------------------------
-// Copied verbatim into every exported script after the generated constants (DEFAULT_TARGET, COHORTS, options).
-// One iteration = one arrival = one session, as in flashcrowd's engine: signup (new person) or login (returning),
-// a newcomer's onboarding (follows, intro posts), then a geometric number of actions with exponential think times,
-// chosen by the cohort's weights. Endpoint names match flashcrowd's (`endpoint` tag), so dashboards line up.
+// ---- flashcrowd session on the reference API (k6 side) -------------------------------------------------------------
+// Copied verbatim into a script exported without --adapter, after k6-common.js. One iteration = one arrival = one
+// session, as in flashcrowd's engine: signup (new person) or login (returning), a newcomer's onboarding (a discover
+// read, follows, intro posts), then a geometric number of actions with exponential think times, chosen by the
+// cohort's weights. Endpoint names match flashcrowd's (`endpoint` tag), so dashboards line up.
 
-const TARGET = (__ENV.FLASHCROWD_TARGET || DEFAULT_TARGET).replace(/\/+$/, '');
-// Data files beside the script; in k6-operator a ConfigMap is mounted flat at /test (FLASHCROWD_DATA_DIR=/test).
-const DATA_DIR = (__ENV.FLASHCROWD_DATA_DIR || './data').replace(/\/+$/, '');
-const FEED_LIMIT = 20;
-const MAX_ONBOARDING_FOLLOWS = 50;
-const REPORT_REASONS = ['spam', 'scam', 'abuse', 'other'];
-
-/** @type {Record<string, Person[]>} */
-const PEOPLE = {};
-/** @type {Record<string, GeneratedPost[]>} */
-const POSTS = {};
-/** @type {Record<string, string[]>} */
-const COMMENTS = {};
-for (const name of Object.keys(COHORTS)) {
-  PEOPLE[name] = /** @type {Person[]} */ (
-    /** @type {unknown} */ (new SharedArray(`people/${name}`, () => JSON.parse(open(`${DATA_DIR}/people.json`))[name] || []))
-  );
-  POSTS[name] = /** @type {GeneratedPost[]} */ (
-    /** @type {unknown} */ (new SharedArray(`posts/${name}`, () => JSON.parse(open(`${DATA_DIR}/posts.json`))[name] || []))
-  );
-  COMMENTS[name] = /** @type {string[]} */ (
-    /** @type {unknown} */ (new SharedArray(`comments/${name}`, () => JSON.parse(open(`${DATA_DIR}/comments.json`))[name] || []))
-  );
-}
+const SETUP_BATCH = 50;
 
 /**
- * @typedef {{ handle: string, password: string, displayName: string, locale: string, languages: string[],
- *   primaryLanguage: string, country: string, tz: string }} Person
- * @typedef {{ text: string, tags: string[], media: { kind: string, bytes: number }[], lang: string }} GeneratedPost
- * @typedef {{ id: string, authorId: string, lang: string }} FeedItem
- * @typedef {{ cohort: string, person: Person, token: string, userId: string, seen: FeedItem[], seq: number }} Session
+ * @param {string} endpoint @param {string} name @param {string | undefined} token
+ * @param {Record<string, string>} [extra] @param {number[]} [alsoExpected] statuses that are part of the protocol
+ *   here (409 on signup: the account exists, log in), declared expected so http_req_failed counts only failures
+ * @returns {import('k6/http').Params}
  */
-
-/** @param {string} endpoint @param {string} name */
-function params(endpoint, name, /** @type {string | undefined} */ token, /** @type {Record<string, string>} */ extra = {}) {
+function params(endpoint, name, token, extra = {}, alsoExpected = []) {
   /** @type {Record<string, string>} */
   const headers = { 'Content-Type': 'application/json', ...extra };
   if (token) headers.Authorization = `Bearer ${token}`;
-  return { headers, tags: { endpoint, name } };
+  /** @type {import('k6/http').Params} */
+  const p = { headers, tags: { endpoint, name } };
+  if (alsoExpected.length) p.responseCallback = http.expectedStatuses({ min: 200, max: 399 }, ...alsoExpected);
+  return p;
 }
 
 /** @param {import('k6/http').RefinedResponse<'text'>} res */
@@ -54,46 +31,36 @@ function json(res) {
   }
 }
 
-/** @param {number} mean */
-function exponential(mean) {
-  return mean > 0 ? -Math.log(1 - Math.random()) * mean : 0;
+/** The reference API's signup body for a person. @param {Person} p */
+function signupBody(p) {
+  return JSON.stringify({ handle: p.handle, password: p.password, displayName: p.displayName, locale: p.locale, languages: p.languages, country: p.country, tz: p.tz });
 }
 
-/** Geometric count with the given mean, at least 1. @param {number} mean */
-function geometric(mean) {
-  if (mean <= 1) return 1;
-  return 1 + Math.floor(Math.log(1 - Math.random()) / Math.log(1 - 1 / mean));
-}
-
-/** Integer part plus a coin flip for the fraction. @param {number} mean */
-function fractional(mean) {
-  const whole = Math.floor(Math.max(0, mean));
-  return whole + (Math.random() < mean - whole ? 1 : 0);
-}
-
-/** @template T @param {T[]} list @returns {T | undefined} */
-function pick(list) {
-  return list.length ? list[Math.floor(Math.random() * list.length)] : undefined;
-}
-
-/** @param {Person} p */
+/** 201 created; 409 "handle taken" (an earlier run or attempt created it: log in) is expected too. @param {Person} p */
 function signup(p) {
-  const body = { handle: p.handle, password: p.password, displayName: p.displayName, locale: p.locale, languages: p.languages, country: p.country, tz: p.tz };
-  const res = http.post(`${TARGET}/v1/users`, JSON.stringify(body), params('signup', '/v1/users', undefined));
-  check(res, { 'signup 201': (r) => r.status === 201 || r.status === 409 });
+  const res = http.post(`${TARGET}/v1/users`, signupBody(p), params('signup', '/v1/users', undefined, {}, [409]));
+  check(res, { 'signup 201 or 409': (r) => r.status === 201 || r.status === 409 });
   return res;
 }
 
-/** @param {Person} p */
-function login(p) {
-  const res = http.post(`${TARGET}/v1/sessions`, JSON.stringify({ handle: p.handle, password: p.password }), params('login', '/v1/sessions', undefined));
-  check(res, { 'login 200': (r) => r.status === 200 });
+/**
+ * @param {Person} p @param {boolean} tryOnly a returning newcomer whose signup may not have happened yet: 401/404
+ *   are expected answers (the session signs the person up next), so they are neither checked nor failed requests
+ */
+function login(p, tryOnly = false) {
+  const res = http.post(`${TARGET}/v1/sessions`, JSON.stringify({ handle: p.handle, password: p.password }), params('login', '/v1/sessions', undefined, {}, tryOnly ? [401, 404] : []));
+  if (!tryOnly || res.status === 200) check(res, { 'login 200': (r) => r.status === 200 });
   return res;
 }
 
-/** Signup a new person (409 "handle taken" -> log in) or log a returning one in (401/404 -> sign up first). */
-function identify(/** @type {string} */ cohort, /** @type {Person} */ person, /** @type {boolean} */ isNew) {
-  let res = isNew ? signup(person) : login(person);
+/**
+ * Signup a new person (409 -> log in) or log a returning one in. Preexisting people were created by setup(), so
+ * their login is checked strictly (a 401/404 there means setup failed or the target lost the account; the session
+ * then signs the person up); a returning newcomer's login is a try (see login).
+ * @param {string} cohort @param {Person} person @param {boolean} isNew @param {boolean} maybeNew
+ */
+function identify(cohort, person, isNew, maybeNew) {
+  let res = isNew ? signup(person) : login(person, maybeNew);
   if (isNew && res.status === 409) res = login(person);
   else if (!isNew && (res.status === 401 || res.status === 404)) {
     const created = signup(person);
@@ -107,6 +74,30 @@ function identify(/** @type {string} */ cohort, /** @type {Person} */ person, /*
   /** @type {Session} */
   const session = { cohort, person, token, userId, seen: [], seq: 0 };
   return session;
+}
+
+/**
+ * Before the arrivals: sign up the preexisting cohorts' people (k6 runs setup() once), 50 requests per batch.
+ * 409 means a previous run on this target created the person: expected, so a healthy run shows no failed request.
+ */
+export function setup() {
+  const people = preexistingPeople();
+  let created = 0;
+  let existing = 0;
+  for (let i = 0; i < people.length; i += SETUP_BATCH) {
+    const batch = people.slice(i, i + SETUP_BATCH).map((p) => /** @type {import('k6/http').BatchRequest} */ ({
+      method: 'POST',
+      url: `${TARGET}/v1/users`,
+      body: signupBody(p),
+      params: params('setup_signup', '/v1/users', undefined, {}, [409]),
+    }));
+    for (const res of http.batch(batch)) {
+      check(res, { 'setup signup 201 or 409': (r) => r.status === 201 || r.status === 409 });
+      if (res.status === 201) created++;
+      else if (res.status === 409) existing++;
+    }
+  }
+  return { people: people.length, created, existing };
 }
 
 /** @param {Session} s @param {'following' | 'discover'} kind */
@@ -196,31 +187,16 @@ const ACTIONS = {
   follow,
 };
 
-/** @param {Record<string, number>} weights */
-function chooseAction(weights) {
-  let total = 0;
-  for (const w of Object.values(weights)) total += w;
-  let x = Math.random() * total;
-  for (const [name, w] of Object.entries(weights)) {
-    x -= w;
-    if (x < 0) return name;
-  }
-  return 'readDiscover';
-}
-
 /** One arrival of the cohort this k6 scenario plays. */
 export function session() {
   const name = exec.scenario.name;
   const cohort = COHORTS[name];
   const pool = PEOPLE[name];
   if (!cohort || !pool || pool.length === 0) return;
-  // iterationInTest is unique across instances (execution segments), so parallel runners sign up disjoint people.
-  const n = exec.scenario.iterationInTest;
-  const returning = cohort.preexisting || n >= pool.length || (n > 0 && Math.random() < cohort.returningShare);
-  const person = returning ? pool[Math.floor(Math.random() * Math.min(pool.length, Math.max(1, n)))] : pool[n];
-  const s = identify(name, person, !returning);
+  const { person, isNew, maybeNew } = whoArrives(name, cohort, pool, exec.scenario.iterationInTest);
+  const s = identify(name, person, isNew, maybeNew);
   if (!s) return;
-  if (!returning) {
+  if (isNew) {
     readFeed(s, 'discover');
     const follows = Math.min(MAX_ONBOARDING_FOLLOWS, fractional(cohort.followCount));
     for (let i = 0; i < follows; i++) follow(s);

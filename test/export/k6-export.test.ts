@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { loadScenario } from '../../src/scenario/index.ts';
 import { buildK6Export, writeK6Export, fitStages, mapThresholds, type K6Export } from '../../src/export/index.ts';
+import { loadExportedScript, referenceStandIn } from './helpers/k6-stub.ts';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -190,81 +191,91 @@ describe.skipIf(!hasK6)('k6 runs the export', () => {
 
 /**
  * Without a k6 binary, the script's session logic still runs here: the k6 modules are replaced by recording stubs
- * (http answers like the reference API would), and `session()` plays iterations of every cohort.
+ * (helpers/k6-stub.ts; the synchronous http answers from a stateful stand-in for the reference API), and setup()
+ * and `session()` play iterations of every cohort.
  */
 describe('exported session logic (k6 modules stubbed)', () => {
-  type Call = { method: string; url: string; body: string | null; endpoint: string; headers: Record<string, string> };
-
-  function load(script: string, dir: string, readData: (path: string) => string, scenarioName: { name: string; iteration: number }) {
-    const calls: Call[] = [];
-    let ids = 0;
-    const respond = (method: string, url: string, body: string | null, params: { headers: Record<string, string>; tags: { endpoint: string } }) => {
-      calls.push({ method, url, body, endpoint: params.tags.endpoint, headers: params.headers });
-      const endpoint = params.tags.endpoint;
-      const payload =
-        endpoint === 'signup' || endpoint === 'login'
-          ? { id: `u${++ids}`, userId: `u${ids}`, token: `t${ids}` }
-          : endpoint.startsWith('feed_')
-            ? { items: [{ id: `p${++ids}`, authorId: `a${ids}`, lang: 'zh' }, { id: `p${++ids}`, authorId: `a${ids}`, lang: 'en' }], nextCursor: null }
-            : { id: `x${++ids}` };
-      const status = endpoint === 'signup' || endpoint === 'post' || endpoint === 'comment' || endpoint === 'like' || endpoint === 'follow' ? 201 : endpoint === 'report' ? 202 : 200;
-      return { status, json: () => payload };
-    };
-    const http = {
-      get: (url: string, params: never) => respond('GET', url, null, params),
-      post: (url: string, body: string | null, params: never) => respond('POST', url, body, params),
-    };
-    const checks: Record<string, boolean>[] = [];
-    const k6 = {
-      http,
-      check: (res: unknown, sets: Record<string, (r: unknown) => boolean>) => (checks.push(Object.fromEntries(Object.entries(sets).map(([k, f]) => [k, f(res)]))), true),
-      sleep: () => {},
-      SharedArray: function (_name: string, fn: () => unknown[]) {
-        return fn();
-      },
-      exec: { vu: { idInTest: 1 }, scenario: { get name() { return scenarioName.name; }, get iterationInTest() { return scenarioName.iteration; } } },
-      open: (path: string) => readData(path),
-      __ENV: { FLASHCROWD_TARGET: 'http://127.0.0.1:9/', FLASHCROWD_DATA_DIR: dir },
-    };
-    const body = script
-      .replace(/^import .*$/gm, '')
-      .replace(/^export const options =/m, 'const options =')
-      .replace(/^export function session/m, 'function session');
-    const factory = new Function(...Object.keys(k6), `${body}\nreturn { options, session };`);
-    const mod = factory(...Object.values(k6)) as { options: { scenarios: Record<string, unknown> }; session: () => void };
-    return { mod, calls, checks };
-  }
-
   it('plays sessions of every cohort against the reference API shape', async () => {
     const { dir, built } = exports.smoke;
     const files = built.files;
-    const scenario = { name: '', iteration: 0 };
-    const { mod, calls, checks } = load(files['script.js'], dir, (p) => files[`data/${p.split('/').pop()}`]!, scenario);
-    expect(Object.keys(mod.options.scenarios)).toEqual(built.cohorts.map((c) => c.key));
+    const api = referenceStandIn();
+    const script = await loadExportedScript(dir, files, { target: 'http://127.0.0.1:9/', respond: api });
+    const { options, requests: calls, checks } = script;
+    expect(Object.keys(options.scenarios)).toEqual(built.cohorts.map((c) => c.key));
+    script.setup!();
+    const people = JSON.parse(files['data/people.json']) as Record<string, { handle: string }[]>;
     for (const c of built.cohorts) {
       for (let i = 0; i < 30; i++) {
-        scenario.name = c.key;
-        scenario.iteration = i;
+        script.at.name = c.key;
+        script.at.iteration = i;
         const before = calls.length;
-        mod.session();
+        script.session();
         const mine = calls.slice(before);
         expect(mine.length).toBeGreaterThan(1);
         // Identity first: the n-th newcomer iteration signs up person n (or, for the returning share, logs in as
-        // someone already used); a preexisting person logs in (the stub always accepts).
-        if (c.cohort.preexisting) expect(mine[0].endpoint).toBe('login');
-        else if (i === 0) expect(mine[0].endpoint).toBe('signup');
-        else expect(['signup', 'login']).toContain(mine[0].endpoint);
-        if (mine[0].endpoint === 'signup') expect(JSON.parse(mine[0].body!).handle).toBe(JSON.parse(files['data/people.json'])[c.key][i].handle);
+        // someone already used); a preexisting person logs in (setup() created the account).
+        if (c.cohort.preexisting) expect(mine[0].tags.endpoint).toBe('login');
+        else if (i === 0) expect(mine[0].tags.endpoint).toBe('signup');
+        else expect(['signup', 'login']).toContain(mine[0].tags.endpoint);
+        if (mine[0].tags.endpoint === 'signup') expect(JSON.parse(mine[0].body!).handle).toBe(people[c.key][i].handle);
         for (const call of mine.slice(1)) expect(call.headers.Authorization).toMatch(/^Bearer t\d+$/);
       }
     }
     expect(calls.every((c) => c.url.startsWith('http://127.0.0.1:9/v1/'))).toBe(true);
-    const posts = calls.filter((c) => c.endpoint === 'post');
+    const posts = calls.filter((c) => c.tags.endpoint === 'post');
     expect(posts.length).toBeGreaterThan(0);
     expect(new Set(posts.map((p) => p.headers['Idempotency-Key'])).size).toBe(posts.length);
     for (const p of posts) expect(JSON.parse(p.body!).text.length).toBeGreaterThan(0);
-    const seen = new Set(calls.map((c) => c.endpoint));
+    const seen = new Set(calls.map((c) => c.tags.endpoint));
     for (const e of ['feed_following', 'feed_discover', 'like', 'comment', 'translate', 'follow']) expect(seen, e).toContain(e);
-    expect(checks.flatMap((c) => Object.values(c)).every(Boolean)).toBe(true);
+    expect(checks.filter((c) => !c.pass)).toEqual([]);
+  });
+
+  it('a healthy run is green: setup() creates the preexisting people, every check passes, no failed request', async () => {
+    const { dir, built } = exports.smoke;
+    const files = built.files;
+    const preexisting = built.cohorts.filter((c) => c.cohort.preexisting);
+    expect(preexisting.length).toBeGreaterThan(0);
+    const people = JSON.parse(files['data/people.json']) as Record<string, { handle: string }[]>;
+
+    const play = async (withSetup: boolean, api = referenceStandIn()) => {
+      const script = await loadExportedScript(dir, files, { target: 'http://127.0.0.1:9/', respond: api });
+      if (withSetup) script.setup!();
+      for (const c of built.cohorts) {
+        for (let i = 0; i < 40; i++) {
+          script.at.name = c.key;
+          script.at.iteration = i;
+          script.session();
+        }
+      }
+      return { ...script, api };
+    };
+
+    const green = await play(true);
+    const setupCalls = green.requests.filter((r) => r.tags.endpoint === 'setup_signup');
+    expect(setupCalls.length).toBe(preexisting.reduce((n, c) => n + people[c.key].length, 0));
+    for (const c of preexisting) for (const p of people[c.key]) expect(green.api.accounts.has(p.handle)).toBe(true);
+    expect(green.checks.length).toBeGreaterThan(200);
+    expect(green.checks.filter((c) => !c.pass)).toEqual([]);
+    expect(green.requests.filter((r) => r.failed).map((r) => `${r.method} ${r.url} ${r.status}`)).toEqual([]);
+    expect(green.requests.filter((r) => r.tags.endpoint === 'login' && r.status !== 200)).toEqual([]);
+
+    // A second run on the same target: setup's signups answer 409 (declared expected), still green.
+    const again = await play(true, green.api);
+    expect(again.requests.filter((r) => r.tags.endpoint === 'setup_signup').every((r) => r.status === 409)).toBe(true);
+    expect(again.checks.filter((c) => !c.pass)).toEqual([]);
+    expect(again.requests.filter((r) => r.failed)).toEqual([]);
+
+    // The check is real: without setup(), preexisting people's logins fail (what issue 17 saw in k6).
+    const red = await play(false);
+    expect(red.requests.filter((r) => r.tags.endpoint === 'login' && r.status === 401).length).toBeGreaterThan(0);
+    expect(red.requests.some((r) => r.failed)).toBe(true);
+    expect(red.checks.some((c) => !c.pass)).toBe(true);
+  });
+
+  it('declares a setupTimeout sized for the people setup() signs up', () => {
+    const { built } = exports.smoke;
+    expect(built.files['script.js']).toMatch(/"setupTimeout": "\d+s"/);
+    expect(built.files['README.md']).toContain('`setup()` signs up the 40 people');
   });
 });
