@@ -18,7 +18,7 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import { franc } from 'franc-min';
 import { LABELLED_SAMPLE } from '../src/backend/lang/samples.ts';
-import { seededRandom } from '../src/observe/hash.ts';
+import { seededRandom } from '../src/random/index.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);

@@ -3,7 +3,7 @@
 import type { ContentMix } from '../scenario/plan.ts';
 import type { Person } from '../population/person.ts';
 import type { MediaRef } from '../target/target.ts';
-import { hash32, hashString, Rng, WeightedTable } from '../population/random.ts';
+import { hash32, hashText, Rng, WeightedTable } from '../random/index.ts';
 import { fill, loadCorpora, type Corpora, type LanguageCorpus } from './corpus.ts';
 import { loadLexicon, MAX_TERM_LENGTH, termsFor, type Lexicon } from './lexicon.ts';
 import { MAX_MEDIA_PER_POST, pickMedia } from './media.ts';
@@ -18,7 +18,7 @@ const COMMENT_STREAM = 0x434f4d4d; // 'COMM'
 const STICKY_STREAM = 0x5354434b; // 'STCK'
 /** Slots that describe the author, so they stay the same in every post by that person. */
 const PERSONAL_SLOTS = ['place', 'city', 'usPlace', 'job', 'pet', 'petName'];
-const PERSONAL_SLOT_IDS = new Map(PERSONAL_SLOTS.map((s) => [s, hashString(s)]));
+const PERSONAL_SLOT_IDS = new Map(PERSONAL_SLOTS.map((s) => [s, hashText(s)]));
 
 export interface ContentGeneratorOptions {
   /** Share of comments carrying a moderation marker (posts take theirs from ContentMix.markerShare). */

@@ -1,5 +1,5 @@
 // Comment storms: most posts draw a handful of comments, a few draw thousands.
-import { hash32 } from '../population/random.ts';
+import { hash32 } from '../random/index.ts';
 
 const STORM_STREAM = 0x53544f52; // 'STOR'
 

@@ -17,7 +17,7 @@
 // Sharding (worker threads, `merge` of sharded runs): every shard generates the same stream and keeps the
 // arrivals whose ordinal is congruent to its index, so shards are disjoint and their union is the full stream.
 import type { RateFn } from '../scenario/plan.ts';
-import { Random } from './random.ts';
+import { Rng } from '../random/index.ts';
 
 export interface ShardSpec {
   index: number;
@@ -37,7 +37,7 @@ export class ArrivalStream {
     private readonly rate: RateFn,
     private readonly peakRate: number,
     private readonly endSec: number,
-    private readonly random: Random,
+    private readonly random: Rng,
     private readonly shard: ShardSpec = { index: 0, count: 1 },
   ) {
     if (!(peakRate > 0) || !(endSec > 0)) this.done = true;

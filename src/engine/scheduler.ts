@@ -5,7 +5,7 @@
 import type { Plan, RateFn } from '../scenario/plan.ts';
 import type { RunObserver } from '../run/events.ts';
 import { ArrivalStream, type ShardSpec } from './arrivals.ts';
-import { Random } from './random.ts';
+import { Rng } from '../random/index.ts';
 
 export interface ScheduledCohort {
   name: string;
@@ -117,7 +117,7 @@ export class Scheduler {
     private readonly hooks: SchedulerHooks,
   ) {
     this.streams = options.cohorts.map(
-      (c, i) => new ArrivalStream(c.rate, c.peakRate, options.durationSec, Random.derive(options.seed, `arrivals/${c.name}`, i), options.shard),
+      (c, i) => new ArrivalStream(c.rate, c.peakRate, options.durationSec, Rng.derive(options.seed, `arrivals/${c.name}`, i), options.shard),
     );
     this.nextArrival = new Float64Array(this.streams.length);
     this.inFlight = new Int32Array(this.streams.length);

@@ -17,7 +17,7 @@ import type { Accounts } from './accounts.ts';
 import { ACTIONS, actionWeights, baseLanguage, PERSONA_PROFILES, servedActions, servedWeights, skippedKey, type Action, type PersonaProfile } from './behaviours.ts';
 import { supports } from '../target/capabilities.ts';
 import { HotPostRing, type HotPost } from './hot-posts.ts';
-import { Random } from './random.ts';
+import { Rng } from '../random/index.ts';
 
 /** What the engine needs from the content generator (src/content). */
 export interface ContentSource {
@@ -66,7 +66,7 @@ const MAX_BACKOFF_MS = 30_000;
 const REPORT_REASONS = ['spam', 'scam', 'abuse', 'other'];
 
 interface Session {
-  rnd: Random;
+  rnd: Rng;
   cohort: PlanCohort;
   personIndex: number;
   person: Person;
@@ -109,7 +109,7 @@ export class SessionRunner {
   async run(cohortIndex: number, intendedMs: number, arrivalOrdinal?: number): Promise<void> {
     const { env } = this;
     const cohort = env.plan.cohorts[cohortIndex];
-    const rnd = Random.derive(env.plan.seed, `session/${cohort.name}`, arrivalOrdinal ?? this.sessionSeq++);
+    const rnd = Rng.derive(env.plan.seed, `session/${cohort.name}`, arrivalOrdinal ?? this.sessionSeq++);
     env.observer.onSessionStart(cohort.name, env.now());
     try {
       const session = await this.identify(cohort, rnd, intendedMs);
@@ -126,7 +126,7 @@ export class SessionRunner {
   }
 
   /** Signup (new person) or login (returning person). Undefined when neither succeeded. */
-  private async identify(cohort: PlanCohort, rnd: Random, intendedMs: number): Promise<Session | undefined> {
+  private async identify(cohort: PlanCohort, rnd: Rng, intendedMs: number): Promise<Session | undefined> {
     const { env } = this;
     const signedUp = env.accounts.signedUpCount(cohort.name);
     const wantsReturning = cohort.preexisting || (signedUp > 0 && rnd.chance(cohort.returningShare));
@@ -213,7 +213,7 @@ export class SessionRunner {
     const cohort = env.plan.cohorts[cohortIndex];
     const person = env.population.person(personIndex);
     const session: Session = {
-      rnd: Random.derive(env.plan.seed, `setup/${step}`, personIndex),
+      rnd: Rng.derive(env.plan.seed, `setup/${step}`, personIndex),
       cohort,
       personIndex,
       person,
@@ -499,7 +499,7 @@ export class SessionRunner {
 }
 
 /** Integer part plus a coin flip for the fraction: mean-preserving counts from fractional plan figures. */
-function fractional(rnd: Random, mean: number): number {
+function fractional(rnd: Rng, mean: number): number {
   const whole = Math.floor(Math.max(0, mean));
   return whole + (rnd.chance(mean - whole) ? 1 : 0);
 }

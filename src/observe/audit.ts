@@ -6,7 +6,7 @@
 // beyond that a seeded, stratified uniform sample of `sampleSize` writes is checked and the total is estimated.
 import type { CallContext, OpResult, Page, Target } from '../target/target.ts';
 import type { Ledger } from './ledger.ts';
-import { seededRandom } from './hash.ts';
+import { seededRandom } from '../random/index.ts';
 
 export interface AuditOptions {
   fullAuditUpTo?: number;

@@ -3,7 +3,7 @@
 import type { AccountAck, CommentAckSample, FeedReadSample, FollowAck, PostAckSample, PostLookupSample, RunObserver } from '../run/events.ts';
 import type { FeedQualitySummary, TimelineBucket } from '../run/summary.ts';
 import { Ledger, type LedgerOptions, type TrackedReader } from './ledger.ts';
-import { hash32, hashUnit } from './hash.ts';
+import { hashText, hashUnit } from '../random/index.ts';
 import { FeedQualityAccumulator } from './slis/accumulator.ts';
 import { checkBand, languageMix, primaryLanguage, type BandCheck, type LanguageBand } from './slis/language.ts';
 import { effectiveK, expectedTopK, recallOfRead, type FollowedPost } from './slis/recall.ts';
@@ -103,7 +103,7 @@ export class FeedMeter implements RunObserver {
 
     const key = `${s.kind}\u0000${s.readerId}`;
     const previous = s.firstPage ? undefined : this.lastPage.get(key);
-    const errors = pageErrors(page.items, previous && { has: (id: string) => sortedHas(previous, hash32(id)) }, s.kind === 'following');
+    const errors = pageErrors(page.items, previous && { has: (id: string) => sortedHas(previous, hashText(id)) }, s.kind === 'following');
     for (const g of groups) g.addPageErrors(errors);
     // Only a page with a next cursor can be followed by a continuation worth checking against it.
     if (page.nextCursor !== null) this.rememberPage(key, page.items);
@@ -220,7 +220,7 @@ export class FeedMeter implements RunObserver {
       if (oldest !== undefined) this.lastPage.delete(oldest);
     }
     const hashes = new Uint32Array(items.length);
-    for (let i = 0; i < items.length; i++) hashes[i] = hash32(items[i].id);
+    for (let i = 0; i < items.length; i++) hashes[i] = hashText(items[i].id);
     this.lastPage.set(key, hashes.sort());
   }
 

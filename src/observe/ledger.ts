@@ -12,7 +12,7 @@
 // - follows and comments: uniform reservoirs of `followsCap` / `commentsCap` entries (for the audit).
 // Up to the caps everything is kept, so runs with at most 100,000 of each kind are audited in full.
 import type { AccountAck, CommentAckSample, FollowAck, PostAckSample, RunMs } from '../run/events.ts';
-import { seededRandom } from './hash.ts';
+import { seededRandom } from '../random/index.ts';
 
 export interface LedgerOptions {
   pinnedPostsCap?: number;

@@ -5,7 +5,7 @@ import type { AccountAck, RunObserver } from '../run/events.ts';
 import type { RunContext } from '../run/plugin.ts';
 import type { Account, CallContext, Endpoint, FeedPage, OpResult } from '../target/target.ts';
 import type { Ledger } from './ledger.ts';
-import { hash32, hashUnit, seededRandom } from './hash.ts';
+import { hashText, hashUnit, seededRandom } from '../random/index.ts';
 import { primaryLanguage } from './slis/language.ts';
 import { classifyThrown } from '../target/errors.ts';
 import { supports } from '../target/capabilities.ts';
@@ -168,7 +168,7 @@ export class ProbeFleet {
   considerAccount(ack: AccountAck): void {
     if (!this.ctx || this.probes.length === 0 || ack.cohort === this.opts.cohort || this.ctx.signal.aborted) return;
     if (hashUnit(ack.userId, this.seed ^ 0x9e37) >= this.newcomerShare) return;
-    const probe = this.probes[hash32(ack.userId, this.seed ^ 0x7f4a) % this.probes.length];
+    const probe = this.probes[hashText(ack.userId, this.seed ^ 0x7f4a) % this.probes.length];
     if (probe.newcomersFollowed >= this.opts.newcomerFollows || probe.followed.has(ack.userId)) return;
     probe.newcomersFollowed++;
     this.enqueueFollow(probe, ack.userId);

@@ -2,7 +2,7 @@
 import type { FollowPolicy } from '../scenario/plan.ts';
 import type { Population } from './store.ts';
 import { followIndexOf } from './popularity.ts';
-import { Rng, zipfRank } from './random.ts';
+import { Rng, zipfRank } from '../random/index.ts';
 
 const FOLLOW_STREAM = 0x464f4c4c; // 'FOLL'
 const ATTEMPTS_PER_SLOT = 24;

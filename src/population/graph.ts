@@ -3,7 +3,7 @@ import type { FollowPolicy, Plan } from '../scenario/plan.ts';
 import type { Population } from './store.ts';
 import { followIndexOf } from './popularity.ts';
 import { affinityVector, chooseLanguage, type FollowOptions } from './follow.ts';
-import { Rng, ZipfSampler } from './random.ts';
+import { Rng, ZipfSampler } from '../random/index.ts';
 
 const GRAPH_STREAM = 0x47524150; // 'GRAP'
 const MAX_OUT_DEGREE = 5000;

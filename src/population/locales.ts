@@ -1,7 +1,7 @@
 // Locales a population can be drawn from, the language each speaks, and where its people live.
 import { Faker, allLocales, base, de, en, en_AU, en_CA, en_GB, en_US, es, es_MX, fr, ja, ko, pt_BR, zh_CN, zh_TW } from '@faker-js/faker';
 import type { LocaleDefinition, Randomizer } from '@faker-js/faker';
-import { Rng } from './random.ts';
+import { Rng } from '../random/index.ts';
 
 export interface LocaleInfo {
   /** ISO 639-1 primary language. */

@@ -1,6 +1,6 @@
 // Handles, display names and passwords for one person, from (seed, index) alone.
 import { readFileSync } from 'node:fs';
-import { base36, hash32, Rng } from './random.ts';
+import { hash32, Rng } from '../random/index.ts';
 import { fakerFor, localeInfo } from './locales.ts';
 import { DEFAULT_POLICY, type ResolvedIdentityPolicy } from '../target/identity-policy.ts';
 
@@ -66,7 +66,7 @@ export function emailOf(handle: string, policy: ResolvedIdentityPolicy = DEFAULT
 }
 
 function encodeIndex(n: number, alphabet: string): string {
-  if (alphabet.length === 36) return base36(n);
+  if (alphabet.length === 36) return n.toString(36);
   const radix = alphabet.length;
   let out = '';
   let v = Math.max(0, Math.floor(n));

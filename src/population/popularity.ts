@@ -1,7 +1,7 @@
 // Fixed popularity ranking and per-(cohort, language) member lists, derived once per population and cached.
 import type { Population } from './store.ts';
 import { PERSONAS } from '../scenario/vocabulary.ts';
-import { hash32 } from './random.ts';
+import { hash32 } from '../random/index.ts';
 
 export interface FollowIndex {
   /** Per language id: indexes of incumbents/helpers/creators, most popular first (Zipf rank 0). */

@@ -3,7 +3,7 @@
 import type { Plan, PlanCohort } from '../scenario/plan.ts';
 import type { Person, PopulationView } from './person.ts';
 import { PERSONAS, type Persona } from '../scenario/vocabulary.ts';
-import { Rng, WeightedTable } from './random.ts';
+import { Rng, WeightedTable } from '../random/index.ts';
 import { checkTimeZone, countryOf, DEFAULT_SECOND_LANGUAGES, localeInfo } from './locales.ts';
 import { identityOf } from './names.ts';
 import type { IdentityPolicy } from '../target/target.ts';

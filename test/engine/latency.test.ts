@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LatencyHistogram, LatencyRecorder } from '../../src/observe/latency.ts';
 import { ScheduleRecorder } from '../../src/observe/recorder.ts';
 import { runPlan } from '../../src/engine/run.ts';
-import { Random } from '../../src/engine/random.ts';
+import { Rng } from '../../src/random/index.ts';
 import type { OpResult, Target } from '../../src/target/target.ts';
 import type { RequestSample } from '../../src/run/events.ts';
 import { cohort, content, plan, population } from './helpers/stand-ins.ts';
@@ -37,7 +37,7 @@ describe('LatencyRecorder', () => {
   it('merges encoded recorders exactly (workers, shards)', () => {
     const whole = new LatencyRecorder();
     const parts = [new LatencyRecorder(), new LatencyRecorder(), new LatencyRecorder()];
-    const rnd = new Random(3);
+    const rnd = new Rng(3);
     for (let i = 0; i < 5000; i++) {
       const start = i;
       const s = sample(i % 2 ? 'feed_discover' : 'post', start - rnd.exponential(20), start, start + rnd.exponential(50) + rnd.pareto(1.5), i % 97 !== 0);

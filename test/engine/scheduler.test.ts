@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ArrivalStream, integrateRate } from '../../src/engine/arrivals.ts';
-import { Random } from '../../src/engine/random.ts';
+import { Rng } from '../../src/random/index.ts';
 import { Scheduler } from '../../src/engine/scheduler.ts';
 
 function collect(stream: ArrivalStream): number[] {
@@ -17,13 +17,13 @@ describe('ArrivalStream (thinned non-homogeneous Poisson)', () => {
   it('produces counts matching the integral of the rate within Poisson tolerance, for several seeds', () => {
     const expected = integrateRate(rate, 0, end);
     for (const seed of [1, 2, 3, 42, 1234]) {
-      const times = collect(new ArrivalStream(rate, 200, end, Random.derive(seed, 'test')));
+      const times = collect(new ArrivalStream(rate, 200, end, Rng.derive(seed, 'test')));
       expect(Math.abs(times.length - expected)).toBeLessThan(4 * Math.sqrt(expected));
     }
   });
 
   it('follows the shape of the curve: counts per window match the window integrals', () => {
-    const times = collect(new ArrivalStream(rate, 200, end, Random.derive(7, 'shape')));
+    const times = collect(new ArrivalStream(rate, 200, end, Rng.derive(7, 'shape')));
     for (const [a, b] of [
       [0, 10],
       [15, 25],
@@ -36,29 +36,29 @@ describe('ArrivalStream (thinned non-homogeneous Poisson)', () => {
   });
 
   it('is deterministic for a seed, sorted, and within the run', () => {
-    const a = collect(new ArrivalStream(rate, 200, end, Random.derive(9, 'x')));
-    const b = collect(new ArrivalStream(rate, 200, end, Random.derive(9, 'x')));
+    const a = collect(new ArrivalStream(rate, 200, end, Rng.derive(9, 'x')));
+    const b = collect(new ArrivalStream(rate, 200, end, Rng.derive(9, 'x')));
     expect(a).toEqual(b);
     for (let i = 1; i < a.length; i++) expect(a[i]).toBeGreaterThanOrEqual(a[i - 1]);
     expect(a[a.length - 1]).toBeLessThan(end * 1000);
   });
 
   it('splits into disjoint shards whose union is the whole stream', () => {
-    const whole = collect(new ArrivalStream(rate, 200, end, Random.derive(5, 's')));
-    const shards = [0, 1, 2].map((index) => collect(new ArrivalStream(rate, 200, end, Random.derive(5, 's'), { index, count: 3 })));
+    const whole = collect(new ArrivalStream(rate, 200, end, Rng.derive(5, 's')));
+    const shards = [0, 1, 2].map((index) => collect(new ArrivalStream(rate, 200, end, Rng.derive(5, 's'), { index, count: 3 })));
     expect(shards.flat().sort((x, y) => x - y)).toEqual(whole);
     expect(Math.abs(shards[0].length - shards[1].length)).toBeLessThanOrEqual(1);
   });
 
   it('counts candidates where the declared peak is below the rate', () => {
-    const s = new ArrivalStream(() => 50, 10, 5, Random.derive(1, 'bound'));
+    const s = new ArrivalStream(() => 50, 10, 5, Rng.derive(1, 'bound'));
     const times = collect(s);
     expect(s.boundExceeded).toBeGreaterThan(0);
     expect(times.length).toBeLessThan(100); // capped by the wrong bound, and reported
   });
 
   it('yields nothing for a zero peak', () => {
-    expect(collect(new ArrivalStream(() => 0, 0, 10, Random.derive(1, 'z')))).toEqual([]);
+    expect(collect(new ArrivalStream(() => 0, 0, 10, Rng.derive(1, 'z')))).toEqual([]);
   });
 });
 

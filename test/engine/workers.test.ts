@@ -5,7 +5,7 @@ import { createPopulation } from '../../src/population/store.ts';
 import { createContentGenerator } from '../../src/content/generator.ts';
 import { runPlan } from '../../src/engine/run.ts';
 import { ArrivalStream } from '../../src/engine/arrivals.ts';
-import { Random } from '../../src/engine/random.ts';
+import { Rng } from '../../src/random/index.ts';
 import { HttpTarget } from '../../src/target/http-target.ts';
 import type { RunPlugin } from '../../src/run/plugin.ts';
 import { LatencyRecorder } from '../../src/observe/latency.ts';
@@ -46,7 +46,7 @@ describe('--workers N', () => {
       const s = out.summary;
       // The union of the shards is exactly the single-thread arrival stream for this seed.
       const whole = plan.cohorts.reduce((n, c, i) => {
-        const stream = new ArrivalStream(c.rate, c.peakRate, plan.wallDurationSec, Random.derive(plan.seed, `arrivals/${c.name}`, i));
+        const stream = new ArrivalStream(c.rate, c.peakRate, plan.wallDurationSec, Rng.derive(plan.seed, `arrivals/${c.name}`, i));
         let k = 0;
         while (stream.nextMs() !== Infinity) k++;
         return n + k;
@@ -75,7 +75,7 @@ describe('--workers N', () => {
         [0, 1].map((index) => runPlan({ plan, target, population, content: createContentGenerator(plan.seed), shard: { index, count: 2 } })),
       );
       const whole = plan.cohorts.reduce((n, c, i) => {
-        const stream = new ArrivalStream(c.rate, c.peakRate, plan.wallDurationSec, Random.derive(plan.seed, `arrivals/${c.name}`, i));
+        const stream = new ArrivalStream(c.rate, c.peakRate, plan.wallDurationSec, Rng.derive(plan.seed, `arrivals/${c.name}`, i));
         let k = 0;
         while (stream.nextMs() !== Infinity) k++;
         return n + k;

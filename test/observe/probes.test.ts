@@ -1,7 +1,7 @@
 // Probe follow choices: incumbents drawn from preexisting cohorts without repeats, deterministic per seed.
 import { describe, expect, it } from 'vitest';
 import { pickIncumbents } from '../../src/observe/probes.ts';
-import { seededRandom } from '../../src/observe/hash.ts';
+import { seededRandom } from '../../src/random/index.ts';
 import type { RunContext } from '../../src/run/plugin.ts';
 import { cohort, testPlan } from './driver.ts';
 

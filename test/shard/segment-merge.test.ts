@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadScenario } from '../../src/scenario/index.ts';
 import { ArrivalStream } from '../../src/engine/arrivals.ts';
-import { Random } from '../../src/engine/random.ts';
+import { Rng } from '../../src/random/index.ts';
 import type { RunPlugin } from '../../src/run/plugin.ts';
 import { executeRun } from '../../src/cli/pipeline.ts';
 import { main } from '../../src/cli/index.ts';
@@ -47,7 +47,7 @@ describe('segment maths', () => {
     const { plan } = await loadScenario(SCENARIO);
     const c = plan.cohorts[0];
     const times = (shard?: { index: number; count: number }) => {
-      const s = new ArrivalStream(c.rate, c.peakRate, plan.wallDurationSec, Random.derive(plan.seed, `arrivals/${c.name}`, 0), shard);
+      const s = new ArrivalStream(c.rate, c.peakRate, plan.wallDurationSec, Rng.derive(plan.seed, `arrivals/${c.name}`, 0), shard);
       const out: number[] = [];
       for (let t = s.nextMs(); t !== Infinity; t = s.nextMs()) out.push(t);
       return out;

@@ -1,6 +1,6 @@
 // Percentiles of an SLI's samples in bounded memory: every sample is kept up to `capacity`, beyond that a uniform
 // reservoir (algorithm R) of `capacity` samples stands for all of them. Exact below the cap, an unbiased sample above.
-import { seededRandom } from '../hash.ts';
+import { seededRandom } from '../../random/index.ts';
 
 /** Nearest-rank percentile of ascending `sorted` values: the smallest value with at least q of the samples <= it. */
 export function percentile(sorted: ArrayLike<number>, q: number): number {

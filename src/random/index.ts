@@ -1,5 +1,8 @@
-// Counter-based randomness: every draw is a pure function of (seed, stream, index, seq), so any person, edge or
-// post can be produced on its own, in any order, on any worker, and come out the same.
+// The one seeded-randomness module: hashing and generator streams for population, content, engine and observers.
+// Everything random in a run is a pure function of (seed, stream, index, seq): any person, edge, post, arrival or
+// sampling decision can be produced on its own, in any order, on any worker or shard, and come out the same.
+// Generator: sfc32 (Chris Doty-Humphrey's Small Fast Counter), seeded from murmur3-finalised hashes; 32-bit state
+// fits JS integer maths. Hashing of names: FNV-1a, then the murmur3 finaliser so nearby inputs spread.
 
 /** 32-bit avalanche mix (murmur3 finaliser). */
 export function mix32(x: number): number {
@@ -17,26 +20,32 @@ export function hash32(a: number, b = 0, c = 0, d = 0): number {
   return h;
 }
 
-/** Stable 32-bit hash of a string (FNV-1a then mixed), for stream names. */
-export function hashString(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+/** Stable 32-bit hash of a string (FNV-1a over UTF-16 code units, mixed with `seed`, then finalised). */
+export function hashText(text: string, seed = 0): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   return mix32(h);
 }
 
-/** Small fast PRNG (sfc32) seeded from a hash; enough for sampling, not for secrets. */
+/** A uniform number in [0, 1) derived from `text` and `seed`. */
+export function hashUnit(text: string, seed = 0): number {
+  return hashText(text, seed) / 4294967296;
+}
+
+/** Seeded generator (sfc32) on the stream (seed, stream, index, seq). */
 export class Rng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
+  private a = 0;
+  private b = 0;
+  private c = 0;
+  private d = 1;
 
   constructor(seed: number, stream = 0, index = 0, seq = 0) {
-    this.a = hash32(seed, stream, index, seq);
-    this.b = hash32(seed, stream, index, seq ^ 0x5bd1e995);
-    this.c = hash32(seed ^ 0x1b873593, stream, index, seq);
-    this.d = 1;
-    for (let i = 0; i < 8; i++) this.nextU32();
+    this.reset(seed, stream, index, seq);
+  }
+
+  /** A stream for one named purpose: same (seed, label, index) -> same numbers, whatever else the run does. */
+  static derive(seed: number, label: string, index = 0): Rng {
+    return new Rng(seed, hashText(label), index);
   }
 
   /** Re-seed in place (avoids allocation in hot loops). */
@@ -49,6 +58,7 @@ export class Rng {
     return this;
   }
 
+  /** Uniform 32-bit unsigned integer. */
   nextU32(): number {
     const t = (((this.a + this.b) | 0) + this.d) | 0;
     this.d = (this.d + 1) | 0;
@@ -59,7 +69,7 @@ export class Rng {
     return t >>> 0;
   }
 
-  /** Uniform in [0, 1). */
+  /** Uniform in [0, 1) with 32 bits of resolution. */
   next(): number {
     return this.nextU32() / 4294967296;
   }
@@ -83,6 +93,54 @@ export class Rng {
     const v = this.next();
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
   }
+
+  /** Exponential with the given mean (inverse CDF; 1 - u avoids log(0)). */
+  exponential(mean: number): number {
+    return -Math.log(1 - this.next()) * mean;
+  }
+
+  /** Geometric number of trials >= 1 with the given mean. */
+  geometric(mean: number): number {
+    if (mean <= 1) return 1;
+    const p = 1 / mean;
+    return 1 + Math.floor(Math.log(1 - this.next()) / Math.log(1 - p));
+  }
+
+  /** Pareto(xm = 1, alpha): heavy-tailed weights for hot posts. */
+  pareto(alpha: number): number {
+    return Math.pow(1 - this.next(), -1 / Math.max(alpha, 0.05));
+  }
+
+  /** Index chosen with probability proportional to weights[i]; -1 when all weights are zero. */
+  weighted(weights: ArrayLike<number>, total?: number): number {
+    let sum = total;
+    if (sum === undefined) {
+      sum = 0;
+      for (let i = 0; i < weights.length; i++) sum += weights[i];
+    }
+    if (!(sum > 0)) return -1;
+    let x = this.next() * sum;
+    for (let i = 0; i < weights.length; i++) {
+      x -= weights[i];
+      if (x < 0) return i;
+    }
+    for (let i = weights.length - 1; i >= 0; i--) if (weights[i] > 0) return i;
+    return -1;
+  }
+
+  /** Key chosen from a weight record (insertion order), or undefined when empty. */
+  pickKey<K extends string>(weights: Partial<Record<K, number>>): K | undefined {
+    const keys = Object.keys(weights) as K[];
+    const values = keys.map((k) => weights[k] ?? 0);
+    const i = this.weighted(values);
+    return i < 0 ? undefined : keys[i];
+  }
+}
+
+/** A seeded source of uniform numbers in [0, 1), for code that wants a plain function. */
+export function seededRandom(seed: number): () => number {
+  const rng = new Rng(seed, 0x5eed);
+  return () => rng.next();
 }
 
 /** Categorical sampling from a weight record; keys keep their record order so results are stable. */
@@ -139,11 +197,6 @@ export function zipfRank(u: number, n: number, s = 1): number {
   }
   const r = Math.floor(x) - 1;
   return r < 0 ? 0 : r >= n ? n - 1 : r;
-}
-
-/** Base-36 suffix used to make handles unique. */
-export function base36(n: number): string {
-  return n.toString(36);
 }
 
 /** zipfRank with the constants precomputed for one (n, s): for hot loops. */
