@@ -161,6 +161,25 @@ describe.skipIf(!pgUrl)('token secret kept in Postgres', () => {
     await stop(c);
   }, 120_000);
 
+  it('a stored secret that is too short (a hand-edited row) stops the start with the fix named', async () => {
+    const schema = freshSchema();
+    await stop(await start({ db: pgUrl, schema, poolSize: 2, logLevel: 'silent' }));
+    const client = new pg.Client({ connectionString: pgUrl });
+    await client.connect();
+    await client.query(`UPDATE ${schema}.backend_settings SET value = 'short' WHERE name = 'token_secret'`);
+    await client.end();
+    await expect(start({ db: pgUrl, schema, poolSize: 2, logLevel: 'silent' })).rejects.toThrow(/shorter than 16 characters: .*--rotate-token-secret/);
+    const quiet = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(await backendCommand.run(['--rotate-token-secret', '--db', pgUrl!, '--schema', schema])).toBe(0);
+    } finally {
+      quiet.mockRestore();
+    }
+    const b = await start({ db: pgUrl, schema, poolSize: 2, logLevel: 'silent' });
+    expect(b.config.tokenSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    await stop(b);
+  }, 120_000);
+
   it('rotation refuses what it cannot rotate, as a usage error', async () => {
     await expect(backendCommand.run(['--rotate-token-secret', '--db', pgUrl!, '--token-secret', 'an-explicit-secret-0123456789'])).rejects.toThrow(UsageError);
     await expect(backendCommand.run(['--rotate-token-secret', '--db', pgUrl!, '--token-secret', 'an-explicit-secret-0123456789'])).rejects.toThrow(/tokenSecret is set/);

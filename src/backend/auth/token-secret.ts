@@ -22,7 +22,12 @@ type SettingsStore = Pick<Store, 'settingOrInsert' | 'putSetting'>;
 /** The configured secret, or the one kept in the store (created now if it has none). */
 export async function resolveTokenSecret(configured: string | undefined, store: SettingsStore): Promise<string> {
   if (configured !== undefined) return configured;
-  return store.settingOrInsert(TOKEN_SECRET_SETTING, newTokenSecret());
+  const stored = await store.settingOrInsert(TOKEN_SECRET_SETTING, newTokenSecret());
+  // Only this module writes the row, but a hand-edited one must not become a guessable key.
+  if (stored.length < 16) {
+    throw new Error(`the token secret stored in backend_settings is shorter than 16 characters: replace it with flashcrowd backend --rotate-token-secret`);
+  }
+  return stored;
 }
 
 /** Replaces the stored secret with a new random one. Tokens signed with the old one stop verifying. */
