@@ -102,8 +102,12 @@ export function round3(x: number): number {
 interface EndpointState {
   count: number;
   errors: number;
+  /** Every request (successes and failures). */
   service: LatencyHistogram;
   corrected: LatencyHistogram;
+  /** Successful responses only: the default latency figures (a fast refusal is not a fast answer). */
+  okService: LatencyHistogram;
+  okCorrected: LatencyHistogram;
   errorsByKind: Record<string, number>;
   errorsByStatus: Record<string, number>;
 }
@@ -114,12 +118,16 @@ export interface EncodedEndpointLatency {
   errors: number;
   service: EncodedHistogram;
   corrected: EncodedHistogram;
+  /** Successful responses only; absent in histograms written before they were kept apart. */
+  okService?: EncodedHistogram;
+  okCorrected?: EncodedHistogram;
   errorsByKind: Record<string, number>;
   errorsByStatus: Record<string, number>;
 }
 
 /**
- * Per-endpoint latency over the measured phase. Samples from setup (startedAt < 0) are counted apart, and requests
+ * Per-endpoint latency over the measured phase, twice: successful responses only (`latencyMs`, the default figures,
+ * like k6's expected_response:true) and every request (`allLatencyMs`: a refusal answered in 4 ms is in it). Samples from setup (startedAt < 0) are counted apart, and requests
  * the harness itself cancelled ('aborted') are counted apart: neither is the target's latency or failure.
  */
 export class LatencyRecorder implements RunObserver {
@@ -150,8 +158,14 @@ export class LatencyRecorder implements RunObserver {
       e.errorsByKind[kind] = (e.errorsByKind[kind] ?? 0) + 1;
       if (sample.status !== undefined) e.errorsByStatus[sample.status] = (e.errorsByStatus[sample.status] ?? 0) + 1;
     }
-    e.service.recordMs(sample.endedAt - sample.startedAt);
-    e.corrected.recordMs(sample.endedAt - Math.min(sample.intendedAt, sample.startedAt));
+    const service = sample.endedAt - sample.startedAt;
+    const corrected = sample.endedAt - Math.min(sample.intendedAt, sample.startedAt);
+    e.service.recordMs(service);
+    e.corrected.recordMs(corrected);
+    if (sample.ok) {
+      e.okService.recordMs(service);
+      e.okCorrected.recordMs(corrected);
+    }
   }
 
   get requests(): number {
@@ -184,12 +198,15 @@ export class LatencyRecorder implements RunObserver {
     const names = [...this.byEndpoint.keys()].sort();
     for (const name of names) {
       const e = this.byEndpoint.get(name)!;
+      const ok = e.okService.count > 0;
       out[name] = {
         count: e.count,
         errors: e.errors,
         rps: wallSeconds > 0 ? round3(e.count / wallSeconds) : 0,
-        latencyMs: e.service.percentiles(),
-        correctedLatencyMs: e.corrected.percentiles(),
+        latencyMs: ok ? e.okService.percentiles() : null,
+        correctedLatencyMs: ok ? e.okCorrected.percentiles() : null,
+        allLatencyMs: e.service.percentiles(),
+        allCorrectedLatencyMs: e.corrected.percentiles(),
         errorsByKind: { ...e.errorsByKind },
         errorsByStatus: { ...e.errorsByStatus },
       };
@@ -205,6 +222,8 @@ export class LatencyRecorder implements RunObserver {
         errors: e.errors,
         service: e.service.encode(),
         corrected: e.corrected.encode(),
+        okService: e.okService.encode(),
+        okCorrected: e.okCorrected.encode(),
         errorsByKind: { ...e.errorsByKind },
         errorsByStatus: { ...e.errorsByStatus },
       };
@@ -222,6 +241,12 @@ export class LatencyRecorder implements RunObserver {
       e.errors += other.errors;
       e.service.add(LatencyHistogram.decode(other.service));
       e.corrected.add(LatencyHistogram.decode(other.corrected));
+      // Histograms written before successes were kept apart: exact only when nothing failed; otherwise the
+      // successes are unknown and stay out (the figure says no data rather than mixing failures in).
+      const okService = other.okService ?? (other.errors === 0 ? other.service : undefined);
+      const okCorrected = other.okCorrected ?? (other.errors === 0 ? other.corrected : undefined);
+      if (okService) e.okService.add(LatencyHistogram.decode(okService));
+      if (okCorrected) e.okCorrected.add(LatencyHistogram.decode(okCorrected));
       for (const [k, n] of Object.entries(other.errorsByKind)) e.errorsByKind[k] = (e.errorsByKind[k] ?? 0) + n;
       for (const [k, n] of Object.entries(other.errorsByStatus)) e.errorsByStatus[k] = (e.errorsByStatus[k] ?? 0) + n;
     }
@@ -235,6 +260,8 @@ export class LatencyRecorder implements RunObserver {
         errors: 0,
         service: new LatencyHistogram(3),
         corrected: new LatencyHistogram(3),
+        okService: new LatencyHistogram(3),
+        okCorrected: new LatencyHistogram(3),
         errorsByKind: {},
         errorsByStatus: {},
       };

@@ -23,8 +23,9 @@ function attrs(a: Record<string, string | number>): string {
 
 export function renderJunit(summary: Summary): string {
   const suite = `flashcrowd.${summary.scenario}`;
-  const cases: { name: string; failure?: string; detail?: string }[] = summary.thresholds.map((t) => ({
+  const cases: { name: string; failure?: string; detail?: string; type?: string }[] = summary.thresholds.map((t) => ({
     name: t.expr,
+    type: t.noData ? 'NoData' : 'ThresholdFailed',
     failure: t.pass ? undefined : (t.message ?? `observed ${describeObserved(t.expr, t.observed)}`),
     detail: `observed: ${describeObserved(t.expr, t.observed)}`,
   }));
@@ -53,7 +54,7 @@ export function renderJunit(summary: Summary): string {
       lines.push(`${head}/>`);
     } else {
       lines.push(`${head}>`);
-      lines.push(`      <failure${attrs({ message: c.failure, type: 'ThresholdFailed' })}>${xmlEscape(`${c.failure}\n${c.detail ?? ''}`)}</failure>`);
+      lines.push(`      <failure${attrs({ message: c.failure, type: c.type ?? 'ThresholdFailed' })}>${xmlEscape(`${c.failure}\n${c.detail ?? ''}`)}</failure>`);
       lines.push('    </testcase>');
     }
   }

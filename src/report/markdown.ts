@@ -22,7 +22,8 @@ function table(head: string[], rows: string[][], align?: string): string[] {
 export function renderMarkdown(summary: Summary): string {
   const failed = summary.thresholds.filter((t) => !t.pass).length;
   const lost = summary.audit.lostWrites;
-  const why = [failed ? `${failed} of ${summary.thresholds.length} thresholds failed` : `${summary.thresholds.length} thresholds passed`];
+  const noData = summary.thresholds.filter((t) => t.noData).length;
+  const why = [failed ? `${failed} of ${summary.thresholds.length} thresholds failed${noData ? ` (${noData} with no data)` : ''}` : `${summary.thresholds.length} thresholds passed`];
   if (lost > 0) why.push(`${lost} lost writes`);
   const out: string[] = [
     `## flashcrowd · ${mdCell(summary.scenario)} — ${summary.pass ? '✅ PASS' : '❌ FAIL'}`,
@@ -93,7 +94,7 @@ export function renderMarkdown(summary: Summary): string {
     out.push(
       ...table(
         ['', 'threshold', 'observed', 'note'],
-        summary.thresholds.map((r) => [r.pass ? '✓' : '✗', mdCode(r.expr), describeObserved(r.expr, r.observed), r.pass ? '' : mdCell(r.message ?? '')]),
+        summary.thresholds.map((r) => [r.pass ? '✓' : r.noData ? '✗ no data' : '✗', mdCode(r.expr), describeObserved(r.expr, r.observed), r.pass ? '' : mdCell(r.message ?? '')]),
         'clrl',
       ),
       '',

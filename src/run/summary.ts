@@ -13,8 +13,12 @@ export interface EndpointSummary {
   count: number;
   errors: number;
   rps: number;
-  latencyMs: Percentiles;
-  correctedLatencyMs: Percentiles;
+  /** Successful responses only (DESIGN §7); null when no response to this endpoint succeeded. */
+  latencyMs: Percentiles | null;
+  correctedLatencyMs: Percentiles | null;
+  /** Extension: every request, failures included (a 429 answered in 4 ms is in here, not in latencyMs). */
+  allLatencyMs?: Percentiles;
+  allCorrectedLatencyMs?: Percentiles;
   /** Extension: errors by class (ErrorKind) and by HTTP status. */
   errorsByKind?: Record<string, number>;
   errorsByStatus?: Record<string, number>;
@@ -38,6 +42,8 @@ export interface ThresholdResult {
   pass: boolean;
   /** Extension: why it failed when the figure was missing or the expression was bad. */
   message?: string;
+  /** Extension: the figure had no data (nothing succeeded, nothing measured or checked): failed as `no data`. */
+  noData?: true;
 }
 
 export interface Summary {

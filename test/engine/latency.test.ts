@@ -18,8 +18,8 @@ describe('LatencyRecorder', () => {
     const r = new LatencyRecorder();
     r.onRequest(sample('post', 0, 100, 110)); // started 100 ms late, served in 10 ms
     const s = r.summarize(1).post;
-    expect(s.latencyMs.max).toBeCloseTo(10, 1);
-    expect(s.correctedLatencyMs.max).toBeCloseTo(110, 0);
+    expect(s.latencyMs!.max).toBeCloseTo(10, 1);
+    expect(s.correctedLatencyMs!.max).toBeCloseTo(110, 0);
   });
 
   it('keeps setup and harness-aborted requests out of the target figures', () => {
@@ -112,8 +112,8 @@ describe('coordinated omission', () => {
     }, 300);
     const out = await runPlan({ plan: p, target: instantTarget(), population: population(p), content });
     const signup = out.summary.endpoints.signup;
-    expect(signup.latencyMs.p99).toBeLessThan(50); // the target itself was fast
-    expect(signup.correctedLatencyMs.max).toBeGreaterThan(200); // but people arriving during the stall waited
+    expect(signup.latencyMs!.p99).toBeLessThan(50); // the target itself was fast
+    expect(signup.correctedLatencyMs!.max).toBeGreaterThan(200); // but people arriving during the stall waited
     expect(out.summary.schedule.lagMs.max).toBeGreaterThan(200);
     expect(out.summary.totals.sessionsDropped).toBe(0); // under the cap: late, not dropped
   });

@@ -94,6 +94,7 @@ describe('threshold evaluation', () => {
       expr: 'freshness.p95 < 5s',
       observed: null,
       pass: false,
+      noData: true,
       message: 'no data: no feed freshness was measured in this run',
     });
     expect(eval1('foreignShare.ja <= 0.4').message).toBe('no data: no foreignShare for ja readers was measured in this run');

@@ -88,8 +88,8 @@ describe('summary.md', () => {
     const s = finalizeSummary(makeSummary({ withFeed: false }), ['freshness.p95 < 5s']);
     const md = renderMarkdown(s);
     expect(md).toContain('| freshness p50 / p95 / p99 | — |');
-    expect(md).toContain('| ✗ | `freshness.p95 < 5s` | — | no data: no feed freshness was measured in this run |');
-    expect(md).toContain('**FAIL**: 1 of 1 thresholds failed.');
+    expect(md).toContain('| ✗ no data | `freshness.p95 < 5s` | no data | no data: no feed freshness was measured in this run |');
+    expect(md).toContain('**FAIL**: 1 of 1 thresholds failed (1 with no data).');
   });
 });
 

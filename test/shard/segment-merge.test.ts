@@ -175,8 +175,8 @@ describe('a seeded run in two segments, merged', () => {
     for (const endpoint of Object.keys(merged.endpoints)) {
       const counts = seg.map((s) => s.endpoints[endpoint]?.count ?? 0);
       expect(merged.endpoints[endpoint].count).toBe(counts[0] + counts[1]);
-      const maxes = seg.map((s) => s.endpoints[endpoint]?.latencyMs.max ?? 0);
-      expect(merged.endpoints[endpoint].latencyMs.max).toBe(Math.max(...maxes));
+      const maxes = seg.map((s) => s.endpoints[endpoint]?.latencyMs?.max ?? 0);
+      expect(merged.endpoints[endpoint].latencyMs!.max).toBe(Math.max(...maxes));
     }
     expect(merged.thresholds.map((t) => t.expr)).toEqual(['errors.rate < 0.01', 'p99(post) < 1000ms']);
     expect(merged.thresholds.every((t) => t.pass)).toBe(true);

@@ -70,7 +70,7 @@ export function renderHtml({ summary, timeline, plan: given }: HtmlReportInput):
   const a = assets();
   const fq = summary.feedQuality;
   const failed = summary.thresholds.filter((t) => !t.pass);
-  const worst = Object.entries(summary.endpoints).filter(([, e]) => e.count > 0).sort(([, x], [, y]) => y.latencyMs.p99 - x.latencyMs.p99)[0];
+  const worst = Object.entries(summary.endpoints).filter(([, e]) => e.count > 0 && e.latencyMs).sort(([, x], [, y]) => y.latencyMs!.p99 - x.latencyMs!.p99)[0];
   const er = errorRate(summary.totals);
   const dr = droppedRate(summary.totals);
   const verdict = summary.pass ? 'PASS' : 'FAIL';
@@ -80,7 +80,7 @@ export function renderHtml({ summary, timeline, plan: given }: HtmlReportInput):
     kpi('requests', fmtCount(summary.totals.requests)),
     kpi('error rate', fmtPct(er), er !== null && er > 0.01 ? 'bad' : undefined),
     kpi('arrivals dropped', fmtPct(dr), dr !== null && dr > 0 ? 'bad' : undefined),
-    kpi(worst ? `slowest p99 (${worst[0]})` : 'slowest p99', worst ? fmtMs(worst[1].latencyMs.p99) : NO_DATA),
+    kpi(worst ? `slowest p99 (${worst[0]})` : 'slowest p99', worst ? fmtMs(worst[1].latencyMs!.p99) : NO_DATA),
     kpi('schedule lag p99', fmtMs(summary.schedule.lagMs?.p99)),
     kpi('feed freshness p95', fmtSec(fq.freshnessSec?.p95)),
     kpi(`recall@${fq.recallAtK?.k ?? 'k'} mean`, fmtRatio(fq.recallAtK?.mean)),
@@ -91,7 +91,7 @@ export function renderHtml({ summary, timeline, plan: given }: HtmlReportInput):
     ? summary.thresholds
         .map(
           (t) =>
-            `<tr class="${t.pass ? '' : 'failed'}"><td class="${t.pass ? 'ok' : 'ko'}">${t.pass ? '✓ pass' : '✗ fail'}</td><td class="l"><code>${h(t.expr)}</code></td><td>${h(describeObserved(t.expr, t.observed))}</td><td class="note">${h(t.pass ? '' : (t.message ?? ''))}</td></tr>`,
+            `<tr class="${t.pass ? '' : 'failed'}"><td class="${t.pass ? 'ok' : 'ko'}">${t.pass ? '✓ pass' : t.noData ? '✗ no data' : '✗ fail'}</td><td class="l"><code>${h(t.expr)}</code></td><td>${h(describeObserved(t.expr, t.observed))}</td><td class="note">${h(t.pass ? '' : (t.message ?? ''))}</td></tr>`,
         )
         .join('')
     : '<tr><td colspan="4" class="note">No thresholds were set for this run.</td></tr>';

@@ -1,5 +1,6 @@
-// Evaluate thresholds against a summary. A missing figure (nothing measured) fails with the reason: a threshold
-// that cannot be checked must not pass silently.
+// Evaluate thresholds against a summary. A missing figure (nothing measured, no successful response, an audit that
+// checked nothing while writes were acknowledged) fails as `no data` with the reason: a verdict never passes on
+// nothing.
 import type { ThresholdResult } from '../../run/summary.ts';
 import { parseThreshold, ThresholdParseError, type Comparison, type Threshold } from './parse.ts';
 import type { Dimension, SummaryLike } from './figures.ts';
@@ -50,7 +51,7 @@ function unitOf(t: Threshold): string | undefined {
 export function evaluateThreshold(t: Threshold, summary: SummaryLike): ThresholdResult {
   const fig = t.figure.read(summary);
   if (fig.value === null) {
-    return { expr: t.expr, observed: null, pass: false, message: `no data: ${fig.why}` };
+    return { expr: t.expr, observed: null, pass: false, noData: true, message: `no data: ${fig.why}` };
   }
   const pass = compare(fig.value, t.op, t.bound);
   const result: ThresholdResult = { expr: t.expr, observed: fig.value, pass };
@@ -74,9 +75,9 @@ export function evaluateThresholds(exprs: readonly string[], summary: SummaryLik
   });
 }
 
-/** Describe an observed figure for tables: `912ms`, `0.953`, `—` when missing. */
+/** Describe an observed figure for tables: `912ms`, `0.953`, `no data` when missing. */
 export function describeObserved(expr: string, observed: number | null): string {
-  if (observed === null) return '—';
+  if (observed === null) return 'no data';
   try {
     const t = parseThreshold(expr);
     return formatFigure(observed, t.figure.dimension, unitOf(t));

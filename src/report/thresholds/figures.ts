@@ -31,8 +31,8 @@ function ratio(part: number | undefined, whole: number | undefined, what: string
   return ok(part / whole);
 }
 
-function endpointFigure(stat: string, corrected: boolean, endpoint: string): FigureRef | string {
-  const name = `${corrected ? 'corrected.' : ''}${stat}(${endpoint})`;
+function endpointFigure(stat: string, corrected: boolean, endpoint: string, all = false): FigureRef | string {
+  const name = `${corrected ? 'corrected.' : ''}${stat}(${endpoint}${all ? ', all' : ''})`;
   const get = (s: SummaryLike) => s.endpoints?.[endpoint];
   const absent = () => missing(`endpoint "${endpoint}" has no requests in this run`);
   if ((LATENCY_STATS as readonly string[]).includes(stat)) {
@@ -43,11 +43,21 @@ function endpointFigure(stat: string, corrected: boolean, endpoint: string): Fig
       read: (s) => {
         const e = get(s);
         if (!e || e.count === 0) return absent();
-        const v = (corrected ? e.correctedLatencyMs : e.latencyMs)?.[stat as (typeof LATENCY_STATS)[number]];
-        return num(v) ? ok(v) : missing(`no ${corrected ? 'corrected ' : ''}latency recorded for "${endpoint}"`);
+        const key = stat as (typeof LATENCY_STATS)[number];
+        // Summaries written before successes were kept apart have no all* fields: their latencyMs was every request.
+        const legacy = e.allLatencyMs === undefined && e.allCorrectedLatencyMs === undefined;
+        if (all) {
+          const v = legacy ? (corrected ? e.correctedLatencyMs : e.latencyMs)?.[key] : (corrected ? e.allCorrectedLatencyMs : e.allLatencyMs)?.[key];
+          return num(v) ? ok(v) : missing(`no ${corrected ? 'corrected ' : ''}latency recorded for "${endpoint}"`);
+        }
+        // Legacy summaries are read as written (their only view), except that nothing succeeded is still no data.
+        if (e.errors >= e.count) return missing(`none of the ${e.count} requests to "${endpoint}" succeeded (${failureBreakdown(e)}); ${stat}(${endpoint}, all) includes failures`);
+        const v = (corrected ? e.correctedLatencyMs : e.latencyMs)?.[key];
+        return num(v) ? ok(v) : missing(`no successful response timed for "${endpoint}"`);
       },
     };
   }
+  if (all) return `", all" applies to latency percentiles (${LATENCY_STATS.join(', ')}); counts and rates already include every request`;
   if (corrected) return `"corrected." applies to latency percentiles (${LATENCY_STATS.join(', ')}), not "${stat}"`;
   switch (stat) {
     case 'rps':
@@ -61,6 +71,16 @@ function endpointFigure(stat: string, corrected: boolean, endpoint: string): Fig
     default:
       return `unknown endpoint figure "${stat}(...)"; use one of ${[...LATENCY_STATS, 'rps', 'count', 'errors', 'errorRate'].join(', ')}`;
   }
+}
+
+/** `429 ×120, timeout ×3`: why an endpoint's requests failed, for no-data messages. */
+function failureBreakdown(e: NonNullable<SummaryLike['endpoints']>[string]): string {
+  // HTTP statuses first (429 ×120); then the kinds without a status (timeout, reset, ...).
+  const parts = Object.entries(e.errorsByStatus ?? {}).sort(([, a], [, b]) => b - a).map(([k, n]) => `${k} ×${n}`);
+  for (const [k, n] of Object.entries(e.errorsByKind ?? {}).sort(([, a], [, b]) => b - a)) {
+    if (!k.startsWith('http_')) parts.push(`${k} ×${n}`);
+  }
+  return parts.length ? `failures: ${parts.slice(0, 4).join(', ')}` : `${e.errors} failed`;
 }
 
 function nullable(name: string, dimension: Dimension, what: string, pick: (s: SummaryLike) => number | null | undefined): FigureRef {
@@ -113,7 +133,7 @@ function shortcut(path: string[]): FigureRef | string | undefined {
       return nullable(key, 'ratio', root === 'degradedShare' ? 'degraded share' : 'translation coverage', (s) => fq(s)?.[root]);
     case 'lostWrites':
       if (path.length !== 1) return '"lostWrites" has no sub-figures';
-      return { name: key, dimension: 'count', monotone: true, read: (s) => (num(s.audit?.lostWrites) ? ok(s.audit!.lostWrites) : missing('the audit has not run')) };
+      return { name: key, dimension: 'count', monotone: true, read: (s) => auditFigure(s, 'lostWrites') };
     case 'schedule':
       if (a === 'lag') {
         if (path.length === 3 && (b === 'p50' || b === 'p99' || b === 'max')) return nullable(key, 'ms', 'schedule lag', (s) => s.schedule?.lagMs?.[b]);
@@ -123,6 +143,35 @@ function shortcut(path: string[]): FigureRef | string | undefined {
     default:
       return undefined;
   }
+}
+
+/** Figures of the write audit that only speak of what was checked (lostWrites, estimatedLostWrites). */
+const AUDIT_LOSS_FIGURES = new Set(['lostWrites', 'estimatedLostWrites']);
+
+/**
+ * A loss count from the audit: no data when the audit did not run, was skipped, or checked nothing while the
+ * target acknowledged writes — "0 lost" then means "nothing verified", and a verdict must not pass on it.
+ */
+function auditFigure(s: SummaryLike, key: string): FigureValue {
+  const audit = s.audit as (Record<string, unknown> & { checkedWrites?: number }) | undefined;
+  const v = audit?.[key];
+  if (!audit || !num(v)) return missing('the audit has not run');
+  if (audit.skipped === true) return missing('the audit was skipped (no write was checked)');
+  const acked = acknowledgedWrites(s);
+  if ((audit.checkedWrites ?? 0) === 0 && acked > 0) {
+    const unchecked = num(audit.unchecked) && audit.unchecked > 0 ? `; ${audit.unchecked} could not be checked` : '';
+    return missing(`the audit checked none of the ${acked} acknowledged writes${unchecked}`);
+  }
+  return ok(v);
+}
+
+/** Writes the target acknowledged (what the audit should check): the audit's own count, else the ledger's. */
+function acknowledgedWrites(s: SummaryLike): number {
+  const perKind = (s.audit as { acknowledged?: Record<string, number> } | undefined)?.acknowledged;
+  if (perKind && typeof perKind === 'object') return Object.values(perKind).reduce((n, x) => n + (num(x) ? x : 0), 0);
+  const ledger = (s.feedQuality?.sampling as { ledger?: { posts?: number; follows?: number; comments?: number } } | undefined)?.ledger;
+  if (ledger) return (ledger.posts ?? 0) + (ledger.follows ?? 0) + (ledger.comments ?? 0);
+  return s.totals?.posts ?? 0;
 }
 
 /** Dimension of a generic path into summary.json, from the naming conventions of the summary. */
@@ -146,6 +195,7 @@ function genericPath(path: string[]): FigureRef | string {
     dimension,
     monotone: dimension === 'count' && path[0] !== 'schedule',
     read: (s) => {
+      if (path.length === 2 && path[0] === 'audit' && AUDIT_LOSS_FIGURES.has(path[1]!)) return auditFigure(s, path[1]!);
       let v: unknown = s;
       for (const p of path) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[p] : undefined;
       if (num(v)) return ok(v);
@@ -155,12 +205,12 @@ function genericPath(path: string[]): FigureRef | string {
 }
 
 /** Resolve a figure from its dotted segments and optional `(endpoint)` argument; a string return is the problem. */
-export function resolveFigure(segments: string[], arg: string | undefined): FigureRef | string {
+export function resolveFigure(segments: string[], arg: string | undefined, all = false): FigureRef | string {
   if (arg !== undefined) {
     const corrected = segments.length === 2 && segments[0] === 'corrected';
-    if (segments.length === 2 && segments[0] === 'errors' && segments[1] === 'rate') return endpointFigure('errorRate', false, arg);
+    if (segments.length === 2 && segments[0] === 'errors' && segments[1] === 'rate') return endpointFigure('errorRate', false, arg, all);
     if (segments.length !== 1 && !corrected) return `unknown endpoint figure "${segments.join('.')}(...)"`;
-    return endpointFigure(segments[segments.length - 1]!, corrected, arg);
+    return endpointFigure(segments[segments.length - 1]!, corrected, arg, all);
   }
   if ((LATENCY_STATS as readonly string[]).includes(segments[0]!) || segments[0] === 'corrected') {
     return `expected an endpoint: ${segments.join('.')}(<endpoint>), e.g. ${segments.join('.')}(signup)`;

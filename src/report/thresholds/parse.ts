@@ -1,7 +1,9 @@
 // The threshold language (docs/reports.md): `<figure> <op> <value>[unit]`, e.g. `p99(signup) < 800ms`.
 //
 //   threshold := figure op number unit?
-//   figure    := ("corrected.")? stat "(" endpoint ")"     latency per endpoint (also rps, count, errors, errorRate)
+//   figure    := ("corrected.")? stat "(" endpoint ("," "all")? ")"
+//                                                            latency per endpoint (also rps, count, errors, errorRate);
+//                                                            successful responses only unless ", all" is written
 //              | path                                        a shortcut (errors.rate, freshness.p95, ...) or a
 //                                                            dotted path into summary.json (totals.signups)
 //   op        := "<" | "<=" | ">" | ">=" | "==" | "!="
@@ -82,6 +84,7 @@ function readFigure(c: Cursor, fail: (col: number, problem: string) => never): F
     c.pos++;
   }
   let arg: string | undefined;
+  let all = false;
   c.skipSpace();
   if (c.peek() === '(') {
     c.pos++;
@@ -90,10 +93,20 @@ function readFigure(c: Cursor, fail: (col: number, problem: string) => never): F
     arg = c.match(IDENT);
     if (arg === undefined) fail(argCol, 'expected an endpoint name inside "(...)"');
     c.skipSpace();
+    if (c.peek() === ',') {
+      // `p99(signup, all)`: every request, failures included (the default counts successful responses only).
+      c.pos++;
+      c.skipSpace();
+      const viewCol = c.col;
+      const view = c.match(IDENT);
+      if (view !== 'all') fail(viewCol, `expected "all" after "," (e.g. p99(${arg}, all): every request, failures included)`);
+      all = true;
+      c.skipSpace();
+    }
     if (c.peek() !== ')') fail(c.col, 'expected ")"');
     c.pos++;
   }
-  const resolved = resolveFigure(segments, arg);
+  const resolved = resolveFigure(segments, arg, all);
   if (typeof resolved === 'string') fail(figureCol, resolved);
   return resolved as FigureRef;
 }
