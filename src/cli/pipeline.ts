@@ -4,7 +4,8 @@
 import type { Summary } from '../run/summary.ts';
 import type { RunProgress } from '../engine/run.ts';
 import type { SetupProgress } from '../engine/setup.ts';
-import type { RunPlugin } from '../run/plugin.ts';
+import type { LogLevel, RunPlugin } from '../run/plugin.ts';
+import { renderVerdictLine } from '../report/text.ts';
 import { runScenario, type ScenarioRunResult } from '../engine/assembly.ts';
 
 export { HISTOGRAMS_FILE, checkReachable, timestamp } from '../engine/assembly.ts';
@@ -70,7 +71,8 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<ExecuteRunRes
       },
       {
         say,
-        log: (line) => (progress.clear(), err.write(`${line}\n`)),
+        // --quiet keeps warnings and errors only (the audit's progress lines are 'progress').
+        log: (line: string, level?: LogLevel) => void (opts.quiet && (level === 'progress' || level === 'info') ? undefined : (progress.clear(), err.write(`${line}\n`))),
         onProgress: progress.update,
         startEmbeddedBackend: async (options) => (await import('./backend-thread.ts')).startEmbeddedBackend(options),
         signal: interrupt.signal,
@@ -79,6 +81,7 @@ export async function executeRun(opts: ExecuteRunOptions): Promise<ExecuteRunRes
     );
     progress.done();
     printResult(say, result.summary, result.runDir, result.stoppedEarly);
+    out.write(renderVerdictLine(result.summary, result.runDir) + '\n'); // the one line a quiet run prints
     return result;
   } finally {
     progress.done();
@@ -95,7 +98,6 @@ function printResult(say: (line: string) => void, s: Summary, runDir: string, st
   if (stoppedEarly) say(`stopped early: ${stoppedEarly}`);
   for (const th of s.thresholds) say(`  ${th.pass ? 'PASS' : 'FAIL'}  ${th.expr}  (observed ${th.observed ?? 'n/a'}${th.message ? `; ${th.message}` : ''})`);
   if (s.audit.lostWrites) say(`  FAIL  lost writes: ${s.audit.lostWrites} of ${s.audit.checkedWrites} acknowledged writes are missing`);
-  say(`${s.pass ? 'PASS' : 'FAIL'} — run folder: ${runDir} (report.html, summary.json, junit.xml)`);
 }
 
 /** TTY: one self-rewriting line. Not a TTY (CI): a plain line every 10 s. */

@@ -1,7 +1,7 @@
 // The feed-quality plugin: ground-truth ledger + probe readers + SLIs + lost-write audit, as one RunPlugin.
 // The engine calls observer.* for every event, setup/start/onBucket/stop/finish around the run; finish() returns
 // summary.json's `feedQuality` and `audit`. snapshot() gives the live figures for the metrics plugin.
-import type { RunContext, RunPlugin } from '../run/plugin.ts';
+import type { LogLevel, RunContext, RunPlugin } from '../run/plugin.ts';
 import type { Plan } from '../scenario/plan.ts';
 import type { FeedQualitySummary, Summary, TimelineBucket } from '../run/summary.ts';
 import type { AccountAck, RunObserver } from '../run/events.ts';
@@ -102,7 +102,7 @@ export function createFeedQualityPlugin(plan: Plan, options: FeedQualityPluginOp
       const feedQuality = summary();
       if (options.audit === false) return { feedQuality, audit: { checkedWrites: 0, lostWrites: 0, skipped: true } };
       const token = probes.token() ?? (await auditorToken(ctx, plan.seed));
-      audit = await auditWrites(ctx.target, meter.ledger, token, { seed: plan.seed, log: (l) => ctx.log(l), ...options.audit });
+      audit = await auditWrites(ctx.target, meter.ledger, token, { seed: plan.seed, log: (l) => ctx.log(l, auditLineLevel(l)), ...options.audit });
       const { checkedWrites, lostWrites, ...details } = audit;
       return { feedQuality, audit: { checkedWrites, lostWrites, ...details } };
     },
@@ -111,6 +111,11 @@ export function createFeedQualityPlugin(plan: Plan, options: FeedQualityPluginOp
       return { ...summary(), audit: audit ? { checkedWrites: audit.checkedWrites, lostWrites: audit.lostWrites } : null };
     },
   };
+}
+
+/** The audit's routine lines (what it checks, progress, the closing tally) are progress; anything else is a warning. */
+function auditLineLevel(line: string): LogLevel {
+  return /^audit: (checking \d|\d+\/\d+ done|done in )/.test(line) ? 'progress' : 'warn';
 }
 
 /** Without probes the audit still needs a bearer token: one extra account, reported like any signup. */

@@ -27,7 +27,7 @@ export function renderSummaryText(s: Summary, options: { thresholds?: boolean } 
     out.push(
       ...columns([
         ['endpoint', 'count', 'rps', 'errors', 'p50', 'p99', 'p99 corr.'],
-        ...eps.map(([n, e]) => [n, fmtCount(e.count), fmtNum(e.rps), fmtPct(e.errors / e.count), fmtMs(e.latencyMs.p50), fmtMs(e.latencyMs.p99), fmtMs(e.correctedLatencyMs?.p99)]),
+        ...eps.map(([n, e]) => [n, fmtCount(e.count), fmtNum(e.rps), fmtPct(e.errors / e.count), fmtMs(e.latencyMs?.p50), fmtMs(e.latencyMs?.p99), fmtMs(e.correctedLatencyMs?.p99)]),
       ]).map((l) => '  ' + l),
       '',
     );
@@ -48,4 +48,15 @@ export function renderSummaryText(s: Summary, options: { thresholds?: boolean } 
     for (const th of s.thresholds) out.push(`  ${th.pass ? '✓' : '✗'} ${th.expr.padEnd(32)} ${describeObserved(th.expr, th.observed)}${th.pass ? '' : `   ${th.message ?? ''}`}`);
   }
   return out.join('\n') + '\n';
+}
+
+/**
+ * The run's closing line, printed even by a quiet run: the verdict and, when it failed, why (each failed threshold
+ * with its reason, lost writes), then where the run folder is.
+ */
+export function renderVerdictLine(s: Summary, runDir: string): string {
+  const why: string[] = [];
+  for (const th of s.thresholds) if (!th.pass) why.push(`${th.expr}: ${th.message ?? `observed ${describeObserved(th.expr, th.observed)}`}`);
+  if (s.audit.lostWrites > 0) why.push(`${s.audit.lostWrites} of ${s.audit.checkedWrites} acknowledged writes lost`);
+  return `${s.pass ? 'PASS' : 'FAIL'}${why.length ? ` (${why.join('; ')})` : ''} — run folder: ${runDir} (report.html, summary.json, junit.xml)`;
 }

@@ -28,8 +28,15 @@ export interface RunContext {
   now(): RunMs;
   /** Aborted when arrivals stop (end of plan, Ctrl-C, abort-on-fail). */
   signal: AbortSignal;
-  log(line: string): void;
+  /**
+   * A line for the person running the harness (stderr). `level` lets a quiet run (`--quiet`) keep only what
+   * matters: 'progress' and 'info' lines are dropped, 'warn' and 'error' (the default) are always shown.
+   */
+  log(line: string, level?: LogLevel): void;
 }
+
+/** How much a log line matters; without a level a line counts as 'warn' (shown even by a quiet run). */
+export type LogLevel = 'progress' | 'info' | 'warn' | 'error';
 
 export interface RunPlugin {
   readonly name: string;
