@@ -311,6 +311,7 @@ export class SessionRunner {
     const endpoint: Endpoint = kind === 'following' ? 'feed_following' : 'feed_discover';
     let cursor: string | undefined;
     for (let page = 0; page < 3; page++) {
+      const sentAt = env.now(); // recall is judged from when the read was sent (FeedReadSample.sentAt)
       const r = await this.call(session, endpoint, page === 0 ? intendedAt : env.now(), (ctx) => env.target.feed(ctx, kind, FEED_LIMIT, cursor));
       if (!r.ok) return;
       const p = session.person;
@@ -324,6 +325,7 @@ export class SessionRunner {
         page: r.value,
         firstPage: page === 0,
         at: env.now(),
+        sentAt,
       });
       // Most people stop after the first screen; some scroll on.
       if (!r.value.nextCursor || !session.rnd.chance(0.25) || env.stopping()) return;

@@ -145,15 +145,19 @@ export class FeedMeter implements RunObserver {
       if (created < oldestCreated) oldestCreated = created;
     }
 
-    if (Number.isNaN(reader.firstFollowingReadAt)) reader.firstFollowingReadAt = s.at;
+    // Judged from when the read was SENT: a post acknowledged while the read was in flight cannot be asked of it
+    // (recall), and the read's own latency is not staleness (freshness; it is in the latency figures already).
+    const sentAt = s.sentAt ?? s.at;
+    if (Number.isNaN(reader.firstFollowingReadAt)) reader.firstFollowingReadAt = sentAt;
     for (const p of ring.positionsNewestFirst()) {
       const slot = ring.slots[p];
       if (pageSlots.has(slot)) {
         if (Number.isNaN(ring.seenAt[p])) {
-          ring.seenAt[p] = s.at;
+          ring.seenAt[p] = sentAt;
           // Posts acknowledged before the reader's first read would measure when polling began, not the target.
           if (reader.probe && ring.ackAt[p] >= reader.firstFollowingReadAt) {
-            for (const g of groups) g.freshnessMs.add(Math.max(0, s.at - ring.ackAt[p]));
+            // A post acknowledged while this read was in flight and already on it: fresh, 0 s.
+            for (const g of groups) g.freshnessMs.add(Math.max(0, sentAt - ring.ackAt[p]));
           }
         }
       } else if (!Number.isNaN(ring.seenAt[p]) && ledger.isMarked(slot) && !ledger.isRemoved(slot) && ledger.postCreatedAt[slot] > oldestCreated) {
@@ -164,12 +168,12 @@ export class FeedMeter implements RunObserver {
 
     if (!reader.incomplete) {
       const k = effectiveK(this.options.recallK, s.page.items.length, s.page.nextCursor !== null);
-      const expected = expectedTopK(this.followedNewestFirst(reader), s.at, this.graceMs, k);
+      const expected = expectedTopK(this.followedNewestFirst(reader), sentAt, this.graceMs, k);
       const result = recallOfRead(expected, pageSlots);
       if (result.recall === null) for (const g of groups) g.recallReadsWithoutExpectation++;
       else for (const g of groups) g.addRecall(result.recall, s.page.degraded !== undefined);
     }
-    reader.lastFollowingReadAt = s.at;
+    reader.lastFollowingReadAt = sentAt;
   }
 
   private *followedNewestFirst(reader: TrackedReader): Generator<FollowedPost> {

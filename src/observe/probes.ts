@@ -253,15 +253,18 @@ export class ProbeFleet {
       probe: true,
       firstPage: true,
     };
+    // Reads are judged from when they were sent (recall's grace period, freshness): see FeedReadSample.sentAt.
+    const followingSent = ctx.now();
     const following = await measured(ctx, 'feed_following', this.opts.cohort, () => ctx.target.feed(call, 'following', this.opts.feedLimit));
-    if (following.ok) obs.onFeedRead?.({ ...base, kind: 'following', page: following.value, at: ctx.now() });
+    if (following.ok) obs.onFeedRead?.({ ...base, kind: 'following', page: following.value, at: ctx.now(), sentAt: followingSent });
 
     // A target without discover (capabilities) is not asked for it; without translate, no translation lookups.
+    const discoverSent = ctx.now();
     const discover = supports(ctx.target, 'discover')
       ? await measured(ctx, 'feed_discover', this.opts.cohort, () => ctx.target.feed(call, 'discover', this.opts.discoverLimit))
       : undefined;
     if (discover?.ok) {
-      obs.onFeedRead?.({ ...base, kind: 'discover', page: discover.value, at: ctx.now() });
+      obs.onFeedRead?.({ ...base, kind: 'discover', page: discover.value, at: ctx.now(), sentAt: discoverSent });
       const lookups = supports(ctx.target, 'translate') ? this.opts.translateLookupsPerPoll : 0;
       for (const postId of this.foreignItems(discover.value, probe, lookups)) {
         await this.lookup(ctx, probe, postId, probe.lang);

@@ -72,7 +72,13 @@ export interface FeedReadSample {
   page: FeedPage;
   /** Only first pages are used for freshness and recall. */
   firstPage: boolean;
+  /** When the response arrived. */
   at: RunMs;
+  /**
+   * When the read was sent. Recall and freshness are judged from here: a post acknowledged while the read was in
+   * flight cannot be asked of it. Absent: `at` is used.
+   */
+  sentAt?: RunMs;
 }
 export interface PostLookupSample {
   postId: string;

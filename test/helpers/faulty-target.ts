@@ -7,7 +7,8 @@
 // - posts containing the moderation marker are removed (410, gone from feeds) a known time after creation;
 // - a known set of writes is acknowledged but never stored (lost);
 // - every Nth discover response is degraded ('ranker-fallback': recency only, all foreign);
-// - every Nth following page of two or more items repeats its newest item at the end (a duplicate and an order inversion).
+// - every Nth following page of two or more items repeats its newest item at the end (a duplicate and an order inversion);
+// - following pages can be answered a fixed time after they were built (a read slower than recall's grace period).
 // 127.0.0.1 only; close() ends it.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,6 +28,8 @@ export interface FaultConfig {
   translationDelayMs: number;
   /** Every Nth following page of 2+ items repeats its first (newest) item at the end (0 or absent: never). */
   duplicateFollowingEvery?: number;
+  /** A following page is built when the request arrives and answered this much later (a slow read; 0 or absent: at once). */
+  followingReadDelayMs?: number;
   losePost: (text: string) => boolean;
   loseFollow: (followerHandle: string, n: number) => boolean;
   loseComment: (n: number) => boolean;
@@ -184,6 +187,10 @@ export async function startFaultyTarget(config: FaultConfig): Promise<FaultyTarg
         if (page.items.length >= 2 && config.duplicateFollowingEvery && ++followingPages % config.duplicateFollowingEvery === 0) {
           page.items.push(page.items[0]);
           followingDuplicates.pages++;
+        }
+        if (config.followingReadDelayMs) {
+          setTimeout(() => send(200, page), config.followingReadDelayMs);
+          return;
         }
         return send(200, page);
       }

@@ -10,8 +10,10 @@ export interface FollowedPost {
 }
 
 /**
- * The posts a following feed read at `readAt` should show in its top k: of the reader's followed posts (newest
- * first), those acknowledged more than `graceMs` before the read and not removed, the k most recent.
+ * The posts a following feed read sent at `readAt` should show in its top k: of the reader's followed posts (newest
+ * first), those acknowledged more than `graceMs` before the read was SENT and not removed, the k most recent. (Counted
+ * from the send, not the response: a read slower than the grace period must not be charged for posts acknowledged
+ * while it was in flight.)
  */
 export function expectedTopK(newestFirst: Iterable<FollowedPost>, readAt: number, graceMs: number, k: number): number[] {
   const out: number[] = [];
