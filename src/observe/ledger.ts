@@ -79,7 +79,7 @@ export interface TrackedReader {
   ring: FollowedRing;
   /** A followed post could not be pinned (table full): this reader's recall is no longer judged. */
   incomplete: boolean;
-  /** Run ms of the reader's first and latest first-page following reads (NaN before the first). */
+  /** Run ms at which the reader's first and latest first-page following reads were sent (NaN before the first). */
   firstFollowingReadAt: number;
   lastFollowingReadAt: number;
 }
@@ -97,6 +97,11 @@ export interface LedgerCounts {
   pinOverflow: number;
   trackedReaders: number;
   readersRefused: number;
+  /** Follows and comments kept for the audit (the rest were sampled out once the cap was reached). */
+  followsKept: number;
+  commentsKept: number;
+  /** The caps in force: beyond them posts, follows and comments are sampled (uniform reservoirs), never dropped silently. */
+  caps: { pinnedPosts: number; sampledPosts: number; follows: number; comments: number; trackedReaders: number; ringSize: number };
 }
 
 export class Ledger {
@@ -125,8 +130,8 @@ export class Ledger {
   private readonly pendingMarked: number[] = [];
   private pendingCursor = 0;
 
-  private readonly follows: ReservoirOf<[string, string, number]>;
-  private readonly comments: ReservoirOf<[string, string, number]>;
+  private readonly follows: PairReservoir;
+  private readonly comments: PairReservoir;
 
   private readonly readers: TrackedReader[] = [];
   private readonly readerById = new Map<string, TrackedReader>();
@@ -153,8 +158,8 @@ export class Ledger {
     this.postMarker = new Uint16Array(slots);
     this.postFlags = new Uint8Array(slots);
     this.reservoirSlots = new Int32Array(sampledPostsCap);
-    this.follows = new ReservoirOf(this.options.followsCap, seededRandom(seed ^ 0xf011));
-    this.comments = new ReservoirOf(this.options.commentsCap, seededRandom(seed ^ 0xc033));
+    this.follows = new PairReservoir(this.options.followsCap, seededRandom(seed ^ 0xf011));
+    this.comments = new PairReservoir(this.options.commentsCap, seededRandom(seed ^ 0xc033));
   }
 
   // --- accounts and readers ---
@@ -200,7 +205,7 @@ export class Ledger {
   // --- follows ---
 
   addFollow(ack: FollowAck): void {
-    this.follows.offer([ack.followerId, ack.followeeId, ack.at]);
+    this.follows.offer(ack.followerId, ack.followeeId, ack.at);
     const reader = this.readerById.get(ack.followerId);
     if (!reader) return;
     const list = this.followersOf.get(ack.followeeId);
@@ -338,7 +343,7 @@ export class Ledger {
   // --- comments ---
 
   addComment(ack: CommentAckSample): void {
-    this.comments.offer([ack.commentId, ack.postId, ack.at]);
+    this.comments.offer(ack.commentId, ack.postId, ack.at);
   }
 
   commentSample(): { items: readonly [string, string, number][]; total: number } {
@@ -358,6 +363,16 @@ export class Ledger {
       pinOverflow: this.pinOverflow,
       trackedReaders: this.readers.length,
       readersRefused: this.readersRefused,
+      followsKept: this.follows.size,
+      commentsKept: this.comments.size,
+      caps: {
+        pinnedPosts: this.options.pinnedPostsCap,
+        sampledPosts: this.options.sampledPostsCap,
+        follows: this.options.followsCap,
+        comments: this.options.commentsCap,
+        trackedReaders: this.options.maxTrackedReaders,
+        ringSize: this.options.ringSize,
+      },
     };
   }
 }
@@ -380,21 +395,44 @@ class Interner {
   }
 }
 
-/** Uniform reservoir (algorithm R) of at most `capacity` entries. */
-class ReservoirOf<T> {
-  readonly items: T[] = [];
+/**
+ * Uniform reservoir (algorithm R) of at most `capacity` (id, id, time) entries, in columns allocated up front: an
+ * entry costs no allocation of its own (the id strings are the ones the engine already holds), so memory is fixed
+ * from the start instead of creeping up until the cap (a soak would read that creep as a leak).
+ */
+class PairReservoir {
+  private readonly a: (string | undefined)[];
+  private readonly b: (string | undefined)[];
+  private readonly at: Float64Array;
+  private kept = 0;
   seen = 0;
   constructor(
     private readonly capacity: number,
     private readonly random: () => number,
-  ) {}
-  offer(item: T): void {
+  ) {
+    this.a = new Array<string | undefined>(capacity).fill(undefined);
+    this.b = new Array<string | undefined>(capacity).fill(undefined);
+    this.at = new Float64Array(capacity);
+  }
+  offer(a: string, b: string, at: number): void {
     const n = this.seen++;
-    if (this.items.length < this.capacity) {
-      this.items.push(item);
-      return;
+    let j = this.kept;
+    if (this.kept < this.capacity) this.kept++;
+    else {
+      j = Math.floor(this.random() * (n + 1));
+      if (j >= this.capacity) return;
     }
-    const j = Math.floor(this.random() * (n + 1));
-    if (j < this.capacity) this.items[j] = item;
+    this.a[j] = a;
+    this.b[j] = b;
+    this.at[j] = at;
+  }
+  get size(): number {
+    return this.kept;
+  }
+  /** The kept entries as tuples (allocated per call: for the audit, not the hot path). */
+  get items(): [string, string, number][] {
+    const out: [string, string, number][] = new Array(this.kept);
+    for (let i = 0; i < this.kept; i++) out[i] = [this.a[i]!, this.b[i]!, this.at[i]!];
+    return out;
   }
 }
