@@ -2,9 +2,14 @@
 // Entry point of the `flashcrowd` command. The installed package runs the compiled dist/ (built by `npm run build`,
 // run by `npm pack`/`npm publish` through prepack), so no command transpiles flashcrowd itself; a checkout runs src/
 // through tsx, so edits take effect without a build (FLASHCROWD_DIST=1 runs dist/ there too). register.js installs
-// the TypeScript hooks user scenarios and adapters need.
+// the TypeScript hooks that user scenarios and adapters need (and src/ itself in a checkout); help loads no user code,
+// so from dist/ it skips them.
 import { existsSync } from 'node:fs';
-import { fromSource } from './register.js';
+
+const fromSource = !process.env.FLASHCROWD_DIST && existsSync(new URL('../src/cli/index.ts', import.meta.url));
+const args = process.argv.slice(2);
+const helpOnly = args.length === 0 || ['--help', '-h', 'help'].includes(args[0]) || (args.length === 2 && ['--help', '-h'].includes(args[1]));
+if (fromSource || !helpOnly) await import('./register.js');
 
 const entry = new URL(fromSource ? '../src/cli/index.ts' : '../dist/cli/index.js', import.meta.url);
 if (!existsSync(entry)) {
@@ -12,4 +17,4 @@ if (!existsSync(entry)) {
   process.exit(1);
 }
 const { main } = await import(entry.href);
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await main(args);
