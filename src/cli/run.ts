@@ -1,10 +1,53 @@
 // flashcrowd run <scenario>: play a scenario against a target and write the run folder.
-import { parseArgs } from 'node:util';
 import type { Command } from './command.ts';
 import { UsageError } from '../errors/exit-codes.ts';
+import { flagHelp, parseFlags, type FlagSpecs } from './flags.ts';
+import { PORT, SAMPLE, SEED, WORKERS } from '../scenario/limits.ts';
 import { executeRun } from './pipeline.ts';
 import { parseSegment, SegmentError } from '../shard/segment.ts';
 import { ContainerRuntimeUnavailable, startContainerStack, type ContainerStack } from '../stack/containers.ts';
+
+const FLAGS = {
+  target: { type: 'string', placeholder: 'URL', help: 'system under test (reference API, or your API with --adapter). Without it the embedded\nreference backend is started for the run and stopped after.' },
+  adapter: {
+    type: 'string',
+    placeholder: 'FILE|NAME',
+    help: 'a module default-exporting a TargetFactory for a differently shaped API (see docs/target-contract.md),\nor a built-in adapter by name: reference (the default) or atproto (an AT Protocol PDS + AppView;\nsee docs/targets/atproto.md)',
+  },
+  seed: { type: 'number', range: SEED, help: "override the scenario's seed" },
+  duration: { type: 'string', placeholder: 'D', help: 'play only the first D of scenario time (e.g. 48h)' },
+  compress: { type: 'string', placeholder: 'X', help: "scenario time per wall time, e.g. '48h->10m' (quote it: the shell reads > as a redirection), or a factor" },
+  sample: { type: 'number', range: SAMPLE, placeholder: 'F', help: 'volume factor (0.01 = one person in a hundred)' },
+  workers: { type: 'number', range: WORKERS, help: 'run the arrivals in N worker threads (disjoint shards; recorders and plugins stay in the\nmain thread); default 1' },
+  segment: {
+    type: 'string',
+    placeholder: 'i/N',
+    help: "play only segment i of N (0-based, as Kubernetes' JOB_COMPLETION_INDEX): disjoint arrivals\nand people, for running one scenario from N processes or machines; each run folder has\nhistograms.json, and flashcrowd merge combines them exactly (docs/k6-and-scaling-out.md)",
+  },
+  out: { type: 'string', placeholder: 'DIR', help: 'run folder (default runs/<scenario>-<UTC timestamp>)' },
+  'metrics-port': { type: 'number', range: PORT, placeholder: 'P', help: 'serve flashcrowd_* Prometheus metrics on 127.0.0.1:P/metrics during the run (0 = any port)' },
+  threshold: { type: 'string', multiple: true, placeholder: 'EXPR', help: "an extra threshold, repeatable, e.g. --threshold 'p99(signup) < 800ms'" },
+  'abort-on-fail': { type: 'boolean', help: 'stop early once a threshold is lost for good' },
+  'admin-token': {
+    type: 'string',
+    placeholder: 'T',
+    help: 'operator token of the target (reference backend: surge.translation.adminToken; or\nFLASHCROWD_ADMIN_TOKEN) so scenario events can switch features, e.g. translation launching',
+  },
+  quiet: { type: 'boolean', help: 'no progress or result lines (errors and the final verdict line still print)' },
+  chaos: {
+    type: 'string',
+    placeholder: 'SPEC',
+    help: 'inject faults at wall times, e.g. "kill@20s,stall@40s:2s,slow-store@30s:10s:200ms,cut-redis@50s:5s"\n(the reference backend then runs as a child process; see docs/reliability.md)',
+  },
+  'backend-db': { type: 'string', placeholder: 'DB', help: 'store of the reference backend the harness starts: embedded (default) or postgres://…' },
+  'backend-redis': { type: 'string', placeholder: 'R', help: 'its cache: memory (default) or redis://…' },
+  stack: {
+    type: 'string',
+    placeholder: 'containers',
+    choices: ['containers'],
+    help: 'give that backend a throwaway Postgres and Redis through testcontainers (needs Docker or\nPodman; removed after the run); without a container runtime: exit 2 with the alternatives',
+  },
+} as const satisfies FlagSpecs;
 
 const usage = `Usage: flashcrowd run <scenario.ts|scenario.json> [options]
 
@@ -14,33 +57,7 @@ up; arrivals beyond a cohort's in-flight cap are dropped and counted; latency is
 summary.json, timeline.json, junit.xml, summary.md and report.html.
 
 Options:
-  --target URL        system under test (reference API, or your API with --adapter). Without it the embedded
-                      reference backend is started for the run and stopped after.
-  --adapter FILE|NAME a module default-exporting a TargetFactory for a differently shaped API
-                      (see fixtures/adapters/example-adapter.ts), or a built-in adapter by name: reference (the
-                      default) or atproto (an AT Protocol PDS + AppView; see docs/targets/atproto.md)
-  --seed N            override the scenario's seed
-  --duration D        play only the first D of scenario time (e.g. 48h)
-  --compress X        scenario time per wall time, e.g. 48h->10m, or a factor
-  --sample F          volume factor (0.01 = one person in a hundred)
-  --workers N         run the arrivals in N worker threads (disjoint shards; recorders and plugins stay in the
-                      main thread); default 1
-  --segment i/N       play only segment i of N (0-based, as Kubernetes' JOB_COMPLETION_INDEX): disjoint arrivals
-                      and people, for running one scenario from N processes or machines; each run folder has
-                      histograms.json, and flashcrowd merge combines them exactly (docs/k6-and-scaling-out.md)
-  --out DIR           run folder (default runs/<scenario>-<UTC timestamp>)
-  --metrics-port P    serve flashcrowd_* Prometheus metrics on 127.0.0.1:P/metrics during the run (0 = any port)
-  --threshold EXPR    an extra threshold, repeatable, e.g. --threshold 'p99(signup) < 800ms'
-  --abort-on-fail     stop early once a threshold is lost for good
-  --admin-token T     operator token of the target (reference backend: surge.translation.adminToken; or
-                      FLASHCROWD_ADMIN_TOKEN) so scenario events can switch features, e.g. translation launching
-  --quiet             no progress or result lines (errors still go to stderr)
-  --chaos SPEC        inject faults at wall times, e.g. "kill@20s,stall@40s:2s,slow-store@30s:10s:200ms,cut-redis@50s:5s"
-                      (the reference backend then runs as a child process; see docs/reliability.md)
-  --backend-db DB     store of the reference backend the harness starts: embedded (default) or postgres://…
-  --backend-redis R   its cache: memory (default) or redis://…
-  --stack containers  give that backend a throwaway Postgres and Redis through testcontainers (needs Docker or
-                      Podman; removed after the run); without a container runtime: exit 2 with the alternatives
+${flagHelp(FLAGS)}
 
 Ctrl-C stops arrivals and drains in-flight requests (up to the scenario's graceful stop), then writes the run
 folder; a second Ctrl-C aborts in-flight requests at once.
@@ -52,51 +69,15 @@ Examples:
   flashcrowd run scenarios/smoke.ts
   flashcrowd run scenarios/rednote-jan-2025.ts --compress '48h->10m' --sample 0.01 --target http://127.0.0.1:8080
   flashcrowd run scenarios/smoke.ts --target http://127.0.0.1:9000 --adapter ./my-adapter.ts --threshold 'errors.rate < 0.05'
+  flashcrowd run scenarios/smoke.ts --adapter atproto --target http://127.0.0.1:2583
 `;
-
-function numberOption(name: string, value: string | undefined, check?: (n: number) => boolean): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || (check && !check(n))) throw new UsageError(`--${name}: invalid value '${value}'`);
-  return n;
-}
 
 const command: Command = {
   name: 'run',
   summary: 'play a scenario against a target (or the embedded backend) and write the run folder',
   usage,
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: {
-          target: { type: 'string' },
-          adapter: { type: 'string' },
-          seed: { type: 'string' },
-          duration: { type: 'string' },
-          compress: { type: 'string' },
-          sample: { type: 'string' },
-          workers: { type: 'string' },
-          segment: { type: 'string' },
-          stack: { type: 'string' },
-          out: { type: 'string' },
-          'metrics-port': { type: 'string' },
-          threshold: { type: 'string', multiple: true },
-          'abort-on-fail': { type: 'boolean' },
-          'admin-token': { type: 'string' },
-          quiet: { type: 'boolean' },
-          chaos: { type: 'string' },
-          'backend-db': { type: 'string' },
-          'backend-redis': { type: 'string' },
-        },
-      });
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message}\n\n${usage}`);
-    }
-    const { values, positionals } = parsed;
-    if (positionals.length !== 1) throw new UsageError(`expected exactly one scenario file\n\n${usage}`);
+    const { values, positionals } = parseFlags(argv, FLAGS, usage, { name: 'scenario file', min: 1, max: 1 });
     if (values.adapter === 'atproto' && !values.target) throw new UsageError("--adapter atproto needs --target <PDS URL>; start a stack with 'flashcrowd stack atproto'");
     if (values.adapter && values.adapter !== 'reference' && !values.target) throw new UsageError('--adapter needs --target URL (the adapter talks to your API)');
     if (values.target && (values['backend-db'] || values['backend-redis'])) throw new UsageError('--backend-db/--backend-redis configure the backend the harness starts; they cannot be used with --target');
@@ -114,7 +95,6 @@ const command: Command = {
     }
     let stack: ContainerStack | undefined;
     if (values.stack !== undefined) {
-      if (values.stack !== 'containers') throw new UsageError(`--stack '${values.stack}': the only stack is 'containers' (Postgres and Redis through testcontainers)`);
       if (values.target || values['backend-db'] || values['backend-redis']) {
         throw new UsageError('--stack containers provides the embedded backend\'s Postgres and Redis: it cannot be used with --target, --backend-db or --backend-redis');
       }
@@ -136,16 +116,16 @@ const command: Command = {
         scenario: positionals[0],
         target: values.target,
         adapter: values.adapter,
-        seed: numberOption('seed', values.seed, Number.isInteger),
+        seed: values.seed,
         duration: values.duration,
         compress: values.compress,
-        sample: numberOption('sample', values.sample, (n) => n > 0 && n <= 1),
-        workers: numberOption('workers', values.workers, (n) => Number.isInteger(n) && n >= 1),
+        sample: values.sample,
+        workers: values.workers,
         out: values.out,
-        metricsPort: numberOption('metrics-port', values['metrics-port'], (n) => Number.isInteger(n) && n >= 0 && n < 65536),
-        thresholds: values.threshold ?? [],
-        abortOnFail: values['abort-on-fail'] ?? false,
-        quiet: values.quiet ?? false,
+        metricsPort: values['metrics-port'],
+        thresholds: values.threshold,
+        abortOnFail: values['abort-on-fail'],
+        quiet: values.quiet,
         chaos: values.chaos,
         backend: Object.keys(backend).length ? backend : undefined,
         adminToken: values['admin-token'] ?? process.env.FLASHCROWD_ADMIN_TOKEN,

@@ -13,6 +13,7 @@ import * as D from './defaults.ts';
 import { ScenarioError, describeProblems, problemsFromZod, type FieldProblem } from './errors.ts';
 import type { FaultPlan, Plan, PlanCohort, PlanEvent, RateFn } from './plan.ts';
 import { ScenarioSchema, type Cohort, type Scenario, type ScenarioInput } from './schema.ts';
+import { SAMPLE, SEED, rangeProblem } from './limits.ts';
 
 export interface CompileOverrides {
   seed?: number;
@@ -139,7 +140,8 @@ function resolveOverrides(s: Scenario, o: CompileOverrides, source: string | und
       : attempt(
           '--sample',
           () => {
-            if (!Number.isFinite(o.sample) || o.sample! <= 0) throw new Error(`expected a positive sample factor, got ${o.sample}`);
+            const problem = rangeProblem(o.sample!, SAMPLE);
+            if (problem) throw new Error(problem);
             return o.sample!;
           },
           1,
@@ -150,7 +152,8 @@ function resolveOverrides(s: Scenario, o: CompileOverrides, source: string | und
       : attempt(
           '--seed',
           () => {
-            if (!Number.isInteger(o.seed) || o.seed! < 0 || o.seed! > 2 ** 32 - 1) throw new Error(`expected a whole number 0..2^32-1, got ${o.seed}`);
+            const problem = rangeProblem(o.seed!, SEED);
+            if (problem) throw new Error(problem);
             return o.seed!;
           },
           1,

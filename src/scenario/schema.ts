@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { parseCompression, parseDuration, parseInstant } from './clock.ts';
 import type { Curve } from './curves.ts';
 import { PERSONAS, POST_KINDS } from './vocabulary.ts';
+import { SAMPLE, SEED, zodInRange } from './limits.ts';
 import { resolveIdentityPolicy } from '../target/identity-policy.ts';
 
 // ---- primitives ------------------------------------------------------------------------------------------------
@@ -282,7 +283,7 @@ export const TimelineSchema = z
     /** Or: how long the run takes in wall time (compression = duration / wall). */
     wall: PositiveDuration.optional(),
     /** Volume factor: cohort sizes and rates are multiplied by it (0.001 = one in a thousand). */
-    sample: z.number().positive({ message: 'expected a positive sample factor' }).max(100).optional(),
+    sample: zodInRange(SAMPLE).optional(),
     /** Wall time to let sessions in flight finish after the last arrival. */
     gracefulStop: Duration.optional(),
   })
@@ -351,7 +352,7 @@ export const ScenarioSchema = z
     $schema: z.string().optional(),
     name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i, { message: 'expected a name of letters, digits, ".", "-" and "_" (used in run folder names)' }),
     description: z.string().optional(),
-    seed: z.number().int({ message: 'expected a whole number' }).min(0).max(2 ** 32 - 1).optional(),
+    seed: zodInRange(SEED).optional(),
     timeline: TimelineSchema,
     cohorts: z.array(CohortSchema).min(1, { message: 'expected at least one cohort' }),
     events: z.array(EventSchema).optional(),

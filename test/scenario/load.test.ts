@@ -155,7 +155,7 @@ export default {
     expect(byPath['timeline.sample']).toMatchObject({ line: 13 });
     expect(byPath['cohorts[0].size']).toMatchObject({ line: 16 }); // missing: reported at its cohort
     expect(byPath['cohorts[1].curve.rise']).toMatchObject({ line: 5 }); // followed into the variable
-    expect(err.message).toContain('timeline.sample: expected a positive sample factor (line 13)');
+    expect(err.message).toContain('timeline.sample: expected a number above 0 and at most 100 (a volume factor (0.01 = one person in a hundred)) (line 13)');
   });
 
   it('time zones, locales and languages are checked, with quoted keys located in .ts files', async () => {
