@@ -48,8 +48,8 @@
 //      plan does not model, and the new accounts' own repository events.
 //
 // Playback: 14 days in 10 minutes at sample 0.0001 (~600 incumbent accounts set up first). A 45-second run of the
-// first 7 days (to the peak and a day past it), see docs/scenarios.md:
-//   flashcrowd run scenarios/bluesky-brazil-2024.ts --duration 7d --compress '7d->45s' --sample 0.00005
+// first 7 days (to the peak and a day past it; what it measured: docs/scenarios.md):
+//   flashcrowd run scenarios/bluesky-brazil-2024.ts --duration 7d --compress '7d->45s' --sample 0.00002
 import { constant, defineScenario, diurnal, diurnalMix, product, type Curve } from 'flashcrowd';
 
 const START = '2024-08-26T00:00:00Z'; // A1

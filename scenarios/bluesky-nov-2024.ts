@@ -65,8 +65,8 @@
 //      API calls per user action (notifications, profiles, threads), which the newcomers' first days multiply.
 //
 // Playback: 29 days in 10 minutes at sample 0.00002 (laptop-sized: ~280 incumbent accounts set up before the run).
-// A 40-second run of the first 12 days (to the 1-million-a-day peak), see docs/scenarios.md:
-//   flashcrowd run scenarios/bluesky-nov-2024.ts --duration 12d --compress '12d->40s' --sample 0.00001
+// A 40-second run of the first 12 days (to the 1-million-a-day peak; what it measured: docs/scenarios.md):
+//   flashcrowd run scenarios/bluesky-nov-2024.ts --duration 12d --compress '12d->40s' --sample 0.000005
 import {
   constant,
   defineScenario,

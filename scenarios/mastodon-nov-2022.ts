@@ -45,8 +45,8 @@
 //   A7 language: an English-speaking tech server (a little German and Spanish); a daily cycle on US evenings.
 //
 // Playback: 42 days in 10 minutes at sample 0.05 (~1,500 signups on the instance). A 45-second run of the first
-// 35 days (through the Nov 18 wave and the days after), see docs/scenarios.md:
-//   flashcrowd run scenarios/mastodon-nov-2022.ts --duration 35d --compress '35d->45s' --sample 0.05
+// 35 days (through the Nov 18 wave and the days after; what it measured: docs/scenarios.md):
+//   flashcrowd run scenarios/mastodon-nov-2022.ts --duration 35d --compress '35d->45s' --sample 0.01
 import { constant, defineScenario, diurnalMix, product, type Curve } from 'flashcrowd';
 
 const START = '2022-10-20T00:00:00Z'; // A1

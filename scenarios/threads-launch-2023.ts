@@ -40,7 +40,7 @@
 //   A6 newcomers mostly sign up once and look around (returningShare 0.3, 12 actions), post a first "hello" thread.
 //
 // Playback: 5 days in 10 minutes at sample 0.000005 (~500 signups, each with 50 follows). A 40-second run of the
-// first 7 hours at a larger sample, see docs/scenarios.md:
+// first 7 hours at a larger sample (what it measured: docs/scenarios.md):
 //   flashcrowd run scenarios/threads-launch-2023.ts --duration 7h --compress '7h->40s' --sample 0.00002
 import { constant, defineScenario, product, type Curve } from 'flashcrowd';
 
