@@ -76,7 +76,8 @@ export async function bundleAdapter(adapter: string, cwd = process.cwd()): Promi
   const entry = `
 import { ${factory === 'default' ? 'default as factory' : `${factory} as factory`} } from ${JSON.stringify(file)};
 import { createK6HttpClient } from ${JSON.stringify(path.join(HERE, 'k6-http-client.ts'))};
-const REQUIRED = ['signup', 'login', 'follow', 'post', 'getPost', 'comment', 'like', 'feed', 'report', 'close'];
+// The core every target serves (contract v2); optional operations are called only when declared.
+const REQUIRED = ['signup', 'login', 'follow', 'post', 'getPost', 'comment', 'like', 'feed', 'close'];
 /** Build the adapter's Target on k6/http. One per VU (the script calls it once, lazily). */
 export async function createTarget(http, options) {
   const client = createK6HttpClient(http, { baseUrl: options.url, timeoutMs: options.timeoutMs });

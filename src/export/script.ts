@@ -177,7 +177,8 @@ export interface AdapterTarget {
   comment(ctx: CallContext, postId: string, text: string): Promise<OpResult>;
   like(ctx: CallContext, postId: string): Promise<OpResult>;
   feed(ctx: CallContext, kind: 'following' | 'discover', limit: number, cursor?: string): Promise<OpResult>;
-  report(ctx: CallContext, postId: string, reason: string): Promise<OpResult>;
+  /** Optional: called only when the adapter declares 'report'. */
+  report?(ctx: CallContext, postId: string, reason: string): Promise<OpResult>;
   close(): Promise<void>;
 }
 export interface AdapterClient {

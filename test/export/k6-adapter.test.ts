@@ -20,6 +20,15 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const TSC = join(ROOT, 'node_modules/.bin/tsc');
 const BIN = join(ROOT, 'bin/flashcrowd.js');
 const PORTABLE_CHIRP = 'test/export/helpers/chirp-portable-adapter.ts';
+const EXAMPLE = 'fixtures/adapters/example-adapter.ts';
+
+// The example adapter becomes portable when it does its HTTP through options.http (contract v2); until then the
+// export refuses it, and its test below says why it is skipped.
+const exampleRefused = await prepareK6Adapter(EXAMPLE, { url: 'http://127.0.0.1:1', cwd: ROOT }).then(
+  () => undefined,
+  (err: Error) => err.message,
+);
+if (exampleRefused) console.warn(`[skip] export k6 --adapter ${EXAMPLE} against Chirp: the adapter is not portable yet:\n${exampleRefused}`);
 
 let tmp: string;
 beforeAll(async () => {
@@ -149,6 +158,9 @@ describe('export k6 --adapter (Chirp: no report, translate or following listing)
     expect(script.checks.filter((c) => !c.pass)).toEqual([]);
     expect(script.requests.filter((r) => r.failed).map((r) => `${r.method} ${r.url} ${r.status}`)).toEqual([]);
     expect(script.requests.length).toBe(Object.values(hits).reduce((a, b) => a + b, 0));
+    // Follows of someone already followed were answered 422 'already_following': the outcome 'already', a success
+    // (check passed above), and, declared expected, not a failed request.
+    expect(script.requests.filter((r) => r.tags.endpoint === 'follow' && r.status === 422).length).toBeGreaterThan(0);
 
     // Again on the same server: setup's signups are 'exists' (422 taken, declared expected), sessions log in.
     const again = await loadExportedScript(exported.dir, exported.built.files, { target: chirp.url });
@@ -165,6 +177,32 @@ describe('export k6 --adapter (Chirp: no report, translate or following listing)
     expect(script.requests[0].status).toBe(0);
     expect(script.checks).toEqual([{ name: 'signup ok', pass: false }]);
   });
+});
+
+describe.skipIf(exampleRefused !== undefined)(`export k6 --adapter ${EXAMPLE}`, () => {
+  it('plays sessions that reach the Chirp server through the example adapter, sending nothing it lacks', async () => {
+    const chirp = await startChirpServer();
+    try {
+      const { dir, built } = await exportWith(EXAMPLE, chirp.url, 'example');
+      const script = await loadExportedScript(dir, built.files, { target: chirp.url });
+      await play(script, built, 20);
+      expect(chirp.state.accounts).toBeGreaterThan(40);
+      expect(chirp.state.statuses).toBeGreaterThan(0);
+      expect(chirp.state.follows).toBeGreaterThan(0);
+      expect(chirp.hits['GET /api/timelines/home']).toBeGreaterThan(0);
+      const lacking = Object.keys(chirp.hits).filter((r) => r.includes('/api/flags') || r.endsWith('?lang') || r.endsWith('/following'));
+      const a = await prepareK6Adapter(EXAMPLE, { url: chirp.url, cwd: ROOT });
+      // The example's Chirp lacks report, translate and the following listing: none of it is sent.
+      expect(a.supports).not.toContain('report');
+      expect(a.supports).not.toContain('translate');
+      expect(lacking).toEqual([]);
+      expect(built.files['README.md']).toMatch(/`report` \(needs `report`\)/);
+      expect(script.checks.filter((c) => !c.pass)).toEqual([]);
+      expect(script.requests.filter((r) => r.failed).map((r) => `${r.method} ${r.url} ${r.status}`)).toEqual([]);
+    } finally {
+      await chirp.close();
+    }
+  }, 60_000);
 });
 
 describe('export k6 --adapter reference (the built-in adapter, against the real reference backend)', () => {

@@ -1,6 +1,7 @@
 // A portable adapter for the "Chirp" test API (see fixtures/adapters/example-adapter.ts for the API): all its HTTP
 // goes through options.http, so `export k6 --adapter` can bundle it. Chirp here lacks report, translate and the
-// following listing; signup of a taken username answers 422 {kind: 'taken'} (typed outcome 'exists').
+// following listing; it answers 422 for a taken username (outcome 'exists') and for a follow or favourite that
+// already holds (outcome 'already').
 import type { Capabilities, CallContext, FeedItem, FeedKind, HttpClient, HttpRequest, NewAccount, NewPost, OpResult, Target, TargetFactory } from '../../../src/target/target.ts';
 import { send } from '../../../src/target/http-helpers.ts';
 
@@ -36,8 +37,7 @@ class PortableChirp implements Target {
     return { ok: false, error: { kind: 'other', message: 'unsupported' } };
   }
   async follow(ctx: CallContext, userId: string) {
-    const r = await send(this.http, this.req(ctx, 'PUT', `/api/accounts/me/following/${userId}`, '/api/accounts/me/following/:uid'), () => undefined);
-    return r.ok && r.status === 200 ? { ...r, outcome: 'already' as const } : r;
+    return already(await send(this.http, this.req(ctx, 'PUT', `/api/accounts/me/following/${userId}`, '/api/accounts/me/following/:uid'), () => undefined), 'already_following');
   }
   unfollow(ctx: CallContext, userId: string) {
     return send(this.http, this.req(ctx, 'DELETE', `/api/accounts/me/following/${userId}`, '/api/accounts/me/following/:uid'), () => undefined);
@@ -64,8 +64,8 @@ class PortableChirp implements Target {
       nextCursor: b.next_page ?? null,
     }));
   }
-  like(ctx: CallContext, postId: string) {
-    return send(this.http, this.req(ctx, 'POST', `/api/statuses/${postId}/favourite`, '/api/statuses/:sid/favourite'), () => undefined);
+  async like(ctx: CallContext, postId: string) {
+    return already(await send(this.http, this.req(ctx, 'POST', `/api/statuses/${postId}/favourite`, '/api/statuses/:sid/favourite'), () => undefined), 'already_favourited');
   }
   feed(ctx: CallContext, kind: FeedKind, limit: number, cursor?: string) {
     const path = `/api/timelines/${kind === 'following' ? 'home' : 'explore'}`;
@@ -80,6 +80,12 @@ class PortableChirp implements Target {
     return { ok: false, error: { kind: 'other', message: 'unsupported' } };
   }
   async close() {}
+}
+
+/** Chirp's 422 for a follow or favourite that already holds is the outcome 'already': a success, its status kept. */
+function already(r: OpResult<void>, code: string): OpResult<void> {
+  if (!r.ok && r.error.status === 422 && r.error.code === code) return { ok: true, status: 422, value: undefined, outcome: 'already' };
+  return r;
 }
 
 const factory: TargetFactory = (options) => {

@@ -1,7 +1,8 @@
 // A small "Chirp" server for the k6-export tests (the API of fixtures/adapters/example-adapter.ts): accounts,
 // login, follows, statuses with X-Request-Id idempotency, replies, favourites, home/explore timelines. It keeps
 // state, counts hits per route, and answers flagging and translation only if asked to (so a test sees whether
-// an adapter sent what Chirp lacks). A taken username answers 422 {kind: 'taken'}.
+// an adapter sent what Chirp lacks). Like the API of the example adapter, it answers 422 for a taken username
+// {kind: 'taken'} and for a follow or favourite that already holds ({kind: 'already_following' | 'already_favourited'}).
 import http from 'node:http';
 
 export interface ChirpServer {
@@ -52,7 +53,7 @@ export function startChirpServer(): Promise<ChirpServer> {
         if (!following.has(me)) following.set(me, new Set());
         const set = following.get(me)!;
         const who = url.pathname.split('/').pop()!;
-        if (set.has(who)) return send(200, {});
+        if (set.has(who)) return send(422, { kind: 'already_following', message: 'already following' });
         set.add(who);
         state.follows++;
         return send(204);
@@ -78,8 +79,9 @@ export function startChirpServer(): Promise<ChirpServer> {
       }
       if (route === 'POST /api/statuses/:id/favourite') {
         const key = `${me} ${url.pathname}`;
-        if (!favourites.has(key)) state.favourites++;
+        if (favourites.has(key)) return send(422, { kind: 'already_favourited', message: 'already favourited' });
         favourites.add(key);
+        state.favourites++;
         return send(204);
       }
       if (route === 'GET /api/timelines/home' || route === 'GET /api/timelines/explore') {
