@@ -35,6 +35,8 @@ const OUT = process.env.BENCH_OUT ?? 'bench/results/backend';
 
 interface Measure {
   rps: number;
+  /** Server CPU (user + system, from /proc) per request: robust to a loaded machine where req/s is not. */
+  cpuUsPerRequest?: number;
   p50Ms: number;
   p99Ms: number;
   requests: number;
@@ -44,6 +46,7 @@ interface Measure {
 
 interface Server {
   url: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -64,6 +67,7 @@ function spawnServer(args: string[], label: string): Promise<Server> {
       child.removeAllListeners('exit');
       resolve({
         url: m[0],
+        pid: child.pid!,
         stop: () =>
           new Promise<void>((r) => {
             const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
@@ -120,10 +124,24 @@ async function seed(url: string): Promise<Seeded> {
   return { tokens: users.map((u) => u.token), postIds };
 }
 
-async function measure(opts: autocannon.Options): Promise<Measure> {
+/** utime + stime of a process in µs (Linux /proc; undefined elsewhere). */
+function cpuUs(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+    return (ticks * 1e6) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
+}
+
+async function measure(opts: autocannon.Options, pid?: number): Promise<Measure> {
+  const cpu0 = pid === undefined ? undefined : cpuUs(pid);
   const r = await autocannon({ connections: CONNECTIONS, duration: SECONDS, ...opts });
+  const cpu1 = pid === undefined ? undefined : cpuUs(pid);
   return {
     rps: Math.round(r.requests.average),
+    cpuUsPerRequest: cpu0 !== undefined && cpu1 !== undefined && r.requests.total > 0 ? Math.round((cpu1 - cpu0) / r.requests.total) : undefined,
     p50Ms: r.latency.p50,
     p99Ms: r.latency.p99,
     requests: r.requests.total,
@@ -141,19 +159,26 @@ async function benchBackend(label: string, args: string[]): Promise<Record<strin
     process.stdout.write(`${label}: seeded ${USERS} users, ${SEED_POSTS} posts\n`);
     let n = 0;
     const pick = () => tokens[n++ % tokens.length];
-    const following = await measure({
-      url: server.url,
+    const following = await measure(
+      {
+        url: server.url,
       requests: [{ method: 'GET', path: '/v1/feed/following?limit=20', setupRequest: (req) => ({ ...req, headers: { authorization: `Bearer ${pick()}` } }) }],
-    });
+      },
+      server.pid,
+    );
     process.stdout.write(`${label}: following ${following.rps}/s\n`);
-    const discover = await measure({
-      url: server.url,
+    const discover = await measure(
+      {
+        url: server.url,
       requests: [{ method: 'GET', path: '/v1/feed/discover?limit=20', setupRequest: (req) => ({ ...req, headers: { authorization: `Bearer ${pick()}` } }) }],
-    });
+      },
+      server.pid,
+    );
     process.stdout.write(`${label}: discover ${discover.rps}/s\n`);
     let c = 0;
-    const comments = await measure({
-      url: server.url,
+    const comments = await measure(
+      {
+        url: server.url,
       requests: [
         {
           method: 'POST',
@@ -165,12 +190,15 @@ async function benchBackend(label: string, args: string[]): Promise<Record<strin
           }),
         },
       ],
-    });
+      },
+      server.pid,
+    );
     process.stdout.write(`${label}: comments ${comments.rps}/s\n`);
     // Every (user, post) pair once before any repeats, so nearly every like is a new one (201), not a 200 replay.
     let l = 0;
-    const likes = await measure({
-      url: server.url,
+    const likes = await measure(
+      {
+        url: server.url,
       requests: [
         {
           method: 'POST',
@@ -184,11 +212,14 @@ async function benchBackend(label: string, args: string[]): Promise<Record<strin
           },
         },
       ],
-    });
+      },
+      server.pid,
+    );
     process.stdout.write(`${label}: likes ${likes.rps}/s\n`);
     let p = 0;
-    const posts = await measure({
-      url: server.url,
+    const posts = await measure(
+      {
+        url: server.url,
       requests: [
         {
           method: 'POST',
@@ -200,12 +231,15 @@ async function benchBackend(label: string, args: string[]): Promise<Record<strin
           }),
         },
       ],
-    });
+      },
+      server.pid,
+    );
     process.stdout.write(`${label}: posts ${posts.rps}/s\n`);
     const run = randomUUID().slice(0, 8);
     let s = 0;
-    const signups = await measure({
-      url: server.url,
+    const signups = await measure(
+      {
+        url: server.url,
       requests: [
         {
           method: 'POST',
@@ -217,7 +251,9 @@ async function benchBackend(label: string, args: string[]): Promise<Record<strin
           }),
         },
       ],
-    });
+      },
+      server.pid,
+    );
     process.stdout.write(`${label}: signups ${signups.rps}/s\n`);
     return { following, discover, posts, comments, likes, signups };
   } finally {
@@ -234,7 +270,7 @@ process.stdout.write('http://127.0.0.1:' + app.server.address().port + '\\n');
 process.on('SIGINT', () => app.close().then(() => process.exit(0)));`;
   const server = await spawnServer(['--input-type=module', '-e', script], 'fastify ceiling');
   try {
-    return await measure({ url: `${server.url}/` });
+    return await measure({ url: `${server.url}/` }, server.pid);
   } finally {
     await server.stop();
   }
@@ -373,11 +409,13 @@ async function main(): Promise<void> {
   for (const [setup, byEndpoint] of Object.entries(results)) {
     for (const [endpoint, m] of Object.entries(byEndpoint)) {
       const before = baseline?.results[setup]?.[endpoint];
-      const beforeCols = baseline ? ` ${before ? `${before.rps} (${ratio(before.rps, baseCeiling)}x), p99 ${before.p99Ms}` : '—'} |` : '';
-      rows.push(`| ${setup} | ${endpoint} | ${m.rps} | ${setup === 'ceiling' ? '' : `${ratio(m.rps, ceiling)}x`} | ${m.p50Ms} | ${m.p99Ms} | ${m.non2xx} | ${m.errors} |${beforeCols}`);
+      const beforeCols = baseline
+        ? ` ${before ? `${before.rps} (${ratio(before.rps, baseCeiling)}x), p99 ${before.p99Ms}${before.cpuUsPerRequest ? `, ${before.cpuUsPerRequest} µs` : ''}` : '—'} |`
+        : '';
+      rows.push(`| ${setup} | ${endpoint} | ${m.rps} | ${setup === 'ceiling' ? '' : `${ratio(m.rps, ceiling)}x`} | ${m.cpuUsPerRequest ?? ''} | ${m.p50Ms} | ${m.p99Ms} | ${m.non2xx} | ${m.errors} |${beforeCols}`);
     }
   }
-  const beforeHead = baseline ? ' before: req/s (ratio), p99 ms |' : '';
+  const beforeHead = baseline ? ' before: req/s (ratio), p99 ms, CPU µs |' : '';
   const beforeRule = baseline ? '---|' : '';
   const beforeNote = baseline
     ? `\n"before" is ${path.basename(BASELINE!)} (${baseline.generatedAt}, load average ${baseline.machine.loadAverage1mBefore} before, ` +
@@ -391,8 +429,8 @@ Each server is one process (\`flashcrowd backend\`, default knobs, scrypt N=1638
 ${SECONDS} s per row, from the benchmark process on the same machine (Postgres and Redis share it too). Seed: ${USERS} users, each following ${FOLLOWS_PER_USER}, ${SEED_POSTS} posts
 (a quarter in Chinese). The ceiling is measured before and after the backends; ratios are to their mean (${Math.round(ceiling)}/s).
 ${beforeNote}
-| setup | endpoint | requests/s | ratio to ceiling | p50 ms | p99 ms | non-2xx | errors |${beforeHead}
-|---|---|---|---|---|---|---|---|${beforeRule}
+| setup | endpoint | requests/s | ratio to ceiling | server CPU µs/request | p50 ms | p99 ms | non-2xx | errors |${beforeHead}
+|---|---|---|---|---|---|---|---|---|${beforeRule}
 ${rows.join('\n')}
 
 - \`following\`: GET /v1/feed/following?limit=20, tokens rotating over the seeded users (fan-out timelines + read-time merge).
@@ -401,6 +439,8 @@ ${rows.join('\n')}
 - \`comments\`: POST /v1/posts/:id/comments on the seeded posts; \`likes\`: POST /v1/posts/:id/likes, every (user, post) pair once.
 - \`signups\`: POST /v1/users (scrypt dominates: the surge's CPU cost per newcomer).
 - ceiling: a bare Fastify route returning \`{ok:true}\` — the most this machine serves through Node's HTTP stack.
+- server CPU µs/request: the backend process's user + system CPU during the row, per request (its own work only: Postgres
+  and Redis run in their own processes). On a loaded machine requests/s swings with the neighbours; this does much less.
 ${
   detectors.length
     ? `
