@@ -87,8 +87,9 @@ function row(figure: FigureRef, baseline: Summary, current: Summary): CompareRow
   const delta = b !== null && c !== null ? c - b : null;
   const relative = delta !== null && b !== 0 && b !== null ? delta / Math.abs(b) : null;
   const better = betterDirection(figure.name);
-  const worse = delta !== null && (better === 'lower' ? delta > 1e-12 : delta < -1e-12);
-  const fmt = (v: number | null) => (v === null ? '—' : show(figure, v));
+  // A figure the baseline had and the run has no data for (nothing succeeded, nothing checked) is worse, not equal.
+  const worse = (delta !== null && (better === 'lower' ? delta > 1e-12 : delta < -1e-12)) || (b !== null && c === null);
+  const fmt = (v: number | null) => (v === null ? 'no data' : show(figure, v));
   const sign = delta !== null && delta > 0 ? '+' : '';
   const deltaText = delta === null ? '—' : `${sign}${fmt(delta)}${relative !== null ? ` (${sign}${(relative * 100).toFixed(1)}%)` : ''}`;
   return { figure: figure.name, baseline: b, current: c, delta, relative, better, worse, display: { baseline: fmt(b), current: fmt(c), delta: deltaText } };
@@ -125,8 +126,8 @@ function checkRule(rule: FailOnRule, baseline: Summary, current: Summary): RuleR
   const b = read(rule.figure, baseline);
   const c = read(rule.figure, current);
   const name = rule.figure.name;
-  if (b === null) return { rule: rule.text, pass: true, message: `not checked: the baseline has no ${name}` };
-  if (c === null) return { rule: rule.text, pass: false, message: `${name} is missing from the run (the baseline had ${show(rule.figure, b)})` };
+  if (b === null) return { rule: rule.text, pass: true, message: `not checked: the baseline has no data for ${name} (${rule.figure.read(baseline).why})` };
+  if (c === null) return { rule: rule.text, pass: false, message: `no data for ${name} in the run: ${rule.figure.read(current).why} (the baseline had ${show(rule.figure, b)})` };
   const worseBy = rule.better === 'lower' ? c - b : b - c;
   const fmt = (v: number) => show(rule.figure, v);
   let pass: boolean;
@@ -153,7 +154,8 @@ export function compareSummaries(baseline: Summary, current: Summary, rules: Fai
 
 export function renderComparison(cmp: Comparison, labels: { baseline: string; current: string }): string {
   const head = ['figure', 'baseline', 'run', 'change', ''];
-  const body = cmp.rows.map((r) => [r.figure, r.display.baseline, r.display.current, r.display.delta, r.delta === null || r.delta === 0 ? '' : r.worse ? 'worse' : 'better']);
+  const mark = (r: CompareRow) => (r.delta === null ? (r.worse ? 'worse (no data)' : '') : r.delta === 0 ? '' : r.worse ? 'worse' : 'better');
+  const body = cmp.rows.map((r) => [r.figure, r.display.baseline, r.display.current, r.display.delta, mark(r)]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 || i === 4 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
   const out = [`baseline: ${labels.baseline}`, `run:      ${labels.current}`, '', line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)];
@@ -182,7 +184,7 @@ export function renderComparisonMarkdown(cmp: Comparison, labels: { baseline: st
   }
   out.push('| figure | baseline | run | change | |', '| --- | ---: | ---: | ---: | --- |');
   for (const r of cmp.rows) {
-    const mark = r.delta === null || r.delta === 0 ? '' : r.worse ? '🔺 worse' : 'better';
+    const mark = r.delta === null ? (r.worse ? '🔺 worse (no data)' : '') : r.delta === 0 ? '' : r.worse ? '🔺 worse' : 'better';
     out.push(`| \`${r.figure.replace(/\|/g, '\\|')}\` | ${r.display.baseline} | ${r.display.current} | ${r.display.delta} | ${mark} |`);
   }
   return out.join('\n') + '\n';

@@ -9,6 +9,7 @@ import { renderJunit } from '../../src/report/junit.ts';
 import { renderHtml } from '../../src/report/html/render.ts';
 import { renderVerdictLine } from '../../src/report/text.ts';
 import { LatencyRecorder } from '../../src/observe/latency.ts';
+import { compareSummaries, parseFailOn, renderComparison } from '../../src/report/compare.ts';
 import type { RequestSample } from '../../src/run/events.ts';
 import type { Summary } from '../../src/run/summary.ts';
 import { makeSummary, makeTimeline } from './fixtures.ts';
@@ -130,5 +131,25 @@ describe('no data fails', () => {
     const line = renderVerdictLine(s, '/tmp/run');
     expect(line).toMatch(/^FAIL \(p99\(signup\) < 2000ms: no data: none of the 40 requests to "signup" succeeded/);
     expect(line.split('\n')).toHaveLength(1);
+  });
+});
+
+describe('compare with no data', () => {
+  it('marks a figure the baseline had and the run has no data for as worse, and fails a rule on it with the reason', () => {
+    const baseline = makeSummary() as Summary;
+    const run = refusedSignups();
+    const cmp = compareSummaries(baseline, run, parseFailOn('p99(signup) +20%, p99(login) +20%'));
+    const row = cmp.rows.find((r) => r.figure === 'p99(signup)')!;
+    expect(row).toMatchObject({ current: null, worse: true, delta: null });
+    expect(row.display.current).toBe('no data');
+    expect(cmp.rules[0]).toMatchObject({ pass: false });
+    expect(cmp.rules[0].message).toMatch(/^no data for p99\(signup\) in the run: none of the 40 requests to "signup" succeeded/);
+    expect(cmp.rules[1].pass).toBe(true);
+    expect(cmp.pass).toBe(false);
+    expect(renderComparison(cmp, { baseline: 'a', current: 'b' })).toMatch(/p99\(signup\)\s+\S+\s+no data\s+—\s+worse \(no data\)/);
+    // The other way round: a baseline without data checks nothing.
+    const back = compareSummaries(run, baseline, parseFailOn('p99(signup) +20%'));
+    expect(back.rules[0]).toMatchObject({ pass: true });
+    expect(back.rules[0].message).toMatch(/^not checked: the baseline has no data for p99\(signup\)/);
   });
 });
