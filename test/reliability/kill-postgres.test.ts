@@ -34,7 +34,9 @@ describe.skipIf(!pgUrl)('SIGKILL of the reference backend on Postgres', () => {
     const out = path.join(dir, 'run');
     const result = await executeRun({
       scenario: 'scenarios/smoke.ts',
-      duration: '16m', // 16 s wall
+      // 24 s wall: the second kill waits for the first restart, and a child backend can take 15 s to be ready again
+      // on a loaded 2-core machine (tsx transpiles on start); with 16 s the second kill sometimes never came.
+      duration: '24m',
       chaos: 'kill@1s,kill@4s',
       backend: { db: pgUrl, schema, scryptCost: 16, poolSize: 4 },
       out,
@@ -47,7 +49,7 @@ describe.skipIf(!pgUrl)('SIGKILL of the reference backend on Postgres', () => {
 
     expect(summary.target, log).toMatch(/reference backend process .*Postgres/);
     // Both kills happened, each window closed with a restart (a new pid on the same port).
-    expect(summary.faults.map((f) => f.kind)).toEqual(['kill', 'kill']);
+    expect(summary.faults.map((f) => f.kind), JSON.stringify(summary.faults)).toEqual(['kill', 'kill']);
     for (const f of summary.faults) {
       expect(f.error, f.description).toBeUndefined();
       expect(f.endSec).toBeGreaterThan(f.atSec);
@@ -65,7 +67,7 @@ describe.skipIf(!pgUrl)('SIGKILL of the reference backend on Postgres', () => {
 
     // The harness kept measuring through the outage: the failures are connection errors, counted, not a crash,
     // and the measured phase ran its full length.
-    expect(summary.wallSeconds).toBeGreaterThanOrEqual(15);
+    expect(summary.wallSeconds).toBeGreaterThanOrEqual(23);
     const errorKinds = (summary.errorsByKind ?? {}) as Record<string, number>;
     expect((errorKinds.connect_refused ?? 0) + (errorKinds.reset ?? 0)).toBeGreaterThan(0);
     expect(summary.totals.requests).toBeGreaterThan(summary.totals.errors);
