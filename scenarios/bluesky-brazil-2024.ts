@@ -39,8 +39,8 @@
 //   A4 incumbents: 6 M accounts [6]; about 1.1 M sessions a day that write ~1.0 M posts a day before the wave (about
 //      half the per-account rate of Nov 2024, see bluesky-nov-2024.ts); 3 % of them are Brazilians from earlier
 //      waves. Their posts are ~94 % English (no Japanese corpus: Japanese speakers are folded into English).
-//   A5 Brazilian newcomers are heavy users (X's Brazilian audience had nowhere else to go): 24 actions a session,
-//      reply- and like-heavy, 40 follows on arrival (Portuguese starter packs [9], 90 % to Portuguese speakers),
+//   A5 Brazilian newcomers are heavy users (X's Brazilian audience had nowhere else to go): 24 actions a session
+//      about a second apart, reply- and like-heavy, 40 follows on arrival (Portuguese starter packs [9], 90 % to Portuguese speakers),
 //      one "cheguei" intro post; returningShare 0.5. With A4 this gives Portuguese ~74 % of all posts on Aug 30-31
 //      [6] (test: ±10 points).
 //   C1 (cross-check, [7]) writes (posts, likes, follows) on Aug 31 are ~6x those of Aug 26 in the plan, against
@@ -153,7 +153,7 @@ export default defineScenario({
       personas: { newcomer: 0.85, creator: 0.05, helper: 0.03, lurker: 0.07 },
       behaviour: {
         actionsPerSession: 24,
-        thinkTime: '2s',
+        thinkTime: '1s',
         introPosts: 1,
         weights: { readFollowing: 5, readDiscover: 5, like: 9, comment: 3.2, post: 1.7, translate: 0.2, report: 0.03, follow: 2 },
       },
