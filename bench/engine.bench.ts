@@ -13,6 +13,7 @@ import { runPlan } from '../src/engine/run.ts';
 import { HttpTarget } from '../src/target/http-target.ts';
 import { LatencyHistogram } from '../src/observe/latency.ts';
 import type { OpResult, Target } from '../src/target/target.ts';
+import { CAPABILITIES } from '../src/target/target.ts';
 import { cohort, content, plan, population } from '../test/engine/helpers/stand-ins.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -59,6 +60,7 @@ function instantTarget(): Target {
   const page = { items: [], nextCursor: null };
   return {
     name: 'instant',
+    capabilities: { supports: CAPABILITIES },
     signup: (_c, a) => ok({ userId: `u${++n}`, token: 't', handle: a.handle }),
     login: (_c, h) => ok({ userId: `u${++n}`, token: 't', handle: h }),
     getUser: () => ok({ id: 'u', handle: 'h', displayName: 'd', languages: [], followers: 0, following: 0 }),

@@ -2,7 +2,7 @@ import type { Command } from './command.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from '../errors/exit-codes.ts';
 
 /** Loaded lazily (one file per command in src/cli) so that `flashcrowd plan` does not load the backend, and so on. */
-const COMMAND_NAMES = ['demo', 'plan', 'run', 'backend', 'blast', 'probe', 'export', 'merge', 'dashboards', 'report', 'compare', 'stack', 'init'] as const;
+const COMMAND_NAMES = ['demo', 'plan', 'run', 'check', 'backend', 'blast', 'probe', 'export', 'merge', 'dashboards', 'report', 'compare', 'stack', 'init'] as const;
 const COMMANDS: Record<string, () => Promise<{ default: Command }>> = Object.fromEntries(
   COMMAND_NAMES.map((name) => [name, () => import(`./${name}.ts`) as Promise<{ default: Command }>]),
 );

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Registry } from 'prom-client';
 import type { CompileOverrides } from '../scenario/compile.ts';
 import type { FaultPlan, Plan } from '../scenario/plan.ts';
-import { loadWorld } from '../run/world.ts';
+import { loadWorld, worldOf } from '../run/world.ts';
 import type { RunPlugin } from '../run/plugin.ts';
 import type { Summary, Timeline } from '../run/summary.ts';
 import { createHttpTarget } from '../target/http-target.ts';
@@ -282,8 +282,10 @@ export async function runScenario(opts: ScenarioRunOptions, host: RunHost): Prom
     const opened = await openRunTarget(opts, plan, faults, host, res);
     const std = await standardPlugins(opts, plan, thresholds, opened, host, res);
     host.say(`${plan.name}: ${plan.wallDurationSec}s wall, ${plan.cohorts.length} cohort(s), target ${opened.label}`);
+    // The people are shaped by the target's identity policy (handles, emails, passwords), known once it is open.
+    const people = opened.target.identity ? worldOf(plan, opened.target.identity) : world;
     const outcome = await runPlan({
-      ...world,
+      ...people,
       target: opened.target,
       plugins: std.plugins,
       signal: host.signal,

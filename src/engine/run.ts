@@ -14,6 +14,7 @@ import { Accounts } from './accounts.ts';
 import { fanOut } from '../run/observers.ts';
 import { createPlanScheduler, type Scheduler } from './scheduler.ts';
 import { SessionRunner, type ContentSource, type FollowChooser, type SessionStats } from './session.ts';
+import { skippedOperations } from './behaviours.ts';
 import { runSetup, type SetupProgress, type SetupResult } from './setup.ts';
 import type { ShardSpec } from './arrivals.ts';
 import type { CompileOverrides } from '../scenario/compile.ts';
@@ -361,6 +362,7 @@ class PlanRun {
     const { latency, schedule } = this;
     const wallSeconds = Math.max(0.001, endMs / 1000);
     const stats = this.sessionStats();
+    const skipped = skippedOperations(this.options.target, stats as unknown as Record<string, number>);
     return {
       scenario: this.plan.name,
       seed: this.plan.seed,
@@ -378,6 +380,7 @@ class PlanRun {
         retries: stats.retries,
         authFailures: stats.authFailures,
         sessionErrors: stats.sessionErrors,
+        skippedActions: stats.skippedActions ?? 0,
         setupAccounts: setup?.accounts ?? 0,
         setupFailedAccounts: setup?.failedAccounts ?? 0,
         setupRequests: latency.setupRequests,
@@ -385,6 +388,8 @@ class PlanRun {
       endpoints: latency.summarize(wallSeconds),
       schedule: schedule.summarize(this.expected),
       errorsByKind: latency.errorsByKind(),
+      // What the target does not serve (capabilities) and how many session actions were not attempted for it.
+      ...(skipped.length ? { skipped } : {}),
     };
   }
 

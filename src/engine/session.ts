@@ -430,7 +430,7 @@ export class SessionRunner {
     const target = this.markedPosts.size && rnd.chance(0.7) ? this.markedPosts.pickUniform(rnd.next()) : this.recent.pickUniform(rnd.next());
     if (!target) return this.browse(session, intendedAt);
     const reason = REPORT_REASONS[rnd.int(REPORT_REASONS.length)];
-    await this.call(session, 'report', intendedAt, (ctx) => this.env.target.report(ctx, target.id, reason));
+    await this.call(session, 'report', intendedAt, (ctx) => this.env.target.report!(ctx, target.id, reason));
   }
 
   private async follow(session: Session, targetIndex: number, intendedAt: number): Promise<void> {

@@ -34,8 +34,8 @@ const init = workerData as WorkerInit;
 const send = (m: FromWorker) => port.postMessage(m);
 
 async function main(): Promise<void> {
-  const { plan, population, content, follows } = await loadWorld(init.scenario, init.overrides);
   const target = await openTarget(init.target);
+  const { plan, population, content, follows } = await loadWorld(init.scenario, init.overrides, target.identity);
   const accounts = new Accounts(population, init.shard);
   for (const [index, account] of init.accounts) accounts.set(index, account);
 

@@ -2,9 +2,12 @@
 // posts: GET the post (410 = removed by moderation, not lost; 404 = lost). follows: the follower's following list
 // must contain the followee. comments: the post's comment list must contain the comment (a post removed by
 // moderation takes its comments with it: not lost).
+// A target that does not declare list_following (or list_comments) cannot have its follows (comments) checked: they
+// are reported as unchecked with the reason (`notCheckable`), never sampled and never counted as lost.
 // Every write is checked when the run acknowledged at most `fullAuditUpTo` writes and the ledger kept them all;
 // beyond that a seeded, stratified uniform sample of `sampleSize` writes is checked and the total is estimated.
-import type { CallContext, OpResult, Page, Target } from '../target/target.ts';
+import type { CallContext, Capability, OpResult, Page, Target } from '../target/target.ts';
+import { supports, unsupportedReason } from '../target/capabilities.ts';
 import type { Ledger } from './ledger.ts';
 import { seededRandom } from '../random/index.ts';
 
@@ -68,7 +71,12 @@ export interface AuditResult {
   estimatedLostWrites: number;
   lostExamples: LostWrite[];
   durationMs: number;
+  /** Kinds of writes the target gives no way to check (capabilities), with how many and why; counted in `unchecked`. */
+  notCheckable?: { kind: WriteKind; writes: number; reason: string }[];
 }
+
+/** The listing each kind of write is checked with (posts are checked with getPost, which every target serves). */
+const CHECKED_WITH: Partial<Record<WriteKind, Capability>> = { follow: 'list_following', comment: 'list_comments' };
 
 interface Stratum<T> {
   kind: WriteKind;
@@ -102,12 +110,22 @@ export async function auditWrites(target: Target, ledger: Ledger, token: string 
   const posts = ledger.postStrata();
   const follows = ledger.followSample();
   const comments = ledger.commentSample();
+  const notCheckable: NonNullable<AuditResult['notCheckable']> = [];
+  /** A kind the target cannot list takes no part in the sample: its writes are unchecked, with the reason. */
+  const checkable = <T>(kind: WriteKind, s: { items: readonly T[]; total: number }) => {
+    const cap = CHECKED_WITH[kind];
+    if (!cap || supports(target, cap)) return s;
+    if (s.total > 0) notCheckable.push({ kind, writes: s.total, reason: `${kind}s unchecked: ${unsupportedReason(target, cap)}` });
+    return { items: [] as T[], total: 0 };
+  };
+  const followStratum = checkable('follow', follows);
+  const commentStratum = checkable('comment', comments);
   const { picks, sampled } = chooseSample<unknown>(
     [
       { kind: 'post', items: posts.pinned.slots, total: posts.pinned.total },
       { kind: 'post', items: posts.sampled.slots, total: posts.sampled.total },
-      { kind: 'follow', items: follows.items, total: follows.total },
-      { kind: 'comment', items: comments.items, total: comments.total },
+      { kind: 'follow', items: followStratum.items, total: followStratum.total },
+      { kind: 'comment', items: commentStratum.items, total: commentStratum.total },
     ],
     o.fullAuditUpTo,
     o.sampleSize,
@@ -124,11 +142,12 @@ export async function auditWrites(target: Target, ledger: Ledger, token: string 
     checked: { post: 0, follow: 0, comment: 0 },
     lost: { post: 0, follow: 0, comment: 0 },
     removedByModeration: 0,
-    unchecked: 0,
+    unchecked: notCheckable.reduce((n, x) => n + x.writes, 0),
     estimatedLostWrites: 0,
     lostExamples: [],
     durationMs: 0,
   };
+  if (notCheckable.length) result.notCheckable = notCheckable;
   const toCheck = pinnedPicks.length + sampledPicks.length + followPicks.length + commentPicks.length;
   const lostIn = { pinned: 0, sampled: 0 };
   const checkedIn = { pinned: 0, sampled: 0 };
@@ -175,7 +194,7 @@ export async function auditWrites(target: Target, ledger: Ledger, token: string 
   const byFollower = groupBy(followPicks, (f) => f[0]);
   for (const [followerId, list] of byFollower) {
     tasks.push({ writes: list.length, run: async () => {
-      const found = await collectAll((cursor) => target.listFollowing(call, followerId, o.pageSize, cursor), (id) => id, o.maxPages);
+      const found = await collectAll((cursor) => target.listFollowing!(call, followerId, o.pageSize, cursor), (id) => id, o.maxPages);
       if (!found.ok) {
         result.unchecked += list.length;
         return;
@@ -190,7 +209,7 @@ export async function auditWrites(target: Target, ledger: Ledger, token: string 
   const byPost = groupBy(commentPicks, (c) => c[1]);
   for (const [postId, list] of byPost) {
     tasks.push({ writes: list.length, run: async () => {
-      const found = await collectAll((cursor) => target.listComments(call, postId, o.pageSize, cursor), (c) => c.id, o.maxPages);
+      const found = await collectAll((cursor) => target.listComments!(call, postId, o.pageSize, cursor), (c) => c.id, o.maxPages);
       if (!found.ok) {
         if (found.status === 410) {
           for (let i = 0; i < list.length; i++) ok('comment');
@@ -208,6 +227,7 @@ export async function auditWrites(target: Target, ledger: Ledger, token: string 
   }
 
   const log = o.log;
+  for (const n of notCheckable) log?.(`audit: ${n.writes} ${n.reason}`);
   log?.(`audit: checking ${toCheck} of ${result.acknowledged.post + result.acknowledged.follow + result.acknowledged.comment} acknowledged writes${sampled ? ` (seeded sample, seed ${o.seed})` : ''}`);
   let lastProgress = Date.now();
   let next = 0;
@@ -237,8 +257,8 @@ export async function auditWrites(target: Target, ledger: Ledger, token: string 
     ? Math.round(
         scale(lostIn.pinned, checkedIn.pinned, posts.pinned.total) +
           scale(lostIn.sampled, checkedIn.sampled, posts.sampled.total) +
-          scale(result.lost.follow, result.checked.follow, follows.total) +
-          scale(result.lost.comment, result.checked.comment, comments.total),
+          scale(result.lost.follow, result.checked.follow, followStratum.total) +
+          scale(result.lost.comment, result.checked.comment, commentStratum.total),
       )
     : result.lostWrites;
   result.durationMs = Date.now() - started;

@@ -7,6 +7,7 @@ import type { FeedQualitySummary, Summary, TimelineBucket } from '../run/summary
 import type { AccountAck, RunObserver } from '../run/events.ts';
 import { FeedMeter } from './feed-meter.ts';
 import { ProbeFleet, measured, type ProbeOptions } from './probes.ts';
+import { harnessAccount } from '../population/names.ts';
 import { auditWrites, type AuditOptions, type AuditResult } from './audit.ts';
 import type { LedgerOptions } from './ledger.ts';
 
@@ -122,7 +123,7 @@ function auditLineLevel(line: string): LogLevel {
 async function auditorToken(ctx: RunContext, seed: number): Promise<string | undefined> {
   const tag = (Date.now() % 2_176_782_336).toString(36);
   const res = await measured(ctx, 'signup', 'probe', () =>
-    ctx.target.signup({}, { handle: `fca_${tag}`, password: `audit-${seed}-${tag}`, displayName: 'flashcrowd auditor', locale: 'en_US', languages: ['en'], country: 'US', tz: 'UTC' }),
+    ctx.target.signup({}, { ...harnessAccount(`fca_${tag}`, `audit-${seed}-${tag}`, ctx.target.identity, ctx.plan.identity), displayName: 'flashcrowd auditor', locale: 'en_US', languages: ['en'], country: 'US', tz: 'UTC' }),
   );
   if (!res.ok) ctx.log(`audit: could not sign up an auditor account (${res.error.message}); checking without a token`);
   return res.ok ? res.value.token : undefined;

@@ -9,6 +9,7 @@ import { hashText, hashUnit, seededRandom } from '../random/index.ts';
 import { primaryLanguage } from './slis/language.ts';
 import { classifyThrown } from '../target/errors.ts';
 import { supports } from '../target/capabilities.ts';
+import { harnessAccount } from '../population/names.ts';
 
 export interface ProbeOptions {
   /** Cohort label of probe accounts and their requests. */
@@ -132,14 +133,17 @@ export class ProbeFleet {
 
   private async signup(ctx: RunContext, lang: string, i: number, index: number, tag: string): Promise<Account | undefined> {
     const locale = LOCALES[lang] ?? lang;
-    const handle = `fcp_${lang}${i}_${tag}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+    const label = `fcp_${lang}${i}_${tag}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+    // Shaped by the target's identity policy like everyone else (an API refusing '_' would refuse the probes).
+    const { handle, email, password } = harnessAccount(label, `probe-${this.seed}-${tag}-${index}`, ctx.target.identity, ctx.plan.identity);
     for (let attempt = 0; attempt < 3; attempt++) {
       const res = await measured(ctx, 'signup', this.opts.cohort, () =>
         ctx.target.signup(
           {},
           {
             handle,
-            password: `probe-${this.seed}-${tag}-${index}`,
+            email,
+            password,
             displayName: `flashcrowd probe ${lang} ${i}`,
             locale,
             languages: [lang],

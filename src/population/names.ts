@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { hash32, Rng } from '../random/index.ts';
 import { fakerFor, localeInfo } from './locales.ts';
-import { DEFAULT_POLICY, type ResolvedIdentityPolicy } from '../target/identity-policy.ts';
+import { DEFAULT_POLICY, mergeIdentityPolicies, resolveIdentityPolicy, type ResolvedIdentityPolicy } from '../target/identity-policy.ts';
+import type { IdentityPolicy } from '../target/target.ts';
 
 export const MAX_HANDLE_LENGTH = 30;
 export const HANDLE_PATTERN = /^[a-z0-9_]{1,30}$/;
@@ -57,6 +58,18 @@ export function makeHandle(base: string, index: number, policy: ResolvedIdentity
 /** A handle for an account the harness itself needs (probe readers, the auditor), shaped by the same policy. */
 export function harnessHandle(label: string, policy: ResolvedIdentityPolicy = DEFAULT_POLICY): string {
   return makeHandle(label, hash32(label.length, [...label].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0, 2166136261)), policy);
+}
+
+/**
+ * Handle, email and password of an account the harness itself needs (a probe reader, the auditor), under the run's
+ * identity policy (the target's, with the scenario's merged over it). Without a policy the label is the handle.
+ */
+export function harnessAccount(label: string, password: string, target?: IdentityPolicy, scenario?: IdentityPolicy): { handle: string; email: string; password: string } {
+  const merged = mergeIdentityPolicies(target, scenario);
+  if (!merged) return { handle: label, email: `${label}@${DEFAULT_POLICY.emailDomain}`, password };
+  const policy = resolveIdentityPolicy(merged);
+  const handle = harnessHandle(label, policy);
+  return { handle, email: emailOf(handle, policy), password: fitPassword(password, label.length, password.length, policy) };
 }
 
 /** The generated email of a handle: its part before the policy suffix at the policy's domain; unique with it. */

@@ -6,6 +6,7 @@ import type { FollowPolicy, Plan } from '../scenario/plan.ts';
 import { createPopulation, type Population } from '../population/store.ts';
 import { followTargets } from '../population/follow.ts';
 import { createContentGenerator, type ContentGenerator } from '../content/generator.ts';
+import type { IdentityPolicy } from '../target/target.ts';
 
 /** Who a person follows at their `seq`-th follow decision (src/population followTargets, bound to the population). */
 export type FollowChooser = (personIndex: number, policy: FollowPolicy, seq: number, eligible: (index: number) => boolean) => number[];
@@ -17,8 +18,9 @@ export interface RunWorld {
   follows: FollowChooser;
 }
 
-export function worldOf(plan: Plan): RunWorld {
-  const population = createPopulation(plan);
+/** `identity`: the target's identity policy (Target.identity), which shapes handles, emails and passwords. */
+export function worldOf(plan: Plan, identity?: IdentityPolicy): RunWorld {
+  const population = createPopulation(plan, identity);
   return {
     plan,
     population,
@@ -27,6 +29,6 @@ export function worldOf(plan: Plan): RunWorld {
   };
 }
 
-export async function loadWorld(scenario: string, overrides: CompileOverrides = {}): Promise<RunWorld> {
-  return worldOf((await loadScenario(scenario, overrides)).plan);
+export async function loadWorld(scenario: string, overrides: CompileOverrides = {}, identity?: IdentityPolicy): Promise<RunWorld> {
+  return worldOf((await loadScenario(scenario, overrides)).plan, identity);
 }

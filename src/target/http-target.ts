@@ -36,8 +36,6 @@ export { MAX_RESPONSE_BYTES };
 
 /** The reference API serves every optional operation. */
 export const REFERENCE_CAPABILITIES: Capabilities = { supports: CAPABILITIES };
-/** What the reference API accepts (handles up to 64 of [A-Za-z0-9_.-], passwords of 8+): the generator's default fits. */
-export const REFERENCE_IDENTITY: IdentityPolicy = { handle: { charset: 'a-z0-9_', minLength: 3, maxLength: 30 }, password: { minLength: 8 } };
 
 type Json = Record<string, unknown>;
 
@@ -46,7 +44,8 @@ type Raw = { ok: true; status: number; body: unknown } | { ok: false; error: imp
 export class HttpTarget implements Target {
   readonly name = 'reference-http';
   readonly capabilities = REFERENCE_CAPABILITIES;
-  readonly identity = REFERENCE_IDENTITY;
+  /** None declared: the generator's default identities (handles of [a-z0-9_], at most 30) fit the reference API. */
+  readonly identity: IdentityPolicy | undefined = undefined;
   private readonly http: HttpClient;
   /** A client this target created is closed with it; one handed in belongs to whoever made it. */
   private readonly ownsClient: boolean;

@@ -210,25 +210,38 @@ export interface IdentityPolicy {
 
 export interface Target {
   readonly name: string;
-  /** What this target serves beyond the core; the loader refuses an adapter without a valid declaration. */
-  // TODO(contract v2, in progress): becomes required once every target declares it.
+  /**
+   * What this target serves beyond the core; the loader refuses an adapter without a valid declaration. Optional in
+   * the type only for in-process stand-ins (absent = serves everything); adapters loaded with --adapter must declare.
+   */
   readonly capabilities?: Capabilities;
   /** Constraints on generated identities; absent = the reference API's (handles [a-z0-9_]{3,30}). */
   readonly identity?: IdentityPolicy;
   signup(ctx: CallContext, account: NewAccount): Promise<OpResult<Account>>;
   login(ctx: CallContext, handle: string, password: string): Promise<OpResult<Account>>;
-  getUser(ctx: CallContext, userId: string): Promise<OpResult<UserProfile>>;
-  listFollowing(ctx: CallContext, userId: string, limit: number, cursor?: string): Promise<OpResult<Page<string>>>;
+  /** Capability get_user. */
+  getUser?(ctx: CallContext, userId: string): Promise<OpResult<UserProfile>>;
+  /** Capability list_following: the audit checks acknowledged follows with it. */
+  listFollowing?(ctx: CallContext, userId: string, limit: number, cursor?: string): Promise<OpResult<Page<string>>>;
+  /** 'already' when the follow held before (a success). */
   follow(ctx: CallContext, userId: string): Promise<OpResult<void>>;
-  unfollow(ctx: CallContext, userId: string): Promise<OpResult<void>>;
+  /** Capability unfollow. */
+  unfollow?(ctx: CallContext, userId: string): Promise<OpResult<void>>;
   post(ctx: CallContext, post: NewPost): Promise<OpResult<PostAck>>;
-  /** With `translateTo`, this is the `translate` endpoint. 404 and 410 are values, not errors. */
+  /**
+   * With `translateTo` (only when the target declares translate), this is the `translate` endpoint. 404 and 410 are
+   * values, not errors.
+   */
   getPost(ctx: CallContext, postId: string, translateTo?: string): Promise<OpResult<PostLookup>>;
   comment(ctx: CallContext, postId: string, text: string): Promise<OpResult<CommentAck>>;
-  listComments(ctx: CallContext, postId: string, limit: number, cursor?: string): Promise<OpResult<Page<CommentView>>>;
+  /** Capability list_comments: the audit checks acknowledged comments with it. */
+  listComments?(ctx: CallContext, postId: string, limit: number, cursor?: string): Promise<OpResult<Page<CommentView>>>;
+  /** 'already' when the like held before (a success). */
   like(ctx: CallContext, postId: string): Promise<OpResult<void>>;
+  /** kind 'discover' only when the target declares the discover capability. */
   feed(ctx: CallContext, kind: FeedKind, limit: number, cursor?: string): Promise<OpResult<FeedPage>>;
-  report(ctx: CallContext, postId: string, reason: string): Promise<OpResult<void>>;
+  /** Capability report. */
+  report?(ctx: CallContext, postId: string, reason: string): Promise<OpResult<void>>;
   close(): Promise<void>;
 }
 
