@@ -1,8 +1,24 @@
 import type { Command } from './command.ts';
-import { parseCommandArgs, parseHeaderFlags } from './args.ts';
+import { parseHeaderFlags } from './args.ts';
+import { flagHelp, parseFlags, type FlagSpecs } from './flags.ts';
+import { CONNECTIONS, COUNT, RATE } from '../scenario/limits.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors/exit-codes.ts';
 import { runBlast, type BlastProgress, type BlastResult } from '../raw-load/blast/blast.ts';
-import { DurationError, parseDuration } from '../scenario/clock.ts';
+
+const FLAGS = {
+  rate: { type: 'number', range: { ...RATE, min: 0, minExclusive: false }, default: 1000, help: 'requests per second; 0 = as fast as possible (closed loop, max throughput)' },
+  duration: { type: 'duration', default: 10, help: 'how long to send, e.g. 10s, 2m' },
+  connections: { type: 'number', range: CONNECTIONS, default: 50, help: 'keep-alive connections; no pipelining' },
+  method: { type: 'string', placeholder: 'M', default: 'GET', help: 'HTTP method' },
+  body: { type: 'string', placeholder: 'TEXT', help: 'request body; @file reads it from a file' },
+  header: { type: 'string', multiple: true, placeholder: "'K: V'", help: 'extra header (repeatable)' },
+  timeout: { type: 'duration', default: 10, help: 'per-request timeout' },
+  'max-backlog': { type: 'number', range: { ...COUNT, min: 0 }, help: 'requests allowed to wait for a connection (default: one second of arrivals)' },
+  json: {
+    type: 'boolean',
+    help: 'print one JSON object: {intendedRate, achievedRate, requests, errors, dropped,\nlatencyMs {p50,p90,p99,p999,max}, correctedLatencyMs {...}, ...}',
+  },
+} as const satisfies FlagSpecs;
 
 const usage = `Usage: flashcrowd blast <url> [options]
 
@@ -12,35 +28,8 @@ happened before it. Latency is reported as service time and as corrected time fr
 dropped and counted.
 
 Options:
-  --rate N           requests per second (default 1000); 0 = as fast as possible (closed loop, max throughput)
-  --duration D       how long to send, e.g. 10s, 2m (default 10s)
-  --connections N    keep-alive connections (default 50); no pipelining
-  --method M         HTTP method (default GET)
-  --body TEXT        request body; @file reads it from a file
-  --header 'K: V'    extra header (repeatable)
-  --timeout D        per-request timeout (default 10s)
-  --max-backlog N    requests allowed to wait for a connection (default: one second of arrivals)
-  --json             print one JSON object: {intendedRate, achievedRate, requests, errors, dropped,
-                     latencyMs {p50,p90,p99,p999,max}, correctedLatencyMs {...}, ...}
+${flagHelp(FLAGS)}
 `;
-
-function positiveNumber(name: string, value: string | undefined, fallback: number, allowZero = false): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) throw new UsageError(`--${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got '${value}'`);
-  return n;
-}
-
-function seconds(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  try {
-    const s = parseDuration(value);
-    if (s <= 0) throw new DurationError('must be greater than zero');
-    return s;
-  } catch (err) {
-    throw new UsageError(`--${name}: ${(err as Error).message}`);
-  }
-}
 
 export function formatBlastResult(r: BlastResult): string {
   const row = (label: string, l: BlastResult['latencyMs']) =>
@@ -77,22 +66,7 @@ const blast: Command = {
   summary: 'raw constant-rate requests, latency corrected for coordinated omission',
   usage,
   async run(argv) {
-    const parsed = parseCommandArgs(
-      argv,
-      {
-        rate: { type: 'string' },
-        duration: { type: 'string' },
-        connections: { type: 'string' },
-        method: { type: 'string' },
-        body: { type: 'string' },
-        header: { type: 'string', multiple: true },
-        timeout: { type: 'string' },
-        'max-backlog': { type: 'string' },
-        json: { type: 'boolean' },
-      },
-    );
-    const { values, positionals } = parsed;
-    if (positionals.length !== 1) throw new UsageError('expected exactly one <url>; see --help');
+    const { values, positionals } = parseFlags(argv, FLAGS, usage, { name: '<url>', min: 1, max: 1 });
     const url = positionals[0]!;
     try {
       const u = new URL(url);
@@ -108,21 +82,21 @@ const blast: Command = {
         throw new UsageError(`--body ${values.body}: ${err.message}`);
       });
     }
-    const durationSec = seconds('duration', values.duration, 10);
+    const durationSec = values.duration;
     const controller = new AbortController();
     const onSigint = () => controller.abort();
     process.once('SIGINT', onSigint);
     try {
       const result = await runBlast({
         url,
-        rate: positiveNumber('rate', values.rate, 1000, true),
+        rate: values.rate,
         durationSec,
-        connections: Math.floor(positiveNumber('connections', values.connections, 50)),
+        connections: values.connections,
         method: values.method,
         body,
         headers,
-        timeoutMs: seconds('timeout', values.timeout, 10) * 1000,
-        maxBacklog: values['max-backlog'] === undefined ? undefined : Math.floor(positiveNumber('max-backlog', values['max-backlog'], 0, true)),
+        timeoutMs: values.timeout * 1000,
+        maxBacklog: values['max-backlog'],
         signal: controller.signal,
         onProgress: values.json ? undefined : progressPrinter(durationSec),
       });

@@ -1,9 +1,20 @@
 // flashcrowd compare <baselineRunDir> <runDir>: key figures side by side; exit 1 on a --fail-on regression.
 import type { Command } from './command.ts';
-import { parseCommandArgs } from './args.ts';
+import { flagHelp, parseFlags, type FlagSpecs } from './flags.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors/exit-codes.ts';
 import { readRunFolder } from '../report/read.ts';
 import { compareSummaries, parseFailOn, renderComparison, renderComparisonMarkdown } from '../report/compare.ts';
+
+const FLAGS = {
+  'fail-on': {
+    type: 'string',
+    multiple: true,
+    placeholder: 'RULES',
+    help: "comma-separated regression rules: <figure> <+|-><tolerance>[%|ms|s|m]\n% is relative to the baseline, otherwise absolute in the figure's unit; a rule fails when the\nrun is worse by more than the tolerance (worse = higher latency/errors/lag/foreign share...,\nlower recall/language match/translation coverage). Figures use the threshold names.",
+  },
+  json: { type: 'boolean', help: 'print the comparison as JSON' },
+  markdown: { type: 'boolean', help: 'print it as Markdown (e.g. >> "$GITHUB_STEP_SUMMARY", or a pull-request comment)' },
+} as const satisfies FlagSpecs;
 
 const usage = `Usage: flashcrowd compare <baselineRunDir> <runDir> [options]
 
@@ -12,12 +23,7 @@ recall, foreign share per reader language, translation coverage, moderation lag,
 with the change of each. Exits 1 when a --fail-on rule is violated, 2 on usage errors, 0 otherwise.
 
 Options:
-  --fail-on RULES   comma-separated regression rules: <figure> <+|-><tolerance>[%|ms|s|m]
-                    % is relative to the baseline, otherwise absolute in the figure's unit; a rule fails when the
-                    run is worse by more than the tolerance (worse = higher latency/errors/lag/foreign share...,
-                    lower recall/language match/translation coverage). Figures use the threshold names.
-  --json            print the comparison as JSON
-  --markdown        print it as Markdown (e.g. >> "$GITHUB_STEP_SUMMARY", or a pull-request comment)
+${flagHelp(FLAGS)}
 
 Example:
   flashcrowd compare runs/baseline runs/candidate --fail-on "p99(feed_following) +20%, recall.mean -0.02, lostWrites +0"
@@ -28,10 +34,8 @@ const command: Command = {
   summary: 'compare a run with a baseline run and flag regressions (--fail-on)',
   usage,
   async run(argv) {
-    const parsed = parseCommandArgs(argv, { 'fail-on': { type: 'string', multiple: true }, json: { type: 'boolean', default: false }, markdown: { type: 'boolean', default: false } }, usage);
-    const { values, positionals } = parsed;
-    if (positionals.length !== 2) throw new UsageError(`expected a baseline run folder and a run folder\n\n${usage}`);
-    const rules = (values['fail-on'] ?? []).flatMap((spec) => parseFailOn(spec));
+    const { values, positionals } = parseFlags(argv, FLAGS, usage, { name: 'run folder (a baseline and a run)', min: 2, max: 2 });
+    const rules = values['fail-on'].flatMap((spec) => parseFailOn(spec));
     const [baseDir, runDir] = positionals as [string, string];
     const baseline = (await readRunFolder(baseDir, { timeline: false })).summary;
     const current = (await readRunFolder(runDir, { timeline: false })).summary;

@@ -1,9 +1,14 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { flagHelp, parseFlags, type FlagSpecs } from './flags.ts';
 import type { Command } from './command.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors/exit-codes.ts';
 import { renderDashboards } from '../dashboards/index.ts';
+
+const FLAGS = {
+  out: { type: 'string', placeholder: 'DIR', default: 'dashboards', help: 'where to write the JSON files' },
+  check: { type: 'boolean', help: "write nothing; exit 1 if any file in DIR is missing or differs from the generator's output" },
+} as const satisfies FlagSpecs;
 
 const usage = `Usage: flashcrowd dashboards [--out DIR] [--check]
 
@@ -11,8 +16,8 @@ Regenerates the Grafana dashboards (dashboards as code, src/dashboards) as JSON 
 stable key order, ready for Grafana provisioning or import (docs/grafana.md).
 
 Options:
-  --out DIR   where to write the JSON files (default: dashboards)
-  --check     write nothing; exit 1 if any file in DIR is missing or differs from the generator's output
+${flagHelp(FLAGS)}
+
 `;
 
 async function readOrUndefined(file: string): Promise<string | undefined> {
@@ -29,18 +34,8 @@ const command: Command = {
   summary: 'Regenerate the Grafana dashboards (dashboards/*.json)',
   usage,
   async run(argv) {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args: argv,
-        options: { out: { type: 'string', default: 'dashboards' }, check: { type: 'boolean', default: false } },
-        strict: true,
-        allowPositionals: false,
-      }));
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
-    const outDir = path.resolve(values.out!);
+    const { values } = parseFlags(argv, FLAGS, usage, { name: 'argument', min: 0, max: 0 });
+    const outDir = path.resolve(values.out);
     const rendered = renderDashboards();
 
     if (values.check) {

@@ -3,7 +3,8 @@
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { Command } from './command.ts';
-import { parseCommandArgs } from './args.ts';
+import { flagHelp, parseFlags, type FlagSpecs } from './flags.ts';
+import { SCENARIO_FLAGS } from './common-flags.ts';
 import { UsageError } from '../errors/exit-codes.ts';
 import { executeRun } from './pipeline.ts';
 import { renderSummaryText } from '../report/text.ts';
@@ -22,6 +23,13 @@ export const DEMO = {
   backend: { scryptCost: 4096, logLevel: 'error' },
 };
 
+const FLAGS = {
+  out: { type: 'string', placeholder: 'DIR', help: 'run folder (default runs/rednote-jan-2025-<UTC timestamp>)' },
+  sample: { ...SCENARIO_FLAGS.sample, default: DEMO.sample, help: 'volume factor (larger is heavier)' },
+  seed: SCENARIO_FLAGS.seed,
+  quiet: { type: 'boolean', help: 'no progress output, only the summary' },
+} as const satisfies FlagSpecs;
+
 const usage = `Usage: flashcrowd demo [options]
 
 Start the reference backend embedded (PGlite database, in-memory cache, a free port on 127.0.0.1), replay the
@@ -30,10 +38,7 @@ at a small sample, then print the summary and the path of the HTML report. Nothi
 Exits like \`run\`: 0 when the scenario's thresholds pass, 99 when one fails.
 
 Options:
-  --out DIR      run folder (default runs/rednote-jan-2025-<UTC timestamp>)
-  --sample F     volume factor (default ${DEMO.sample}; larger is heavier)
-  --seed N       override the scenario's seed
-  --quiet        no progress output, only the summary
+${flagHelp(FLAGS)}
 
 Equivalent to (except that the demo's backend hashes passwords with scrypt cost 4096, not 16384):
   flashcrowd run scenarios/rednote-jan-2025.ts --duration ${DEMO.duration} --compress ${DEMO.compress} --sample ${DEMO.sample}
@@ -44,17 +49,8 @@ const command: Command = {
   summary: 'replay the RedNote surge against the embedded reference backend and write a report (~2 min)',
   usage,
   async run(argv) {
-    const parsed = parseCommandArgs(argv, { out: { type: 'string' }, sample: { type: 'string' }, seed: { type: 'string' }, quiet: { type: 'boolean', default: false } }, usage);
-    if (parsed.positionals.length) throw new UsageError(`unexpected argument '${parsed.positionals[0]}'\n\n${usage}`);
-    const { values } = parsed;
-    const num = (name: string, v: string | undefined) => {
-      if (v === undefined) return undefined;
-      const n = Number(v);
-      if (v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new UsageError(`--${name}: expected a positive number, got '${v}'`);
-      return n;
-    };
-    const sample = num('sample', values.sample) ?? DEMO.sample;
-    const seed = num('seed', values.seed);
+    const { values } = parseFlags(argv, FLAGS, usage, { name: 'argument', min: 0, max: 0 });
+    const { sample, seed } = values;
     const out = process.stdout;
     if (!values.quiet) {
       out.write(

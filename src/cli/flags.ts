@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors/exit-codes.ts';
 import { describeRange, rangeProblem, type NumericRange } from '../scenario/limits.ts';
+import { parseDuration } from '../scenario/clock.ts';
 
 interface Common {
   help: string;
@@ -32,14 +33,21 @@ export interface NumberFlag extends Common {
   placeholder?: string;
   default?: number;
 }
-export type FlagSpec = BooleanFlag | StringFlag | ListFlag | NumberFlag;
+/** A duration such as 10s, 2m, 1.5h (scenario clock syntax), parsed to seconds; must be > 0. */
+export interface DurationFlag extends Common {
+  type: 'duration';
+  placeholder?: string;
+  /** Seconds. */
+  default?: number;
+}
+export type FlagSpec = BooleanFlag | StringFlag | ListFlag | NumberFlag | DurationFlag;
 export type FlagSpecs = Record<string, FlagSpec>;
 
 type ValueOf<F> = F extends BooleanFlag
   ? boolean
   : F extends ListFlag
     ? string[]
-    : F extends NumberFlag
+    : F extends NumberFlag | DurationFlag
       ? F extends { default: number }
         ? number
         : number | undefined
@@ -81,6 +89,7 @@ export function parseFlags<const S extends FlagSpecs>(
     const raw = parsed.values[name];
     if (f.type === 'boolean') values[name] = raw === true;
     else if (f.type === 'number') values[name] = raw === undefined ? f.default : parseNumber(name, raw as string, f.range, fail);
+    else if (f.type === 'duration') values[name] = raw === undefined ? f.default : parseSeconds(name, raw as string, fail);
     else if (f.multiple) values[name] = (raw as string[] | undefined) ?? [];
     else {
       const v = (raw as string | undefined) ?? f.default;
@@ -104,15 +113,26 @@ function parseNumber(name: string, raw: string, range: NumericRange, fail: (m: s
   return n;
 }
 
+function parseSeconds(name: string, raw: string, fail: (m: string) => never): number {
+  let s: number;
+  try {
+    s = parseDuration(raw);
+  } catch (err) {
+    return fail(`--${name} '${raw}': ${(err as Error).message}`);
+  }
+  if (!(s > 0)) fail(`--${name} '${raw}': expected a duration greater than zero, e.g. 10s, 2m`);
+  return s;
+}
+
 /** The Options section of a command's help, from its declared flags (help text may span lines with \n). */
 export function flagHelp(spec: FlagSpecs, width = 20): string {
   const lines: string[] = [];
   for (const [name, f] of Object.entries(spec)) {
-    const placeholder = f.type === 'boolean' ? '' : ` ${f.placeholder ?? (f.type === 'number' ? (f.range.integer ? 'N' : 'X') : 'VALUE')}`;
+    const placeholder = f.type === 'boolean' ? '' : ` ${f.placeholder ?? (f.type === 'number' ? (f.range.integer ? 'N' : 'X') : f.type === 'duration' ? 'D' : 'VALUE')}`;
     const head = `  ${f.short ? `-${f.short}, ` : ''}--${name}${placeholder}`;
     const extra: string[] = [];
     if (f.type === 'string' && !f.multiple && f.choices && !f.help.includes(f.choices[0])) extra.push(`one of: ${f.choices.join(', ')}`);
-    if ('default' in f && f.default !== undefined) extra.push(`default ${f.default}`);
+    if ('default' in f && f.default !== undefined) extra.push(`default ${f.default}${f.type === 'duration' ? 's' : ''}`);
     const text = (f.help + (extra.length ? ` (${extra.join('; ')})` : '')).split('\n');
     const pad = width + 2;
     lines.push(head.length < pad ? head.padEnd(pad) + text[0] : `${head}\n${' '.repeat(pad)}${text[0]}`);

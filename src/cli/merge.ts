@@ -2,10 +2,16 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from './command.ts';
-import { parseCommandArgs } from './args.ts';
+import { flagHelp, parseFlags, type FlagSpecs } from './flags.ts';
 import { EXIT_OK, EXIT_THRESHOLDS_FAILED, UsageError } from '../errors/exit-codes.ts';
 import { loadRun, mergeRuns, MergeError, HISTOGRAMS_FILE } from '../shard/merge.ts';
 import { writeRunFolder } from '../report/write.ts';
+
+const FLAGS = {
+  out: { type: 'string', placeholder: 'DIR', help: 'merged run folder (required)' },
+  threshold: { type: 'string', multiple: true, placeholder: 'EXPR', help: 'an extra threshold, repeatable' },
+  quiet: { type: 'boolean', help: 'no result lines' },
+} as const satisfies FlagSpecs;
 
 const usage = `Usage: flashcrowd merge <runDir> <runDir>... --out DIR [--threshold EXPR]...
 
@@ -19,9 +25,7 @@ segment value (an upper bound of the pooled quantile), shares without denominato
 approximate (summary.json merge.feedQuality). The scenario's thresholds are evaluated again on the merged figures.
 
 Options:
-  --out DIR           merged run folder (required)
-  --threshold EXPR    an extra threshold, repeatable
-  --quiet             no result lines
+${flagHelp(FLAGS)}
 
 Exit codes: 0 all thresholds passed, 99 a threshold failed (or a write was lost), 2 bad folders or usage.
 
@@ -34,9 +38,7 @@ const command: Command = {
   summary: 'merge the run folders of a sharded run (exact counts and HDR latency) and re-check thresholds',
   usage,
   async run(argv) {
-    const parsed = parseCommandArgs(argv, { out: { type: 'string' }, threshold: { type: 'string', multiple: true }, quiet: { type: 'boolean' } }, usage);
-    const { values, positionals } = parsed;
-    if (!positionals.length) throw new UsageError(`name the run folders to merge\n\n${usage}`);
+    const { values, positionals } = parseFlags(argv, FLAGS, usage, { name: 'run folder to merge', min: 1, max: Infinity });
     if (!values.out) throw new UsageError('--out DIR is required');
     const out = path.resolve(values.out);
     if (positionals.some((d) => path.resolve(d) === out)) throw new UsageError('--out must not be one of the folders being merged');

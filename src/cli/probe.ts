@@ -1,9 +1,23 @@
 import type { Command } from './command.ts';
-import { parseCommandArgs, parseHeaderFlags } from './args.ts';
+import { parseHeaderFlags } from './args.ts';
+import { flagHelp, parseFlags, type FlagSpecs } from './flags.ts';
+import { CONNECTIONS, RATE } from '../scenario/limits.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors/exit-codes.ts';
 import { parseSlo } from '../raw-load/capacity/slo.ts';
 import { runProbe, type ProbeStep } from '../raw-load/capacity/capacity-search.ts';
-import { parseDuration } from '../scenario/clock.ts';
+
+const FLAGS = {
+  slo: { type: 'string', placeholder: 'S', help: 'clauses over p50 p90 p99 p999 (ms|s) and errors (%|ratio), comma-separated (required)' },
+  start: { type: 'number', range: RATE, default: 100, help: 'first rate, requests/s' },
+  max: { type: 'number', range: RATE, default: 100_000, help: 'highest rate to try' },
+  'step-duration': { type: 'duration', default: 5, help: 'duration of each step (whole seconds, at least 1)' },
+  connections: { type: 'number', range: CONNECTIONS, default: 50, help: 'autocannon connections' },
+  method: { type: 'string', placeholder: 'M', default: 'GET', help: 'HTTP method' },
+  body: { type: 'string', placeholder: 'TEXT', help: 'request body' },
+  header: { type: 'string', multiple: true, placeholder: "'K: V'", help: 'extra header (repeatable)' },
+  precision: { type: 'number', range: { what: 'a share of the passing rate', min: 0, minExclusive: true, max: 1 }, default: 0.05, help: 'stop bisecting when the gap is below this share of the passing rate' },
+  json: { type: 'boolean', help: 'print {maxPassingRate, firstFailingRate, steps[]}' },
+} as const satisfies FlagSpecs;
 
 const usage = `Usage: flashcrowd probe <url> --slo "p99<200ms,errors<1%" [options]
 
@@ -12,25 +26,11 @@ rates: the rate doubles from --start until a step fails (SLO violated, or less t
 achieved), then bisects between the last passing and the first failing rate.
 
 Options:
-  --slo S            clauses over p50 p90 p99 p999 (ms|s) and errors (%|ratio), comma-separated (required)
-  --start N          first rate, requests/s (default 100)
-  --max N            highest rate to try (default 100000)
-  --step-duration D  duration of each step (default 5s)
-  --connections N    autocannon connections (default 50)
-  --method M, --body TEXT, --header 'K: V' (repeatable)
-  --precision R      stop bisecting when the gap is below this share of the passing rate (default 0.05)
-  --json             print {maxPassingRate, firstFailingRate, steps[]}
+${flagHelp(FLAGS)}
 
 Note: autocannon measures latency from each request's actual send, so at rates near saturation its
 percentiles are not corrected for coordinated omission; use \`flashcrowd blast --rate N\` to confirm a rate.
 `;
-
-function num(name: string, v: string | undefined, fallback: number): number {
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} must be a positive number, got '${v}'`);
-  return n;
-}
 
 function formatStep(s: ProbeStep): string {
   const f = s.figures;
@@ -42,23 +42,7 @@ const probe: Command = {
   summary: 'autocannon-based search for the highest rate that meets an SLO',
   usage,
   async run(argv) {
-    const parsed = parseCommandArgs(
-      argv,
-      {
-        slo: { type: 'string' },
-        start: { type: 'string' },
-        max: { type: 'string' },
-        'step-duration': { type: 'string' },
-        connections: { type: 'string' },
-        method: { type: 'string' },
-        body: { type: 'string' },
-        header: { type: 'string', multiple: true },
-        precision: { type: 'string' },
-        json: { type: 'boolean' },
-      },
-    );
-    const { values, positionals } = parsed;
-    if (positionals.length !== 1) throw new UsageError('expected exactly one <url>; see --help');
+    const { values, positionals } = parseFlags(argv, FLAGS, usage, { name: '<url>', min: 1, max: 1 });
     if (!values.slo) throw new UsageError('--slo is required, e.g. --slo "p99<200ms,errors<1%"');
     let slo;
     try {
@@ -67,14 +51,6 @@ const probe: Command = {
       throw new UsageError(`--slo: ${(err as Error).message}`);
     }
     const headers = parseHeaderFlags(values.header);
-    let stepDurationSec = 5;
-    if (values['step-duration'] !== undefined) {
-      try {
-        stepDurationSec = parseDuration(values['step-duration']);
-      } catch (err) {
-        throw new UsageError(`--step-duration: ${(err as Error).message}`);
-      }
-    }
     const controller = new AbortController();
     const onSigint = () => controller.abort();
     process.once('SIGINT', onSigint);
@@ -82,14 +58,14 @@ const probe: Command = {
       const result = await runProbe({
         url: positionals[0]!,
         slo,
-        startRate: num('start', values.start, 100),
-        maxRate: num('max', values.max, 100_000),
-        stepDurationSec: Math.max(1, Math.round(stepDurationSec)),
-        connections: Math.floor(num('connections', values.connections, 50)),
+        startRate: values.start,
+        maxRate: values.max,
+        stepDurationSec: Math.max(1, Math.round(values['step-duration'])),
+        connections: values.connections,
         method: values.method,
         body: values.body,
         headers,
-        precision: values.precision === undefined ? undefined : num('precision', values.precision, 0.05),
+        precision: values.precision,
         signal: controller.signal,
         onStep: values.json ? undefined : (s) => process.stdout.write(formatStep(s) + '\n'),
       });
@@ -98,7 +74,7 @@ const probe: Command = {
         process.stdout.write(
           result.maxPassingRate > 0
             ? `highest rate meeting "${values.slo}": ${result.maxPassingRate}/s${result.firstFailingRate ? ` (fails at ${result.firstFailingRate}/s)` : ' (the --max rate still passed)'}\n`
-            : `even ${values.start ?? 100}/s fails "${values.slo}"\n`,
+            : `even ${values.start}/s fails "${values.slo}"\n`,
         );
       return result.maxPassingRate > 0 ? EXIT_OK : EXIT_FAILURE;
     } finally {

@@ -2,11 +2,17 @@
 // timeline.json, re-evaluating the thresholds (the run's own, or the ones given with --threshold).
 import { join } from 'node:path';
 import type { Command } from './command.ts';
-import { parseCommandArgs } from './args.ts';
+import { flagHelp, parseFlags, type FlagSpecs } from './flags.ts';
 import { EXIT_OK, EXIT_THRESHOLDS_FAILED, UsageError } from '../errors/exit-codes.ts';
 import { finalizeSummary, RUN_FILES, writeRunFolder } from '../report/write.ts';
 import { readRunFolder } from '../report/read.ts';
 import { parseThresholds } from '../report/thresholds/parse.ts';
+
+const FLAGS = {
+  threshold: { type: 'string', multiple: true, placeholder: 'EXPR', help: 'a threshold (repeatable), e.g. --threshold "p99(signup) < 800ms" --threshold "recall.mean >= 0.95"' },
+  'update-summary': { type: 'boolean', help: 'also rewrite summary.json with the re-evaluated thresholds and verdict' },
+  out: { type: 'string', placeholder: 'DIR', help: 'write the rendered files to DIR instead of the run folder' },
+} as const satisfies FlagSpecs;
 
 const usage = `Usage: flashcrowd report <runDir> [options]
 
@@ -16,9 +22,7 @@ summary.json and timeline.json are left as the run wrote them unless --update-su
 Exits 99 if the re-evaluated verdict fails, 2 on a missing/invalid run folder or a bad threshold, 0 otherwise.
 
 Options:
-  --threshold EXPR   a threshold (repeatable), e.g. --threshold "p99(signup) < 800ms" --threshold "recall.mean >= 0.95"
-  --update-summary   also rewrite summary.json with the re-evaluated thresholds and verdict
-  --out DIR          write the rendered files to DIR instead of the run folder
+${flagHelp(FLAGS)}
 
 Example:
   flashcrowd report runs/rednote-jan-2025-20250113T000000Z --threshold "freshness.p95 < 5s"
@@ -29,19 +33,9 @@ const command: Command = {
   summary: 're-render a run folder (summary.md, junit.xml, report.html), re-evaluating thresholds',
   usage,
   async run(argv) {
-    const parsed = parseCommandArgs(
-      argv,
-      {
-        threshold: { type: 'string', multiple: true },
-        'update-summary': { type: 'boolean', default: false },
-        out: { type: 'string' },
-      },
-      usage,
-    );
-    const { values, positionals } = parsed;
-    if (positionals.length !== 1) throw new UsageError(`expected exactly one run folder\n\n${usage}`);
+    const { values, positionals } = parseFlags(argv, FLAGS, usage, { name: 'run folder', min: 1, max: 1 });
     const runDir = positionals[0]!;
-    const overrides = values.threshold;
+    const overrides = values.threshold.length ? values.threshold : undefined;
     if (overrides) parseThresholds(overrides); // a bad expression is a usage error, not a failed threshold
 
     const { summary, timeline } = await readRunFolder(runDir);

@@ -2,7 +2,8 @@
 import type { Command } from './command.ts';
 import { UsageError } from '../errors/exit-codes.ts';
 import { flagHelp, parseFlags, type FlagSpecs } from './flags.ts';
-import { PORT, SAMPLE, SEED, WORKERS } from '../scenario/limits.ts';
+import { PORT, WORKERS } from '../scenario/limits.ts';
+import { SCENARIO_FLAGS } from './common-flags.ts';
 import { executeRun } from './pipeline.ts';
 import { parseSegment, SegmentError } from '../shard/segment.ts';
 import { ContainerRuntimeUnavailable, startContainerStack, type ContainerStack } from '../stack/containers.ts';
@@ -14,10 +15,7 @@ const FLAGS = {
     placeholder: 'FILE|NAME',
     help: 'a module default-exporting a TargetFactory for a differently shaped API (see docs/target-contract.md),\nor a built-in adapter by name: reference (the default) or atproto (an AT Protocol PDS + AppView;\nsee docs/targets/atproto.md)',
   },
-  seed: { type: 'number', range: SEED, help: "override the scenario's seed" },
-  duration: { type: 'string', placeholder: 'D', help: 'play only the first D of scenario time (e.g. 48h)' },
-  compress: { type: 'string', placeholder: 'X', help: "scenario time per wall time, e.g. '48h->10m' (quote it: the shell reads > as a redirection), or a factor" },
-  sample: { type: 'number', range: SAMPLE, placeholder: 'F', help: 'volume factor (0.01 = one person in a hundred)' },
+  ...SCENARIO_FLAGS,
   workers: { type: 'number', range: WORKERS, help: 'run the arrivals in N worker threads (disjoint shards; recorders and plugins stay in the\nmain thread); default 1' },
   segment: {
     type: 'string',
