@@ -14,7 +14,7 @@
 //   [4] "over 1 million users signed up in the past 24 hours", total past 16 M — Bluesky, Thu Nov 14 evening (US).
 //   [5] over 19 M on Nov 19, 20 M announced by CEO Jay Graber on Nov 20 ("about 1 M a day after Nov 17") —
 //       Jaz's index via Techopedia (Nov 19), GIGAZINE (Nov 20). Trackers and the company's posts differ by a few
-//       hundred thousand on any given day; each anchor is taken as ±5 %.
+//       hundred thousand on any given day; the test allows ±15 % on each anchor.
 //   [6] 24 M users on Dec 3 — Theo Sanderson's and Natalie's trackers via CNET/TechTimes.
 //   [7] starter packs (launched June 2024; lists of up to 150 accounts followed in one tap) made up to 43 % of
 //       daily follows at peak; accounts in a pack got up to 85 % more followers — Balduf, Ascigil et al.,
