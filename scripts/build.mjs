@@ -74,13 +74,31 @@ for (const asset of assets) {
   cpSync(asset, to);
 }
 
+// CommonJS copies of the two public entries ("require" condition): a .cts file, or a .ts/.js file of a CommonJS
+// project, require()s flashcrowd; Node's require() of the ESM build fails there under module hooks ("request for
+// './scenario/index.js' is not in cache"). Scenario builders return plain data, so a second copy is harmless.
+await build({
+  entryPoints: { index: path.join(src, 'index.ts'), 'target/index': path.join(src, 'target', 'index.ts') },
+  outdir: dist,
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  packages: 'external',
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  logLevel: 'warning',
+  legalComments: 'none',
+  define: { 'import.meta.url': '__flashcrowd_import_meta_url' },
+  banner: { js: "const __flashcrowd_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
+});
+
 // Declarations of the public surface (and what it references), with .ts specifiers rewritten to .js.
 const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-execFileSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+execFileSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json')], { stdio: ['ignore', 2, 2] }); // stdout stays clean for `npm pack --json`
 const declarations = walk(dist).filter((f) => f.endsWith('.d.ts'));
 for (const file of declarations) {
   const sourceFile = path.join(src, path.relative(dist, file)).replace(/\.d\.ts$/, '.ts');
   writeFileSync(file, rewrite(readFileSync(file, 'utf8'), sourceFile));
 }
 
-console.log(`build: ${modules.length} modules, ${assets.length} assets, ${declarations.length} declarations -> dist/ in ${Date.now() - started} ms`);
+process.stderr.write(`build: ${modules.length} modules, ${assets.length} assets, ${declarations.length} declarations -> dist/ in ${Date.now() - started} ms\n`);

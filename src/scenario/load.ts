@@ -1,4 +1,4 @@
-// Load a scenario file (.ts/.mts/.js/.mjs via dynamic import, or .json), validate it, compile it to a Plan.
+// Load a scenario file (.ts/.mts/.cts/.js/.mjs/.cjs via dynamic import, or .json), validate it, compile it to a Plan.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,7 +14,7 @@ export interface LoadedScenario {
   plan: Plan;
 }
 
-const CODE_EXTENSIONS = new Set(['.ts', '.mts', '.js', '.mjs']);
+const CODE_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs']);
 
 /** Load, validate and compile. Throws ScenarioError (exit code 2) listing every problem, with lines where known. */
 export async function loadScenario(path: string, overrides: CompileOverrides = {}): Promise<LoadedScenario> {
@@ -28,7 +28,7 @@ export async function loadScenario(path: string, overrides: CompileOverrides = {
   } else if (CODE_EXTENSIONS.has(ext)) {
     raw = await importScenario(file);
   } else {
-    throw new ScenarioError(`${path}: expected a .ts, .mts, .js, .mjs or .json scenario file`, [], file);
+    throw new ScenarioError(`${path}: expected a .ts, .mts, .cts, .js, .mjs, .cjs or .json scenario file`, [], file);
   }
   const scenario = validateScenario(raw, { file, text, json: ext === '.json' });
   const plan = compilePlan(scenario, overrides, { source: file, searchDirs: searchDirs(file) });
