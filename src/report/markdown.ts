@@ -2,6 +2,7 @@
 import type { Summary } from '../run/summary.ts';
 import { droppedRate, errorRate, fmtCount, fmtMs, fmtNum, fmtPct, fmtRatio, fmtSec, NO_DATA } from './format.ts';
 import { describeObserved } from './thresholds/evaluate.ts';
+import { unsupportedLines } from './skipped.ts';
 
 /** Escape text for a Markdown table cell. */
 export function mdCell(s: string): string {
@@ -87,6 +88,8 @@ export function renderMarkdown(summary: Summary): string {
     ['degraded share', fmtPct(fq.degradedShare)],
   ];
   out.push(...table(['figure', 'value'], fqRows), '');
+  const unsupported = unsupportedLines(summary);
+  if (unsupported.length) out.push('### Not supported by the target', '', '_Not attempted and not counted as errors._', '', ...unsupported.map((l) => `- ${mdCell(l)}`), '');
 
   out.push('### Thresholds', '');
   if (summary.thresholds.length === 0) out.push('_No thresholds were set._', '');

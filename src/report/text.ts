@@ -2,6 +2,7 @@
 import type { Summary } from '../run/summary.ts';
 import { droppedRate, errorRate, fmtCount, fmtMs, fmtNum, fmtPct, fmtRatio, fmtSec, NO_DATA } from './format.ts';
 import { describeObserved } from './thresholds/evaluate.ts';
+import { unsupportedLines } from './skipped.ts';
 
 function columns(rows: string[][], rightFrom = 1): string[] {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
@@ -43,6 +44,8 @@ export function renderSummaryText(s: Summary, options: { thresholds?: boolean } 
       ['degraded share', fmtPct(fq.degradedShare)],
     ], 1).map((l) => '  ' + l),
   );
+  const unsupported = unsupportedLines(s);
+  if (unsupported.length) out.push('', 'not supported by the target (not attempted, not errors):', ...unsupported.map((l) => `  ${l}`));
   if (s.thresholds.length && options.thresholds !== false) {
     out.push('', 'thresholds:');
     for (const th of s.thresholds) out.push(`  ${th.pass ? '✓' : '✗'} ${th.expr.padEnd(32)} ${describeObserved(th.expr, th.observed)}${th.pass ? '' : `   ${th.message ?? ''}`}`);

@@ -9,6 +9,8 @@ import { createPopulation } from '../../src/population/store.ts';
 import { createFeedQualityPlugin } from '../../src/observe/feed-quality-plugin.ts';
 import type { Target } from '../../src/target/target.ts';
 import { cohort, content, plan } from './helpers/stand-ins.ts';
+import { finalizeSummary, renderRunFiles, type SummaryParts } from '../../src/report/write.ts';
+import { renderSummaryText } from '../../src/report/text.ts';
 import { CHIRP_UNSUPPORTED_ROUTES, startChirpServer, type ChirpServer } from '../target/chirp-server.ts';
 
 const CHIRP = 'fixtures/adapters/example-adapter.ts';
@@ -83,6 +85,13 @@ describe('--adapter: user adapters (Chirp: no report, translate or following lis
     expect(audit.checkedWrites).toBeGreaterThan(0);
     expect(audit.acknowledged.follow).toBeGreaterThan(0);
     expect(audit.notCheckable).toEqual([{ kind: 'follow', writes: audit.acknowledged.follow, reason: 'follows unchecked: Chirp does not list whom an account follows' }]);
+    // Every rendering says what was skipped and what the audit could not check, with the reasons.
+    const final = finalizeSummary(out.summary as SummaryParts, []);
+    const files = renderRunFiles({ summary: final, timeline: out.timeline, plan: p });
+    for (const text of [renderSummaryText(final), files['summary.md'], files['report.html']]) {
+      expect(text).toMatch(/report skipped: Chirp has no endpoint to flag a status/);
+      expect(text).toMatch(/audit: follows unchecked: Chirp does not list whom an account follows/);
+    }
   });
 
   it('classifies a refused connection', async () => {
