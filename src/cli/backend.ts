@@ -1,7 +1,8 @@
 // `flashcrowd backend`: run the reference social backend until SIGINT/SIGTERM.
-import { parseArgs } from 'node:util';
 import type { Command } from './command.ts';
 import { EXIT_OK, UsageError } from '../errors/exit-codes.ts';
+import { flagHelp, parseFlags, type FlagSpecs } from './flags.ts';
+import { PORT, WORKERS } from '../scenario/limits.ts';
 import { ConfigError, loadConfigFile, resolveConfig, type BackendConfig, type BackendConfigInput } from '../backend/config.ts';
 import { startBackend } from '../backend/launch.ts';
 import { rotateTokenSecret, TokenSecretRotationError } from '../backend/auth/token-secret.ts';
@@ -9,83 +10,62 @@ import { checkClusterConfig, startCluster } from '../backend/cluster.ts';
 import { resolveSurgeConfig } from '../backend/surge-config.ts';
 import { ContainerRuntimeUnavailable, StackUsageError, startContainerStack, takeStackFlag, type ContainerStack } from '../stack/containers.ts';
 
+const WHOLE = { what: 'a whole number', min: 0, integer: true } as const;
+
+const FLAGS = {
+  port: { type: 'number', range: PORT, help: 'port to listen on (default 8080; 0 picks a free port)' },
+  host: { type: 'string', placeholder: 'ADDR', help: 'address to bind (default 127.0.0.1)' },
+  db: { type: 'string', placeholder: 'DB', help: "'embedded' (PGlite in memory, default) or postgres://user@host:5432/db" },
+  schema: { type: 'string', placeholder: 'NAME', help: 'Postgres schema for the tables (default public; created if missing)' },
+  'pool-size': { type: 'number', range: { ...WHOLE, min: 1 }, help: 'Postgres connection pool size (default 20)' },
+  redis: { type: 'string', placeholder: 'R', help: "'memory' (in-process, default) or redis://host:6379" },
+  'scrypt-cost': { type: 'number', range: { ...WHOLE, min: 2 }, help: 'scrypt N for password hashing, a power of two (default 16384)' },
+  'token-secret': {
+    type: 'string',
+    placeholder: 'S',
+    help: "HMAC secret for bearer tokens (at least 16 characters). Default: generated\nonce and kept in the database, so restarts and replicas on the same database\naccept each other's tokens (an in-memory embedded database: new per start)",
+  },
+  'rotate-token-secret': {
+    type: 'boolean',
+    help: "replace the secret kept in the database (--db, --schema or the config file's\nembeddedDataDir) with a new random one and exit without serving; every token\nissued before is then rejected (401) once the backend processes restart",
+  },
+  'trust-proxy': { type: 'boolean', help: 'take the client address from X-Forwarded-For (rate limits per client IP)' },
+  'log-level': { type: 'string', placeholder: 'L', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], help: 'fatal|error|warn|info|debug|trace|silent (default info)' },
+  'log-requests': { type: 'boolean', help: 'one log line per request' },
+  workers: { type: 'number', range: WORKERS, help: 'processes sharing the port (default 1; above 1 needs --db postgres://… and\n--redis redis://…)' },
+  config: { type: 'string', placeholder: 'FILE', help: 'JSON file with any config key (see docs/backend.md); flags win over it' },
+} as const satisfies FlagSpecs;
+
 const usage = `Usage: flashcrowd backend [options]
 
 Runs the reference social backend (the API of DESIGN.md §4) until SIGINT/SIGTERM, then closes gracefully.
 Prints its URL on stdout.
 
 Options:
-  --port N             port to listen on (default 8080; 0 picks a free port)
-  --host ADDR          address to bind (default 127.0.0.1)
-  --db DB              'embedded' (PGlite in memory, default) or postgres://user@host:5432/db
-  --schema NAME        Postgres schema for the tables (default public; created if missing)
-  --pool-size N        Postgres connection pool size (default 20)
-  --redis R            'memory' (in-process, default) or redis://host:6379
-  --scrypt-cost N      scrypt N for password hashing, a power of two (default 16384)
-  --token-secret S     HMAC secret for bearer tokens (at least 16 characters). Default: generated
-                       once and kept in the database, so restarts and replicas on the same database
-                       accept each other's tokens (an in-memory embedded database: new per start)
-  --rotate-token-secret
-                       replace the secret kept in the database (--db, --schema or the config file's
-                       embeddedDataDir) with a new random one and exit without serving; every token
-                       issued before is then rejected (401) once the backend processes restart
-  --trust-proxy        take the client address from X-Forwarded-For (rate limits per client IP)
-  --log-level L        fatal|error|warn|info|debug|trace|silent (default info)
-  --log-requests       one log line per request
-  --workers N          processes sharing the port (default 1; above 1 needs --db postgres://… and
-                       --redis redis://…)
-  --config FILE        JSON file with any config key (see docs/backend.md); flags win over it
-  --stack containers   start a throwaway Postgres and Redis with testcontainers (needs Docker or
-                       Podman; removed on exit) and use them instead of --db/--redis
-  -h, --help           this help
+${flagHelp(FLAGS)}
+  --stack containers  start a throwaway Postgres and Redis with testcontainers (needs Docker or
+                      Podman; removed on exit) and use them instead of --db/--redis
+  -h, --help          this help
 `;
-
-const OPTIONS = {
-  port: { type: 'string' },
-  host: { type: 'string' },
-  db: { type: 'string' },
-  schema: { type: 'string' },
-  'pool-size': { type: 'string' },
-  redis: { type: 'string' },
-  'scrypt-cost': { type: 'string' },
-  'token-secret': { type: 'string' },
-  'rotate-token-secret': { type: 'boolean' },
-  'trust-proxy': { type: 'boolean' },
-  'log-level': { type: 'string' },
-  'log-requests': { type: 'boolean' },
-  workers: { type: 'string' },
-  config: { type: 'string' },
-} as const;
-
-function integer(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) throw new UsageError(`--${flag} must be a non-negative integer, got '${value}'`);
-  return Number(value);
-}
 
 /** Flags -> config layer; a flag not given stays undefined so the config file's value survives. */
 export function parseBackendFlags(argv: string[]): { layer: BackendConfigInput; configFile?: string; rotateTokenSecret: boolean } {
-  let values;
-  try {
-    ({ values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }));
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n\n${usage}`);
-  }
+  const { values } = parseFlags(argv, FLAGS, usage, { name: 'argument', min: 0, max: 0 });
   const layer: BackendConfigInput = {
-    port: integer('port', values.port),
+    port: values.port,
     host: values.host,
     db: values.db,
     schema: values.schema,
-    poolSize: integer('pool-size', values['pool-size']),
+    poolSize: values['pool-size'],
     redis: values.redis,
-    scryptCost: integer('scrypt-cost', values['scrypt-cost']),
+    scryptCost: values['scrypt-cost'],
     tokenSecret: values['token-secret'],
-    trustProxy: values['trust-proxy'],
+    trustProxy: values['trust-proxy'] || undefined,
     logLevel: values['log-level'] as BackendConfig['logLevel'] | undefined,
-    logRequests: values['log-requests'],
-    workers: integer('workers', values.workers),
+    logRequests: values['log-requests'] || undefined,
+    workers: values.workers,
   };
-  return { layer, configFile: values.config, rotateTokenSecret: values['rotate-token-secret'] ?? false };
+  return { layer, configFile: values.config, rotateTokenSecret: values['rotate-token-secret'] };
 }
 
 export function backendConfigFromArgs(argv: string[]): BackendConfig {
