@@ -10,20 +10,21 @@ const usage = `Usage: flashcrowd export k6 <scenario.ts|scenario.json> --out DIR
 
 Write a k6 script that plays the scenario's arrivals: one ramping-arrival-rate scenario per cohort whose stages
 fit the cohort's rate curve (the fit error is printed and written to DIR/README.md), sessions of the cohort's
-behaviour mix against the reference API (requests tagged endpoint=<flashcrowd endpoint>), the scenario's people
-and generated content as JSON loaded through SharedArray, and the thresholds that have a k6 equivalent.
-With --adapter, the sessions call your adapter instead: it is bundled (esbuild) into DIR/adapter.js with a k6/http
-client, so k6 speaks your API. An adapter that imports Node built-ins (node:*, fs, net, undici, ...) or uses
-globals k6 lacks (fetch, AbortSignal, Buffer, URL, ...) is refused (exit 2): do HTTP through options.http.
+behaviour mix through an adapter (requests tagged endpoint=<flashcrowd endpoint>), the scenario's people and
+generated content as JSON loaded through SharedArray, and the thresholds that have a k6 equivalent.
+The adapter (default: the built-in reference adapter; --adapter FILE for yours) is bundled (esbuild) into
+DIR/adapter.js with a k6/http client, so k6 speaks its API. An adapter that imports Node built-ins (node:*, fs,
+net, undici, ...) or uses globals k6 lacks (fetch, AbortSignal, Buffer, URL, ...) is refused (exit 2): do its
+HTTP through options.http.
 
-Files: DIR/script.js (JavaScript with JSDoc types, checked by tsc against @types/k6), DIR/data/*.json,
+Files: DIR/script.js (JavaScript with JSDoc types, checked by tsc against @types/k6), DIR/adapter.js (+ .d.ts), DIR/data/*.json,
 DIR/tsconfig.json, DIR/README.md (k6 run commands, Prometheus remote write), and with --k8s DIR/k8s/testrun.yaml
 (k6-operator TestRun) and DIR/k8s/configmap.sh.
 
 Options:
   --out DIR           output directory (required)
   --target URL        default target baked into the script (FLASHCROWD_TARGET overrides it when k6 runs)
-  --adapter FILE|NAME bundle this adapter (a file, or a built-in: reference) and drive the target through it
+  --adapter FILE|NAME the adapter to bundle: a file, or a built-in name (default: reference)
   --stages N          stages per cohort (default ${DEFAULT_STAGES}); more stages fit the curve closer
   --people N          people per cohort in data/people.json (default 2000)
   --seed N            override the scenario's seed
@@ -95,7 +96,7 @@ const command: Command = {
     });
     const people = intOption('people', values.people, 1, 1_000_000);
     if (values.adapter !== undefined && !values.adapter.trim()) throw new UsageError('--adapter: expected a file or a built-in adapter name');
-    const adapter = values.adapter === undefined ? undefined : await prepareK6Adapter(values.adapter, { url: values.target ?? plan.target.url ?? DEFAULT_TARGET });
+    const adapter = await prepareK6Adapter(values.adapter ?? 'reference', { url: values.target ?? plan.target.url ?? DEFAULT_TARGET });
     const built = buildK6Export({
       adapter,
       plan,
@@ -125,10 +126,8 @@ const command: Command = {
             `error integral ${pct(e.integralError)} L1 ${pct(e.l1Error)} max ${pct(e.maxRateError)}; VUs ${c.preAllocatedVUs}..${c.maxVUs}\n`,
         );
       }
-      if (adapter) {
-        out.write(`  adapter: ${adapter.name} (${adapter.source}) bundled into adapter.js; capabilities: ${adapter.declared ? adapter.supports.join(', ') || 'core only' : 'none declared (all attempted)'}\n`);
-        for (const s of adapter.skipped) out.write(`    not attempted: ${s.action} (${s.why})\n`);
-      }
+      out.write(`  adapter: ${adapter.name} (${adapter.source}) bundled into adapter.js; capabilities: ${adapter.declared ? adapter.supports.join(', ') || 'core only' : 'none declared (all attempted)'}\n`);
+      for (const s of adapter.skipped) out.write(`    not attempted: ${s.action} (${s.why})\n`);
       out.write(`  thresholds: ${built.thresholds.translated.length} translated, ${built.thresholds.untranslated.length} not (README.md says which)\n`);
       for (const t of built.thresholds.untranslated) out.write(`    not translated: ${t.expr} (${t.why})\n`);
       out.write(`  files: ${files.map((f) => path.relative(dir, f)).join(', ')}\n`);

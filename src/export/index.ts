@@ -28,8 +28,8 @@ export interface K6ExportOptions {
   stages?: number;
   limits?: Partial<DataLimits>;
   k8s?: { parallelism: number; target?: string; prometheusRw?: string; namespace?: string };
-  /** `--adapter`: the bundled adapter (prepareK6Adapter); without it the script speaks the reference API itself. */
-  adapter?: K6Adapter;
+  /** The bundled adapter the sessions call (prepareK6Adapter; the CLI's default is the built-in `reference`). */
+  adapter: K6Adapter;
 }
 
 export interface K6Export {
@@ -70,17 +70,15 @@ export function buildK6Export(options: K6ExportOptions): K6Export {
       defaultTarget: target,
       scenarioFile: options.scenarioFile,
       setupPeople,
-      adapter: adapter && { source: adapter.source, name: adapter.name, supports: adapter.supports, timeoutMs: adapter.timeoutMs },
+      adapter: { source: adapter.source, name: adapter.name, supports: adapter.supports, timeoutMs: adapter.timeoutMs },
     }),
     'data/people.json': JSON.stringify(byKey(data.people)) + '\n',
     'data/posts.json': JSON.stringify(byKey(data.posts)) + '\n',
     'data/comments.json': JSON.stringify(byKey(data.comments)) + '\n',
     'tsconfig.json': renderTsconfig(),
+    'adapter.js': adapter.code,
+    'adapter.d.ts': renderAdapterTypes(),
   };
-  if (adapter) {
-    files['adapter.js'] = adapter.code;
-    files['adapter.d.ts'] = renderAdapterTypes();
-  }
   const dataBytes = ['data/people.json', 'data/posts.json', 'data/comments.json'].reduce((n, f) => n + Buffer.byteLength(files[f]!), 0);
   const worst = { integralError: 0, l1Error: 0, maxRateError: 0 };
   for (const c of cohorts) for (const k of Object.keys(worst) as (keyof typeof worst)[]) worst[k] = Math.max(worst[k], c.fit.error[k]);
@@ -94,8 +92,8 @@ export function buildK6Export(options: K6ExportOptions): K6Export {
       namespace: options.k8s.namespace,
     };
     files['k8s/testrun.yaml'] = renderTestRun(input);
-    files['k8s/configmap.sh'] = renderConfigMapCommand({ ...input, withAdapter: Boolean(adapter) });
-    k8s = { ...input, configMapBytes: dataBytes + Buffer.byteLength(files['script.js']) + (adapter ? Buffer.byteLength(adapter.code) : 0) };
+    files['k8s/configmap.sh'] = renderConfigMapCommand(input);
+    k8s = { ...input, configMapBytes: dataBytes + Buffer.byteLength(files['script.js']) + Buffer.byteLength(adapter.code) };
   }
   files['README.md'] = renderReadme({ plan, scenarioFile: options.scenarioFile, cohorts, thresholds, target, stageCount, limits, dataBytes, worst, k8s, adapter, setupPeople });
   return { files, cohorts, thresholds, worst, dataBytes };

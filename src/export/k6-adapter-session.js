@@ -1,7 +1,9 @@
-// ---- flashcrowd session through a bundled adapter (k6 side) -------------------------------------------------------
-// Copied verbatim into a script exported with --adapter, after k6-common.js. The same session as k6-session.js, but
-// every request goes through the adapter's Target methods (adapter.js beside this script: the user's adapter and
-// flashcrowd's HttpClient on k6/http, bundled by esbuild), so k6 speaks the user's API:
+// ---- flashcrowd session through the bundled adapter (k6 side) -----------------------------------------------------
+// Copied verbatim into every exported script, after k6-common.js. One iteration = one arrival = one session, as in
+// flashcrowd's engine: signup (new person) or login (returning), a newcomer's onboarding (a discover read, follows,
+// intro posts), then a geometric number of actions with exponential think times, chosen by the cohort's weights.
+// Every request goes through the adapter's Target methods (adapter.js beside this script: the built-in reference
+// adapter or the user's, with flashcrowd's HttpClient on k6/http, bundled by esbuild), so k6 speaks its API:
 //   - declared capabilities: unsupported actions are not in COHORTS' weights (renormalised at export) and are
 //     never called here; a discover read falls back to the following feed when discover is unsupported;
 //   - typed outcomes: a signup answered 'exists' logs in; a follow or like answered 'already' is a success;

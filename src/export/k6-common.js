@@ -1,7 +1,7 @@
 // ---- flashcrowd k6 common part ------------------------------------------------------------------------------------
 // Copied verbatim into every exported script after the generated constants (DEFAULT_TARGET, COHORTS, options),
-// before the session code (k6-session.js for the reference API, k6-adapter-session.js for a bundled adapter):
-// the data files, random helpers, the action choice and who a session is.
+// before the session code (k6-adapter-session.js): the data files, random helpers, the action choice and who a
+// session is.
 
 const TARGET = (__ENV.FLASHCROWD_TARGET || DEFAULT_TARGET).replace(/\/+$/, '');
 // Data files beside the script; in k6-operator a ConfigMap is mounted flat at /test (FLASHCROWD_DATA_DIR=/test).

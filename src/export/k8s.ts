@@ -49,7 +49,7 @@ spec:
 }
 
 /** The ConfigMap: every file flat (keys cannot hold '/'); the script finds data through FLASHCROWD_DATA_DIR=/test. */
-export function renderConfigMapCommand(input: K8sInput & { withAdapter?: boolean }): string {
+export function renderConfigMapCommand(input: K8sInput): string {
   const ns = input.namespace ? ` -n ${input.namespace}` : '';
   return `#!/bin/sh
 # Create (or replace) the ConfigMap the TestRun mounts at /test. Run from the export directory.
@@ -57,7 +57,8 @@ export function renderConfigMapCommand(input: K8sInput & { withAdapter?: boolean
 set -e
 cd "$(dirname "$0")/.."
 kubectl create configmap ${input.name}${ns} \\
-  --from-file=script.js \\${input.withAdapter ? '\n  --from-file=adapter.js \\' : ''}
+  --from-file=script.js \\
+  --from-file=adapter.js \\
   --from-file=data/people.json \\
   --from-file=data/posts.json \\
   --from-file=data/comments.json \\

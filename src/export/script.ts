@@ -1,7 +1,7 @@
-// Render the k6 script: generated constants (target, cohorts, options with one ramping-arrival-rate scenario per
-// cohort, thresholds) followed by k6-common.js and the session code: k6-session.js (the reference API, by hand) or,
-// with --adapter, k6-adapter-session.js (the adapter's Target methods, from adapter.js beside the script). Plain
-// JavaScript with JSDoc types and `// @ts-check`, so k6 runs it as is and `tsc` checks it against @types/k6.
+// Render the k6 script: generated constants (target, adapter, cohorts, options with one ramping-arrival-rate scenario
+// per cohort, thresholds) followed by k6-common.js and k6-adapter-session.js (sessions calling the adapter's Target
+// methods, from adapter.js beside the script: the built-in reference adapter or the user's). Plain JavaScript with
+// JSDoc types and `// @ts-check`, so k6 runs it as is and `tsc` checks it against @types/k6.
 import { readFileSync } from 'node:fs';
 import type { Plan, PlanCohort } from '../scenario/plan.ts';
 import type { StageFit } from './stages.ts';
@@ -73,7 +73,7 @@ export interface ScriptInput {
   scenarioFile: string;
   /** People setup() signs up (the preexisting cohorts' people in data/people.json): sizes setupTimeout. */
   setupPeople: number;
-  adapter?: ScriptAdapter;
+  adapter: ScriptAdapter;
 }
 
 /** k6's setupTimeout for signing up `people` (default 60 s; about 0.1 s per person on top, batched). */
@@ -94,7 +94,7 @@ export function renderScript({ plan, cohorts, thresholds, defaultTarget, scenari
       thinkTimeMs: b.thinkTimeMs,
       introPosts: b.introPosts,
       followCount: c.cohort.follow.count,
-      weights: supportedWeights({ ...b.weights }, adapter?.supports),
+      weights: supportedWeights({ ...b.weights }, adapter.supports),
     };
     scenarios[c.key] = {
       executor: 'ramping-arrival-rate',
@@ -122,10 +122,11 @@ import http from 'k6/http';
 import { check, sleep } from 'k6';
 import { SharedArray } from 'k6/data';
 import exec from 'k6/execution';
-${adapter ? "import { createTarget } from './adapter.js';\n" : ''}
+import { createTarget } from './adapter.js';
+
 /** Used when FLASHCROWD_TARGET is not set at k6 run time. */
 const DEFAULT_TARGET = ${JSON.stringify(defaultTarget)};
-${adapter ? adapterConstants(adapter) : ''}
+${adapterConstants(adapter)}
 /**
  * @typedef {{ cohort: string, preexisting: boolean, returningShare: number, actionsPerSession: number,
  *   thinkTimeMs: number, introPosts: number, followCount: number, weights: Record<string, number> }} CohortConfig
@@ -137,12 +138,12 @@ const COHORTS = ${JSON.stringify(cohortConfig, null, 2)};
 /** @type {import('k6/options').Options} */
 export const options = ${JSON.stringify(options, null, 2)};
 `;
-  return header + '\n' + part('k6-common.js') + '\n' + part(adapter ? 'k6-adapter-session.js' : 'k6-session.js');
+  return header + '\n' + part('k6-common.js') + '\n' + part('k6-adapter-session.js');
 }
 
 function adapterConstants(a: ScriptAdapter): string {
   return `
-/** The adapter bundled in adapter.js (flashcrowd export k6 --adapter ${a.source}); its declared capabilities. */
+/** The adapter bundled in adapter.js (flashcrowd export k6 --adapter ${a.source}, or the default: reference); its declared capabilities. */
 const ADAPTER = ${JSON.stringify({ source: a.source, name: a.name, supports: a.supports })};
 /** Per-request timeout handed to the adapter (TargetOptions.timeoutMs; k6's own default is 60 s). */
 const REQUEST_TIMEOUT_MS = ${Math.round(a.timeoutMs)};

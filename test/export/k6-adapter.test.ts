@@ -208,7 +208,8 @@ describe.skipIf(exampleRefused !== undefined)(`export k6 --adapter ${EXAMPLE}`, 
 describe('export k6 --adapter reference (the built-in adapter, against the real reference backend)', () => {
   it('plays a green smoke run through the bundled reference adapter', async () => {
     const { startBackend } = await import('../../src/backend/launch.ts');
-    const backend = await startBackend({ trustProxy: true, logLevel: 'error' });
+    // A low scrypt cost: this test is about the requests, not password hashing on a busy CI machine.
+    const backend = await startBackend({ trustProxy: true, logLevel: 'error', scryptCost: 1024 });
     try {
       const { dir, built } = await exportWith('reference', backend.url, 'reference');
       expect(built.files['README.md']).toContain('carries the adapter `reference-http` from `reference`');

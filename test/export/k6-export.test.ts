@@ -8,8 +8,8 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { loadScenario } from '../../src/scenario/index.ts';
-import { buildK6Export, writeK6Export, fitStages, mapThresholds, type K6Export } from '../../src/export/index.ts';
-import { loadExportedScript, referenceStandIn } from './helpers/k6-stub.ts';
+import { buildK6Export, writeK6Export, fitStages, mapThresholds, prepareK6Adapter, type K6Export, type K6Adapter } from '../../src/export/index.ts';
+import { loadExportedScript, referenceStandIn, serveResponder } from './helpers/k6-stub.ts';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -32,13 +32,16 @@ function k6Arrivals(startRate: number, unitSec: number, stages: { duration: stri
 
 const exports: Record<string, { dir: string; built: K6Export; expected: Record<string, number>; wallMs: number }> = {};
 let tmp: string;
+/** The built-in reference adapter, bundled: what `export k6` carries without --adapter. */
+let reference: K6Adapter;
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'fc-k6-export-'));
+  reference = await prepareK6Adapter('reference', { url: 'http://127.0.0.1:8080', cwd: ROOT });
   for (const name of ['smoke', 'rednote-jan-2025']) {
     const file = join(ROOT, 'scenarios', `${name}.ts`);
     const { plan } = await loadScenario(file);
-    const built = buildK6Export({ plan, scenarioFile: `scenarios/${name}.ts`, k8s: { parallelism: 3 } });
+    const built = buildK6Export({ plan, scenarioFile: `scenarios/${name}.ts`, k8s: { parallelism: 3 }, adapter: reference });
     const dir = join(tmp, name);
     await writeK6Export(dir, built);
     exports[name] = { dir, built, expected: Object.fromEntries(plan.cohorts.map((c) => [c.name, c.expectedArrivals])), wallMs: Math.round(plan.wallDurationSec * 1000) };
@@ -62,11 +65,11 @@ describe('exported k6 script', () => {
     const { dir } = exports.smoke;
     const script = await readFile(join(dir, 'script.js'), 'utf8');
     const bad = join(tmp, 'bad');
-    const built = { ...exports.smoke.built, files: { ...exports.smoke.built.files, 'script.js': script.replace('http.get(url,', 'http.gett(url,') } };
+    const built = { ...exports.smoke.built, files: { ...exports.smoke.built.files, 'script.js': script.replace('http.expectedStatuses(', 'http.expectedStatusez(') } };
     await writeK6Export(bad, built);
     const r = await run(TSC, ['-p', join(bad, 'tsconfig.json'), '--typeRoots', join(ROOT, 'node_modules/@types')], { cwd: bad }).catch((e) => e);
     expect(r.code).not.toBe(0);
-    expect(String(r.stdout)).toMatch(/gett/);
+    expect(String(r.stdout)).toMatch(/expectedStatusez/);
   }, 60_000);
 
   it.each(['smoke', 'rednote-jan-2025'])('%s: one ramping-arrival-rate scenario per cohort whose stages track the plan', (name) => {
@@ -100,7 +103,9 @@ describe('exported k6 script', () => {
     const script = built.files['script.js'];
     expect(script).toContain('__ENV.FLASHCROWD_TARGET');
     expect(script).toContain("new SharedArray(`people/${name}`");
-    expect(script).toContain("'Idempotency-Key': key");
+    expect(script).toContain('idempotencyKey');
+    expect(script).toContain("import { createTarget } from './adapter.js';");
+    expect(built.files['adapter.js']).toContain('/v1/feed/');
     for (const endpoint of ['signup', 'login', 'follow', 'post', 'feed_following', 'feed_discover', 'like', 'comment', 'translate']) {
       expect(script).toContain(`'${endpoint}'`);
     }
@@ -174,7 +179,7 @@ describe.skipIf(!hasK6)('k6 runs the export', () => {
     try {
       const { plan } = await loadScenario(join(ROOT, 'scenarios/smoke.ts'), { compress: '20m->10s' });
       const dir = join(tmp, 'k6-run');
-      await writeK6Export(dir, buildK6Export({ plan, scenarioFile: 'scenarios/smoke.ts' }));
+      await writeK6Export(dir, buildK6Export({ plan, scenarioFile: 'scenarios/smoke.ts', adapter: reference }));
       const r = await run('k6', ['run', '--quiet', '--summary-export', join(dir, 'summary.json'), join(dir, 'script.js')], {
         env: { ...process.env, FLASHCROWD_TARGET: backend.url },
         timeout: 120_000,
@@ -191,67 +196,67 @@ describe.skipIf(!hasK6)('k6 runs the export', () => {
 
 /**
  * Without a k6 binary, the script's session logic still runs here: the k6 modules are replaced by recording stubs
- * (helpers/k6-stub.ts; the synchronous http answers from a stateful stand-in for the reference API), and setup()
- * and `session()` play iterations of every cohort.
+ * (helpers/k6-stub.ts: http.asyncRequest performs real HTTP, here against a stateful stand-in for the reference API
+ * served on loopback), and setup() and `session()` play iterations of every cohort, one after another.
  */
 describe('exported session logic (k6 modules stubbed)', () => {
-  it('plays sessions of every cohort against the reference API shape', async () => {
+  async function play(api = referenceStandIn(), opts: { setup?: boolean; perCohort?: number } = {}) {
     const { dir, built } = exports.smoke;
-    const files = built.files;
-    const api = referenceStandIn();
-    const script = await loadExportedScript(dir, files, { target: 'http://127.0.0.1:9/', respond: api });
-    const { options, requests: calls, checks } = script;
-    expect(Object.keys(options.scenarios)).toEqual(built.cohorts.map((c) => c.key));
-    script.setup!();
-    const people = JSON.parse(files['data/people.json']) as Record<string, { handle: string }[]>;
-    for (const c of built.cohorts) {
-      for (let i = 0; i < 30; i++) {
-        script.at.name = c.key;
-        script.at.iteration = i;
-        const before = calls.length;
-        script.session();
-        const mine = calls.slice(before);
-        expect(mine.length).toBeGreaterThan(1);
-        // Identity first: the n-th newcomer iteration signs up person n (or, for the returning share, logs in as
-        // someone already used); a preexisting person logs in (setup() created the account).
-        if (c.cohort.preexisting) expect(mine[0].tags.endpoint).toBe('login');
-        else if (i === 0) expect(mine[0].tags.endpoint).toBe('signup');
-        else expect(['signup', 'login']).toContain(mine[0].tags.endpoint);
-        if (mine[0].tags.endpoint === 'signup') expect(JSON.parse(mine[0].body!).handle).toBe(people[c.key][i].handle);
-        for (const call of mine.slice(1)) expect(call.headers.Authorization).toMatch(/^Bearer t\d+$/);
+    const server = await serveResponder(api);
+    try {
+      const script = await loadExportedScript(dir, built.files, { target: `${server.url}/` });
+      if (opts.setup !== false) await script.setup!();
+      const perSession: { cohort: (typeof built.cohorts)[number]; i: number; calls: typeof script.requests }[] = [];
+      for (const c of built.cohorts) {
+        for (let i = 0; i < (opts.perCohort ?? 30); i++) {
+          script.at.name = c.key;
+          script.at.iteration = i;
+          const before = script.requests.length;
+          await script.session();
+          perSession.push({ cohort: c, i, calls: script.requests.slice(before) });
+        }
       }
+      return { ...script, api, url: server.url, perSession };
+    } finally {
+      await server.close();
     }
-    expect(calls.every((c) => c.url.startsWith('http://127.0.0.1:9/v1/'))).toBe(true);
+  }
+
+  it('plays sessions of every cohort against the reference API shape', async () => {
+    const { built } = exports.smoke;
+    const files = built.files;
+    expect(Object.keys((await loadExportedScript(exports.smoke.dir, files, { target: 'http://127.0.0.1:9' })).options.scenarios)).toEqual(built.cohorts.map((c) => c.key));
+    const run = await play();
+    const people = JSON.parse(files['data/people.json']) as Record<string, { handle: string }[]>;
+    for (const { cohort: c, i, calls: mine } of run.perSession) {
+      expect(mine.length).toBeGreaterThan(1);
+      // Identity first: the n-th newcomer iteration signs up person n (or, for the returning share, logs in as
+      // someone an earlier iteration signed up); a preexisting person logs in (setup() created the account).
+      if (c.cohort.preexisting) expect(mine[0].tags.endpoint).toBe('login');
+      else if (i === 0) expect(mine[0].tags.endpoint).toBe('signup');
+      else expect(['signup', 'login']).toContain(mine[0].tags.endpoint);
+      if (mine[0].tags.endpoint === 'signup') expect(JSON.parse(mine[0].body!).handle).toBe(people[c.key][i].handle);
+      for (const call of mine.slice(1)) expect(call.headers.authorization).toMatch(/^Bearer t\d+$/);
+    }
+    const calls = run.requests;
+    expect(calls.every((c) => c.url.startsWith(`${run.url}/v1/`))).toBe(true);
     const posts = calls.filter((c) => c.tags.endpoint === 'post');
     expect(posts.length).toBeGreaterThan(0);
-    expect(new Set(posts.map((p) => p.headers['Idempotency-Key'])).size).toBe(posts.length);
+    expect(new Set(posts.map((p) => p.headers['idempotency-key'])).size).toBe(posts.length);
     for (const p of posts) expect(JSON.parse(p.body!).text.length).toBeGreaterThan(0);
     const seen = new Set(calls.map((c) => c.tags.endpoint));
     for (const e of ['feed_following', 'feed_discover', 'like', 'comment', 'translate', 'follow']) expect(seen, e).toContain(e);
-    expect(checks.filter((c) => !c.pass)).toEqual([]);
+    expect(calls.filter((c) => c.tags.endpoint === 'translate').every((c) => /\?translate=\w+/.test(c.url))).toBe(true);
+    expect(run.checks.filter((c) => !c.pass)).toEqual([]);
   });
 
   it('a healthy run is green: setup() creates the preexisting people, every check passes, no failed request', async () => {
-    const { dir, built } = exports.smoke;
-    const files = built.files;
+    const { built } = exports.smoke;
     const preexisting = built.cohorts.filter((c) => c.cohort.preexisting);
     expect(preexisting.length).toBeGreaterThan(0);
-    const people = JSON.parse(files['data/people.json']) as Record<string, { handle: string }[]>;
+    const people = JSON.parse(built.files['data/people.json']) as Record<string, { handle: string }[]>;
 
-    const play = async (withSetup: boolean, api = referenceStandIn()) => {
-      const script = await loadExportedScript(dir, files, { target: 'http://127.0.0.1:9/', respond: api });
-      if (withSetup) script.setup!();
-      for (const c of built.cohorts) {
-        for (let i = 0; i < 40; i++) {
-          script.at.name = c.key;
-          script.at.iteration = i;
-          script.session();
-        }
-      }
-      return { ...script, api };
-    };
-
-    const green = await play(true);
+    const green = await play(referenceStandIn(), { perCohort: 40 });
     const setupCalls = green.requests.filter((r) => r.tags.endpoint === 'setup_signup');
     expect(setupCalls.length).toBe(preexisting.reduce((n, c) => n + people[c.key].length, 0));
     for (const c of preexisting) for (const p of people[c.key]) expect(green.api.accounts.has(p.handle)).toBe(true);
@@ -260,14 +265,14 @@ describe('exported session logic (k6 modules stubbed)', () => {
     expect(green.requests.filter((r) => r.failed).map((r) => `${r.method} ${r.url} ${r.status}`)).toEqual([]);
     expect(green.requests.filter((r) => r.tags.endpoint === 'login' && r.status !== 200)).toEqual([]);
 
-    // A second run on the same target: setup's signups answer 409 (declared expected), still green.
-    const again = await play(true, green.api);
-    expect(again.requests.filter((r) => r.tags.endpoint === 'setup_signup').every((r) => r.status === 409)).toBe(true);
+    // A second run on the same target: setup's signups answer 409 (the outcome 'exists', expected), still green.
+    const again = await play(green.api, { perCohort: 10 });
+    expect(again.requests.filter((r) => r.tags.endpoint === 'setup_signup').every((r) => r.status === 409 && !r.failed)).toBe(true);
     expect(again.checks.filter((c) => !c.pass)).toEqual([]);
     expect(again.requests.filter((r) => r.failed)).toEqual([]);
 
     // The check is real: without setup(), preexisting people's logins fail (what issue 17 saw in k6).
-    const red = await play(false);
+    const red = await play(referenceStandIn(), { setup: false, perCohort: 10 });
     expect(red.requests.filter((r) => r.tags.endpoint === 'login' && r.status === 401).length).toBeGreaterThan(0);
     expect(red.requests.some((r) => r.failed)).toBe(true);
     expect(red.checks.some((c) => !c.pass)).toBe(true);

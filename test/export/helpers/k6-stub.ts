@@ -139,7 +139,7 @@ export function referenceStandIn(): SyncResponder & { accounts: Map<string, { id
       const a = accounts.get(json.handle);
       return a && a.password === json.password ? { status: 200, body: { userId: a.id, token: a.token } } : { status: 401, body: { error: { code: 'unauthorized', message: 'no' } } };
     }
-    const token = (headers.Authorization ?? '').replace(/^Bearer /, '');
+    const token = (headers.authorization ?? headers.Authorization ?? '').replace(/^Bearer /, '');
     const me = [...accounts.values()].find((a) => a.token === token);
     if (!me) return { status: 401, body: { error: { code: 'unauthorized', message: 'no token' } } };
     if (path.startsWith('/v1/feed/')) return { status: 200, body: { items: posts.slice(-20), nextCursor: null } };
@@ -155,4 +155,21 @@ export function referenceStandIn(): SyncResponder & { accounts: Map<string, { id
   }) as SyncResponder & { accounts: typeof accounts };
   respond.accounts = accounts;
   return respond;
+}
+
+/** Serve a SyncResponder over HTTP on 127.0.0.1 (for scripts whose requests are real: http.asyncRequest). */
+export async function serveResponder(respond: SyncResponder): Promise<{ url: string; close: () => Promise<void> }> {
+  const { createServer } = await import('node:http');
+  const server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c) => (raw += c));
+    req.on('end', () => {
+      const r = respond(req.method!, `http://x${req.url}`, raw || null, req.headers as Record<string, string>);
+      res.writeHead(r.status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(r.body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => (server.closeAllConnections(), server.close(() => r()))) };
 }
