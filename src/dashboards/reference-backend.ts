@@ -15,6 +15,7 @@ import { DS, datasourceVariable, q, quantile, rate, stat, timeseries } from './c
 export const REFERENCE_BACKEND_UID = 'flashcrowd-reference-backend';
 
 const I = 'instance=~"$instance"';
+const http = 'social_http_request_duration_seconds';
 
 function instanceVariable() {
   return new QueryVariableBuilder('instance')
@@ -33,8 +34,7 @@ function instanceVariable() {
 const orZero = (expr: string) => `(${expr}) or vector(0)`;
 
 export function referenceBackend(): Dashboard {
-  const http = 'social_http_request_duration_seconds';
-  return new DashboardBuilder('flashcrowd / Reference backend')
+  const builder = new DashboardBuilder('flashcrowd / Reference backend')
     .uid(REFERENCE_BACKEND_UID)
     .description('Route latency, admission control, store, fan-out, ranking, translation, moderation and process health of the reference social backend.')
     .tags(['flashcrowd', 'social-backend'])
@@ -44,8 +44,13 @@ export function referenceBackend(): Dashboard {
     .timezone('browser')
     .tooltip(DashboardCursorSync.Crosshair)
     .withVariable(datasourceVariable())
-    .withVariable(instanceVariable())
+    .withVariable(instanceVariable());
+  return [httpRow, admissionRow, storeRow, feedsRow, translationModerationRow, processRow].reduce((b, row) => row(b), builder).build();
+}
 
+/** Row: HTTP. */
+function httpRow(b: DashboardBuilder): DashboardBuilder {
+  return b
     .withRow(new RowBuilder('HTTP'))
     .withPanel(stat('Replicas up', [q(`count(social_process_start_time_seconds{${I}})`, 'replicas')]))
     .withPanel(stat('Requests per second', [q(rate(`${http}_count`, I), 'rps')], { unit: 'reqps' }))
@@ -64,8 +69,12 @@ export function referenceBackend(): Dashboard {
       timeseries('Latency by replica', [q(quantile(0.5, http, I, ['instance']), 'p50 {{instance}}'), q(quantile(0.99, http, I, ['instance']), 'p99 {{instance}}')], {
         unit: 's',
       }),
-    )
+    );
+}
 
+/** Row: Admission control and rate limits. */
+function admissionRow(b: DashboardBuilder): DashboardBuilder {
+  return b
     .withRow(new RowBuilder('Admission control and rate limits'))
     .withPanel(
       timeseries(
@@ -85,8 +94,12 @@ export function referenceBackend(): Dashboard {
         ],
         { unit: 's', description: 'A saturated process shows here first; admission control and the ranker use it as an overload signal.' },
       ),
-    )
+    );
+}
 
+/** Row: Store. */
+function storeRow(b: DashboardBuilder): DashboardBuilder {
+  return b
     .withRow(new RowBuilder('Store'))
     .withPanel(
       timeseries('Query p99 by operation', [q(quantile(0.99, 'social_store_query_duration_seconds', I, ['operation']), '{{operation}}')], { unit: 's' }),
@@ -114,8 +127,12 @@ export function referenceBackend(): Dashboard {
           q(`sum(social_store_pool_max_connections{${I}})`, 'max'),
         ],
       ),
-    )
+    );
+}
 
+/** Row: Feeds: fan-out and ranking. */
+function feedsRow(b: DashboardBuilder): DashboardBuilder {
+  return b
     .withRow(new RowBuilder('Feeds: fan-out and ranking'))
     .withPanel(
       timeseries(
@@ -146,8 +163,12 @@ export function referenceBackend(): Dashboard {
         [q(quantile(0.99, 'social_ranker_duration_seconds', I), 'ranking p99'), q(orZero(rate('social_ranker_fallback_total', I, ['cause'])), 'fallbacks {{cause}}', 'reqps')],
         { unit: 's', description: 'When overloaded the ranker falls back to recency only, which floods readers with the surge\'s language.' },
       ),
-    )
+    );
+}
 
+/** Row: Translation and moderation. */
+function translationModerationRow(b: DashboardBuilder): DashboardBuilder {
+  return b
     .withRow(new RowBuilder('Translation and moderation'))
     .withPanel(
       timeseries(
@@ -186,8 +207,12 @@ export function referenceBackend(): Dashboard {
         ],
         { unit: 'reqps' },
       ),
-    )
+    );
+}
 
+/** Row: Process. */
+function processRow(b: DashboardBuilder): DashboardBuilder {
+  return b
     .withRow(new RowBuilder('Process'))
     .withPanel(
       timeseries(
@@ -199,6 +224,5 @@ export function referenceBackend(): Dashboard {
         { unit: 'bytes' },
       ),
     )
-    .withPanel(timeseries('CPU by replica', [q(rate('social_process_cpu_seconds_total', I, ['instance']), '{{instance}}')], { unit: 'percentunit' }))
-    .build();
+    .withPanel(timeseries('CPU by replica', [q(rate('social_process_cpu_seconds_total', I, ['instance']), '{{instance}}')], { unit: 'percentunit' }));
 }
