@@ -1,11 +1,16 @@
 // The HttpClient flashcrowd hands adapters under Node (contract v2, TargetOptions.http): an undici Pool per origin
 // with keep-alive connections and an explicit limit, header/body timeouts, a hard per-request deadline and a cap on
 // response size. Resolves for every HTTP status; rejects with a TransportError when no complete answer came.
-// The per-request work is the path string, one AbortController, one timer and the body text: nothing else.
+//
+// Hot path (issue 15): a request is one `Flight`, handed to `pool.dispatch` as undici's handler, so no response
+// stream, no AbortController/AbortSignal and no timer are made per request. Deadlines are swept by one interval
+// timer per client (flights are kept in start order, and every flight has the same deadline, so a sweep stops at
+// the first one still in time); a caller's abort signal gets one listener per signal, not one per request.
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { HttpClient, HttpRequest, HttpResponse } from './target.ts';
 import { classifyThrown, TransportError } from './errors.ts';
+import type { OpError } from './target.ts';
 
 /** Larger answers fail as 'protocol' errors (undici's UND_ERR_RES_EXCEEDED_MAX_SIZE). */
 export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
@@ -27,6 +32,12 @@ export class NodeHttpClient implements HttpClient {
   private readonly deadlineMs: number;
   private readonly poolOptions: Pool.Options;
   private closing: Promise<void> | undefined;
+  /** In start order (Set iteration order), which is deadline order. */
+  private readonly inflight = new Set<Flight>();
+  private sweeper: ReturnType<typeof setInterval> | undefined;
+  private readonly sweepEveryMs: number;
+  /** Flights per caller signal, with one abort listener per signal. */
+  private readonly bySignal = new WeakMap<AbortSignal, Set<Flight>>();
 
   constructor(options: NodeHttpClientOptions) {
     const url = new URL(options.url);
@@ -34,6 +45,8 @@ export class NodeHttpClient implements HttpClient {
     // headersTimeout and bodyTimeout bound waits between bytes; a body dripping a byte a second would pass both
     // forever (and hang a run's final audit). No request outlives twice the timeout.
     this.deadlineMs = 2 * timeout;
+    // A deadline is met within 5 % of itself (a 20 s deadline is checked every second).
+    this.sweepEveryMs = Math.max(5, Math.min(1000, this.deadlineMs / 20));
     this.basePath = url.pathname.replace(/\/+$/, '');
     this.poolOptions = {
       connections: options.connections ?? 512,
@@ -49,13 +62,20 @@ export class NodeHttpClient implements HttpClient {
     this.pool = this.poolFor(url.origin);
   }
 
-  async request(req: HttpRequest): Promise<HttpResponse> {
-    if (this.closing) throw new TransportError({ kind: 'aborted', code: 'CLIENT_CLOSED', message: 'the HTTP client is closed' });
+  request(req: HttpRequest): Promise<HttpResponse> {
+    if (this.closing) return Promise.reject(new TransportError({ kind: 'aborted', code: 'CLIENT_CLOSED', message: 'the HTTP client is closed' }));
+    const outer = req.signal;
+    if (outer?.aborted) return Promise.reject(new TransportError(classifyThrown(outer.reason)));
     let pool = this.pool;
     let path = req.path;
     if (path.charCodeAt(0) === 47 /* '/' */) path = this.basePath + path;
     else if (path.startsWith('http://') || path.startsWith('https://')) {
-      const u = new URL(path);
+      let u: URL;
+      try {
+        u = new URL(path);
+      } catch (err) {
+        return Promise.reject(new TransportError(classifyThrown(err)));
+      }
       pool = this.poolFor(u.origin);
       path = u.pathname + u.search;
     } else path = `${this.basePath}/${path}`;
@@ -66,26 +86,48 @@ export class NodeHttpClient implements HttpClient {
       body = JSON.stringify(req.json);
       if (!headers?.['content-type']) headers = { ...headers, 'content-type': 'application/json' };
     }
-    const deadline = new AbortController();
-    const outer = req.signal;
-    const onAbort = () => deadline.abort(outer!.reason);
-    if (outer?.aborted) onAbort();
-    else outer?.addEventListener('abort', onAbort, { once: true });
-    let expired = false;
-    const timer = setTimeout(() => ((expired = true), deadline.abort()), this.deadlineMs);
-    let res: Dispatcher.ResponseData;
-    let text: string;
-    try {
-      res = await pool.request({ method: req.method, path, headers, body, signal: deadline.signal });
-      text = await res.body.text();
-    } catch (err) {
-      if (expired) throw new TransportError({ kind: 'timeout', code: 'DEADLINE_EXCEEDED', message: `${req.method} ${path}: no complete answer in ${this.deadlineMs} ms` });
-      throw new TransportError(classifyThrown(err));
-    } finally {
-      clearTimeout(timer);
-      outer?.removeEventListener('abort', onAbort);
+    return new Promise<HttpResponse>((resolve, reject) => {
+      const flight = new Flight(this, req.method, path, resolve, reject, outer);
+      this.inflight.add(flight);
+      this.sweeper ??= setInterval(this.sweep, this.sweepEveryMs).unref();
+      if (outer) this.watch(outer, flight);
+      pool.dispatch({ method: req.method, path, headers, body }, flight);
+    });
+  }
+
+  /** Called once by a flight when it settles. */
+  finished(flight: Flight): void {
+    this.inflight.delete(flight);
+    if (flight.signal) this.bySignal.get(flight.signal)?.delete(flight);
+  }
+
+  private readonly sweep = (): void => {
+    const expiredBefore = performance.now() - this.deadlineMs;
+    for (const f of this.inflight) {
+      if (f.startedAt > expiredBefore) break;
+      f.fail({ kind: 'timeout', code: 'DEADLINE_EXCEEDED', message: `${f.method} ${f.path}: no complete answer in ${this.deadlineMs} ms` });
     }
-    return { status: res.statusCode, headers: flatHeaders(res.headers), body: text };
+    if (this.inflight.size === 0) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
+  };
+
+  private watch(signal: AbortSignal, flight: Flight): void {
+    let flights = this.bySignal.get(signal);
+    if (!flights) {
+      const set = (flights = new Set());
+      this.bySignal.set(signal, set);
+      signal.addEventListener(
+        'abort',
+        () => {
+          const error = classifyThrown(signal.reason);
+          for (const f of [...set]) f.fail(error, signal.reason);
+        },
+        { once: true },
+      );
+    }
+    flights.add(flight);
   }
 
   /** Idempotent: the harness and an adapter may both close the client they share. */
@@ -116,10 +158,104 @@ export function queryString(query: NonNullable<HttpRequest['query']>, hasQuery =
   return out;
 }
 
-/** undici gives repeated headers (set-cookie) as arrays; the contract promises strings. */
-function flatHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
-  for (const k in h) {
-    if (typeof h[k] !== 'string') return Object.fromEntries(Object.entries(h).filter(([, v]) => v !== undefined).map(([key, v]) => [key, Array.isArray(v) ? v.join(', ') : v!]));
+/**
+ * One request in flight, as undici's dispatch handler (the callback interface undici's own request() builds on;
+ * undici calls it without a wrapper). Collects the status, raw headers and body chunks; settles its promise once:
+ * on completion, on undici's error, or when failed from outside (deadline, caller's abort) — a request still queued
+ * for a connection is then answered at once and dropped by undici when its turn comes (onConnect).
+ */
+class Flight implements Dispatcher.DispatchHandler {
+  readonly startedAt = performance.now();
+  private status = 0;
+  private rawHeaders: Buffer[] | string[] | null = null;
+  private chunks: Buffer[] | null = null;
+  private abort: ((err?: Error) => void) | undefined;
+  private done = false;
+  private abortReason: unknown;
+
+  constructor(
+    private readonly client: NodeHttpClient,
+    readonly method: string,
+    readonly path: string,
+    private readonly resolve: (res: HttpResponse) => void,
+    private readonly reject: (err: TransportError) => void,
+    readonly signal: AbortSignal | undefined,
+  ) {}
+
+  onConnect(abort: (err?: Error) => void): void {
+    if (this.done) abort(abortError(this.abortReason));
+    else this.abort = abort;
   }
-  return h as Record<string, string>;
+
+  onHeaders(status: number, rawHeaders: Buffer[] | string[] | null): boolean {
+    // 1xx informational answers come first; the final status follows.
+    if (status >= 200) {
+      this.status = status;
+      this.rawHeaders = rawHeaders;
+    }
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.chunks) this.chunks.push(chunk);
+    else this.chunks = [chunk];
+    return true;
+  }
+
+  onComplete(): void {
+    if (this.done) return;
+    this.done = true;
+    this.client.finished(this);
+    const c = this.chunks;
+    const body = c === null ? '' : c.length === 1 ? c[0].toString() : Buffer.concat(c).toString();
+    this.resolve(response(this.status, this.rawHeaders, body));
+  }
+
+  onError(err: Error): void {
+    if (this.done) return;
+    this.done = true;
+    this.client.finished(this);
+    this.reject(new TransportError(classifyThrown(err)));
+  }
+
+  /** Fail from outside (deadline, caller's abort): answer now, and stop undici's work on it. */
+  fail(error: OpError, reason?: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    this.abortReason = reason;
+    this.client.finished(this);
+    this.reject(new TransportError(error));
+    this.abort?.(abortError(reason));
+  }
+}
+
+function abortError(reason: unknown): Error {
+  if (reason instanceof Error) return reason;
+  const e = new Error('request aborted');
+  e.name = 'AbortError';
+  return e;
+}
+
+/** The response, its headers parsed (lower-case names, repeated ones joined by ", ") on first read. */
+function response(status: number, raw: Buffer[] | string[] | null, body: string): HttpResponse {
+  let headers: Record<string, string> | undefined;
+  return {
+    status,
+    body,
+    get headers() {
+      return (headers ??= parseRawHeaders(raw));
+    },
+  };
+}
+
+function parseRawHeaders(raw: Buffer[] | string[] | null): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!raw) return out;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i].toString('latin1').toLowerCase();
+    const value = raw[i + 1].toString('latin1');
+    const had = out[name];
+    out[name] = had === undefined ? value : `${had}, ${value}`;
+  }
+  return out;
 }
