@@ -1,7 +1,7 @@
 // Reading a target's capability declaration (contract v2): what it serves beyond the core, and why not.
 import { CAPABILITIES, type Capability, type Target } from './target.ts';
 
-/** True when the target declares `capability`. A target without a declaration (contract v1) serves everything. */
+/** True when the target declares `capability`. (An object built around the loader without a declaration is read as contract v1: everything.) */
 export function supports(target: Pick<Target, 'capabilities'>, capability: Capability): boolean {
   const caps = target.capabilities;
   return !caps || caps.supports.includes(capability);

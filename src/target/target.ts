@@ -210,11 +210,8 @@ export interface IdentityPolicy {
 
 export interface Target {
   readonly name: string;
-  /**
-   * What this target serves beyond the core; the loader refuses an adapter without a valid declaration. Optional in
-   * the type only for in-process stand-ins (absent = serves everything); adapters loaded with --adapter must declare.
-   */
-  readonly capabilities?: Capabilities;
+  /** What this target serves beyond the core; the loader refuses an adapter without a valid declaration. */
+  readonly capabilities: Capabilities;
   /** Constraints on generated identities; absent = the reference API's (handles [a-z0-9_]{3,30}). */
   readonly identity?: IdentityPolicy;
   signup(ctx: CallContext, account: NewAccount): Promise<OpResult<Account>>;

@@ -4,6 +4,7 @@ import { ScheduleRecorder } from '../../src/observe/recorder.ts';
 import { runPlan } from '../../src/engine/run.ts';
 import { Rng } from '../../src/random/index.ts';
 import type { OpResult, Target } from '../../src/target/target.ts';
+import { CAPABILITIES } from '../../src/target/target.ts';
 import type { RequestSample } from '../../src/run/events.ts';
 import { cohort, content, plan, population } from './helpers/stand-ins.ts';
 
@@ -84,6 +85,7 @@ function instantTarget(): Target {
   let n = 0;
   return {
     name: 'instant',
+    capabilities: { supports: CAPABILITIES },
     signup: (_c, a) => ok({ userId: `u${++n}`, token: 't', handle: a.handle }),
     login: (_c, h) => ok({ userId: `u${++n}`, token: 't', handle: h }),
     getUser: () => ok({ id: 'u', handle: 'h', displayName: 'd', languages: [], followers: 0, following: 0 }),
