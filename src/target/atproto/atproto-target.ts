@@ -10,7 +10,9 @@
 // - follow and like are not idempotent on the server (a second follow record is a second record): the adapter
 //   remembers what it created and answers with the typed outcome 'already' (no request sent).
 // - likes, replies and reports need the subject's CID: it is remembered from acks and reads (bounded), and looked
-//   up with getPosts when missing.
+//   up with getPosts when missing (or, for a post the AppView has not indexed yet, com.atproto.repo.getRecord).
+// - get post: the AppView's view (getPosts), else the PDS repository, the store of record: a post acknowledged a
+//   moment ago is present before it is indexed; the lost-write audit checks posts against both.
 // - discover: without a feed generator the best the stack offers is searchPosts q=' ' (recent posts, newest first),
 //   a language-blind discover. Translation: the stack has none; a translate call returns the post untranslated.
 // - media are not uploaded (no blobs): posts carry text, langs and tags.
@@ -235,7 +237,7 @@ export class AtprotoTarget implements Target {
   }
 
   async getPost(ctx: CallContext, postId: string, _translateTo?: string): Promise<OpResult<PostLookup>> {
-    // No translation on this stack: a translate call gets the post as it is (translation coverage measures 0).
+    // No translation on this stack (not declared): a translate call would get the post as it is.
     const r = await this.xrpc.query(ctx, 'app.bsky.feed.getPosts', { uris: [postId] });
     if (!r.ok) {
       // A malformed or unknown AT-URI is refused as a bad request rather than answered with an empty list.
@@ -245,9 +247,32 @@ export class AtprotoTarget implements Target {
     const posts = (r.body as Json)?.posts;
     if (!Array.isArray(posts)) return bad('getPosts answer lacks posts', r.status);
     const view = (posts as Json[]).find((x) => x.uri === postId);
-    if (!view) return { ok: true, status: 404, value: { state: 'missing' } };
+    if (view) {
+      this.remember(view);
+      return { ok: true, status: r.status, value: { state: 'present', post: toPostView(view) } };
+    }
+    // Not (yet) in the AppView: the PDS's repository is the store of record. A post acknowledged a moment ago is
+    // there before the AppView has indexed it; a post that is in neither is missing.
+    const record = await this.getRecord(ctx, postId);
+    if (!record.ok) return record;
+    if (!record.value) return { ok: true, status: 404, value: { state: 'missing' } };
+    return { ok: true, status: 200, value: { state: 'present', post: toPostView(record.value) } };
+  }
+
+  /** com.atproto.repo.getRecord of an AT-URI, as a post view (author = the repo's DID); undefined when absent. */
+  private async getRecord(ctx: CallContext, uri: string): Promise<OpResult<Json | undefined>> {
+    const m = /^at:\/\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(uri);
+    if (!m) return { ok: true, status: 404, value: undefined };
+    const r = await this.xrpc.query(ctx, 'com.atproto.repo.getRecord', { repo: m[1], collection: m[2], rkey: m[3] });
+    if (!r.ok) {
+      if (r.error.status === 400 || r.error.status === 404) return { ok: true, status: r.error.status, value: undefined }; // RecordNotFound
+      return r;
+    }
+    const b = r.body as Json;
+    if (typeof b?.cid !== 'string') return bad('getRecord answer lacks cid', r.status);
+    const view: Json = { uri, cid: b.cid, author: { did: m[1] }, record: b.value ?? {} };
     this.remember(view);
-    return { ok: true, status: r.status, value: { state: 'present', post: toPostView(view) } };
+    return { ok: true, status: r.status, value: view };
   }
 
   async comment(ctx: CallContext, postId: string, text: string): Promise<OpResult<CommentAck>> {
@@ -357,8 +382,12 @@ export class AtprotoTarget implements Target {
     const r = await this.xrpc.query(ctx, 'app.bsky.feed.getPosts', { uris: [uri] });
     if (!r.ok) return r;
     const view = ((r.body as Json)?.posts as Json[] | undefined)?.find((x) => x.uri === uri);
-    if (!view) return { ok: false, error: { kind: 'http_4xx', status: 404, code: 'NotFound', message: `post ${uri} is not (or not yet) in the AppView` } };
-    return { ok: true, status: r.status, value: this.remember(view) };
+    if (view) return { ok: true, status: r.status, value: this.remember(view) };
+    // Not indexed yet: the CID is in the PDS's repository.
+    const record = await this.getRecord(ctx, uri);
+    if (!record.ok) return record;
+    if (!record.value) return { ok: false, error: { kind: 'http_4xx', status: 404, code: 'NotFound', message: `post ${uri} is neither in the AppView nor in the repository` } };
+    return { ok: true, status: 200, value: this.remember(record.value) };
   }
 
   private remember(view: Json): PostRef {
