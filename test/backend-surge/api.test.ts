@@ -166,6 +166,22 @@ describe('surge behaviours over HTTP', () => {
     expect((await slow).status).toBe(200);
   });
 
+  test('a discover page sequence started ranked stays ranked, and repeats nothing, while the backend is overloaded', async () => {
+    const first = await call('GET', '/v1/feed/discover?limit=2', { token: bo.token });
+    expect(first.body.degraded).toBeUndefined();
+    expect(first.body.nextCursor).toEqual(expect.any(String));
+    const fresh = (await call('POST', '/v1/posts', { token: alice.token, body: { text: 'arrived between pages', tags: [], media: [] } })).body.id;
+    const slow = call('GET', `/v1/posts/${fresh}?translate=zh`, { token: bo.token });
+    await waitInFlight(1); // a first page now would be recency-only (the test above)
+    const second = await call('GET', `/v1/feed/discover?limit=2&cursor=${first.body.nextCursor}`, { token: bo.token });
+    expect(second.status).toBe(200);
+    expect(second.body.degraded).toBeUndefined(); // shaped by the ranked snapshot its sequence started from
+    const ids = [...first.body.items, ...second.body.items].map((i: any) => i.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).not.toContain(fresh);
+    expect((await slow).status).toBe(200);
+  });
+
   test('a post with a lexicon term is removed within the review time and then answers 410', async () => {
     const started = Date.now();
     const bad = await call('POST', '/v1/posts', { token: alice.token, body: { text: 'get zzbuy-fake-followers-zz now', tags: [], media: [] } });

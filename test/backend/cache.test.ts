@@ -68,6 +68,11 @@ for (const [name, make] of makers) {
       await cache.setMaxMany([['m:n', 3], ['m:o', 1]], 60); // an out-of-order writer answering late
       await cache.setMaxMany([['m:o', 2]], 60);
       expect(await cache.getMany(['m:n', 'm:o'])).toEqual(['5', '2']);
+      await cache.pushCapped('tl:look', ['1|a|u', '2|b|u', '3|zz|u'], 10);
+      await cache.setMany([['va:a', 'A'], ['vb:a', 'a2'], ['va:b', 'B']], 60);
+      expect(await cache.rangeWithLookups('tl:look', 0, 1, 1, ['va:', 'vb:'])).toEqual({ entries: ['3|zz|u', '2|b|u'], values: [null, null, 'B', null] });
+      expect((await cache.rangeWithLookups('tl:look', 2, 2, 1, ['va:', 'vb:'])).values).toEqual(['A', 'a2']);
+      expect(await cache.rangeWithLookups('tl:none', 0, 5, 1, ['va:'])).toEqual({ entries: [], values: [] });
       await cache.pushCappedMany(['tl:m1', 'tl:m2'], ['x1', 'x2', 'x3'], 2);
       expect(await cache.range('tl:m1', 0, -1)).toEqual(['x3', 'x2']);
       expect(await cache.range('tl:m2', 0, -1)).toEqual(['x3', 'x2']);

@@ -107,6 +107,22 @@ export class MemoryCache implements Cache {
     return from > to ? [] : l.slice(from, to + 1);
   }
 
+  async rangeWithLookups(
+    key: string,
+    start: number,
+    stop: number,
+    fieldIndex: number,
+    lookupPrefixes: string[],
+  ): Promise<{ entries: string[]; values: (string | null)[] }> {
+    const entries = await this.range(key, start, stop);
+    const keys: string[] = [];
+    for (const e of entries) {
+      const field = e.split('|')[fieldIndex] ?? '';
+      for (const p of lookupPrefixes) keys.push(p + field);
+    }
+    return { entries, values: await this.getMany(keys) };
+  }
+
   async listLength(key: string): Promise<number> {
     return this.list(key)?.length ?? 0;
   }

@@ -8,7 +8,22 @@ local cur = tonumber(redis.call('GET', KEYS[1]))
 if cur == nil or tonumber(ARGV[1]) > cur then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) end
 return 0`;
 
-type RedisWithSetMax = Redis & { setmax(key: string, value: number, ttlSec: number): Promise<number> };
+// LRANGE, then MGET of <key prefix><lookup prefix><field> for each entry (field = the entry's ARGV[3]-th |-part).
+const RANGE_WITH_LOOKUPS = `
+local entries = redis.call('LRANGE', KEYS[1], ARGV[1], ARGV[2])
+local pattern = '^' .. string.rep('[^|]*|', tonumber(ARGV[3])) .. '([^|]*)'
+local keys = {}
+for _, e in ipairs(entries) do
+  local field = string.match(e, pattern) or ''
+  for j = 5, #ARGV do keys[#keys + 1] = ARGV[4] .. ARGV[j] .. field end
+end
+if #keys == 0 then return {entries, {}} end
+return {entries, redis.call('MGET', unpack(keys))}`;
+
+type RedisWithSetMax = Redis & {
+  setmax(key: string, value: number, ttlSec: number): Promise<number>;
+  rangeWithLookups(key: string, ...args: Array<string | number>): Promise<[string[], (string | null)[]]>;
+};
 
 export interface RedisCacheOptions {
   url: string;
@@ -24,7 +39,22 @@ export class RedisCache implements Cache {
 
   private constructor(redis: Redis) {
     redis.defineCommand('setmax', { numberOfKeys: 1, lua: SET_MAX });
+    redis.defineCommand('rangeWithLookups', { numberOfKeys: 1, lua: RANGE_WITH_LOOKUPS });
     this.redis = redis as RedisWithSetMax;
+    this.keyPrefix = String(redis.options.keyPrefix ?? '');
+  }
+
+  private readonly keyPrefix: string;
+
+  async rangeWithLookups(
+    key: string,
+    start: number,
+    stop: number,
+    fieldIndex: number,
+    lookupPrefixes: string[],
+  ): Promise<{ entries: string[]; values: (string | null)[] }> {
+    const [entries, values] = await this.redis.rangeWithLookups(key, start, stop, fieldIndex, this.keyPrefix, ...lookupPrefixes);
+    return { entries, values };
   }
 
   static async connect(options: RedisCacheOptions): Promise<RedisCache> {

@@ -5,6 +5,7 @@
 // while the backlog is above `partialBacklog`, following reads say `degraded: "partial"` (timelines are behind).
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Cache } from '../cache/cache.ts';
+import type { PostLookup } from '../store/cached-store.ts';
 import type { Store, StoredPost } from '../store/store.ts';
 import type { FanoutService, FeedItemRecord, FeedResult, PostRecord, Reader } from '../services.ts';
 import { decodeSeqCursor, encodeSeqCursor } from './cursor.ts';
@@ -71,6 +72,8 @@ interface Entry {
   seq: number;
   postId: string;
   authorId: string;
+  /** Index in the list as read (to find the values looked up with it). */
+  at?: number;
 }
 
 const timelineKey = (userId: string) => `tl:${userId}`;
@@ -102,6 +105,8 @@ export class TimelineFanout implements FanoutService {
     private readonly queue: FanoutQueue,
     registry: Registry,
     options: Partial<FanoutOptions> = {},
+    /** With a post cache: a first page reads the timeline head and its cached posts in one cache round trip. */
+    private readonly lookup?: PostLookup,
   ) {
     this.opts = { ...DEFAULT_FANOUT_OPTIONS, ...options };
     this.pull = new PullAuthors(cache, this.opts.pullRefreshMs);
@@ -197,14 +202,18 @@ export class TimelineFanout implements FanoutService {
     // A first page reads only the head of the timeline: entries are pushed newest first, give or take the few that
     // concurrent fan-out workers wrote out of order, which the slack covers. Later pages read the whole (capped) list.
     const window = before === undefined ? limit + 1 + FIRST_PAGE_SLACK : 0;
-    const raw = await this.cache.range(timelineKey(reader.id), 0, window - 1);
+    let raw: string[];
+    let looked: (string | null)[] | undefined;
+    if (window > 0 && this.lookup) ({ entries: raw, values: looked } = await this.cache.rangeWithLookups(timelineKey(reader.id), 0, window - 1, 1, this.lookup.prefixes));
+    else raw = await this.cache.range(timelineKey(reader.id), 0, window - 1);
     const truncated = window > 0 && raw.length >= window;
     const seen = new Set<string>();
     const entries: Entry[] = [];
-    for (const r of raw) {
-      const e = parseEntry(r);
+    for (let i = 0; i < raw.length; i++) {
+      const e = parseEntry(raw[i]);
       if (!e || (before !== undefined && e.seq >= before) || seen.has(e.postId)) continue;
       seen.add(e.postId);
+      e.at = i;
       entries.push(e);
     }
     entries.sort((a, b) => b.seq - a.seq);
@@ -217,7 +226,7 @@ export class TimelineFanout implements FanoutService {
     const want = limit + 1;
     const fromTimeline = entries.slice(0, want + 8);
     const [hydrated, pulled] = await Promise.all([
-      fromTimeline.length ? this.store.getPosts(fromTimeline.map((e) => e.postId)) : Promise.resolve([] as StoredPost[]),
+      fromTimeline.length ? this.hydrate(fromTimeline, looked) : Promise.resolve([] as StoredPost[]),
       pullIds.length ? this.store.postsByAuthors(pullIds, want, before) : Promise.resolve({ items: [] as StoredPost[], next: null }),
     ]);
     const byId = new Map<string, StoredPost>();
@@ -229,6 +238,18 @@ export class TimelineFanout implements FanoutService {
     const page: FeedResult = { items, nextCursor: more && items.length ? encodeSeqCursor(items[items.length - 1].seq) : null };
     if (this.queue.depth() > this.opts.partialBacklog) page.degraded = 'partial';
     return page;
+  }
+
+  /** Timeline entries' posts: from the values read with the timeline when there are any, else from the store. */
+  private hydrate(entries: Entry[], looked: (string | null)[] | undefined): Promise<StoredPost[]> {
+    if (!looked || !this.lookup) return this.store.getPosts(entries.map((e) => e.postId));
+    const n = this.lookup.prefixes.length;
+    const values: (string | null)[] = [];
+    for (const e of entries) for (let j = 0; j < n; j++) values.push(looked[e.at! * n + j] ?? null);
+    return this.lookup.resolve(
+      entries.map((e) => e.postId),
+      values,
+    );
   }
 
   private async followingOf(userId: string): Promise<string[]> {

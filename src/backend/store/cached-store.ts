@@ -11,11 +11,33 @@ import type { Cache } from '../cache/cache.ts';
 import type { CommentRecord, CreatedPost, LikeResult, NewPost, Store, StoredPost } from './store.ts';
 
 const TOMBSTONE = '-';
+/** Parsed posts kept per process (see parse in withPostCache). */
+const PARSED_CAPACITY = 20_000;
 const postKey = (id: string) => `p:${id}`;
 const likesKey = (id: string) => `pl:${id}`;
 const commentsKey = (id: string) => `pc:${id}`;
 
 type CachedFields = Omit<StoredPost, 'likeCount' | 'commentCount'>;
+
+/** The key prefixes of one cached post, in the order `resolve` reads their values. */
+const PREFIXES = ['p:', 'pl:', 'pc:'];
+
+/**
+ * For readers that fetch the cached values themselves in a round trip they make anyway (a timeline page: the list
+ * and its posts in one exchange, Cache.rangeWithLookups): the key prefixes per post id, and how to turn the values
+ * into posts (misses read from the store).
+ */
+export interface PostLookup {
+  prefixes: string[];
+  resolve(ids: string[], values: (string | null)[]): Promise<StoredPost[]>;
+}
+
+const LOOKUPS = new WeakMap<object, PostLookup>();
+
+/** The PostLookup of a store made by withPostCache, else undefined. */
+export function postLookupOf(store: object): PostLookup | undefined {
+  return LOOKUPS.get(store);
+}
 
 export function withPostCache(store: Store, cache: Cache, ttlSec = 600): Store {
   function fill(posts: StoredPost[]): void {
@@ -32,16 +54,20 @@ export function withPostCache(store: Store, cache: Cache, ttlSec = 600): Store {
       .catch(() => undefined);
   }
 
-  async function getPosts(given: string[]): Promise<StoredPost[]> {
-    if (given.length === 0) return [];
-    // Keys by the canonical (lower-case) id, so a tombstone covers every spelling of the id a client may send.
-    const ids = given.map((id) => id.toLowerCase());
-    let values: (string | null)[];
-    try {
-      values = await cache.getMany(ids.flatMap((id) => [postKey(id), likesKey(id), commentsKey(id)]));
-    } catch {
-      return store.getPosts(ids); // cache unreachable: the store answers alone
-    }
+  // The same posts are read over and over (every follower's page holds them): keep the parsed fields of recent ones,
+  // reused while the cached text is unchanged, so a page costs string compares instead of JSON.parse and garbage.
+  const parsed = new Map<string, { raw: string; fields: CachedFields }>();
+  function parse(id: string, raw: string): CachedFields {
+    const hit = parsed.get(id);
+    if (hit && hit.raw === raw) return hit.fields;
+    const fields = JSON.parse(raw) as CachedFields;
+    if (parsed.size >= PARSED_CAPACITY) parsed.delete(parsed.keys().next().value!);
+    parsed.set(id, { raw, fields });
+    return fields;
+  }
+
+  /** Posts for ids from the cached values of their three keys (PREFIXES order, per id); misses from the store. */
+  async function resolve(ids: string[], values: (string | null)[]): Promise<StoredPost[]> {
     const found = new Map<string, StoredPost>();
     const missing: string[] = [];
     const gone = new Set<string>();
@@ -50,11 +76,11 @@ export function withPostCache(store: Store, cache: Cache, ttlSec = 600): Store {
       const likes = values[3 * i + 1];
       const comments = values[3 * i + 2];
       if (raw === TOMBSTONE) gone.add(ids[i]);
-      if (raw === null || raw === TOMBSTONE || likes === null || comments === null) {
+      if (raw == null || raw === TOMBSTONE || likes == null || comments == null) {
         missing.push(ids[i]);
         continue;
       }
-      const fields = JSON.parse(raw) as CachedFields;
+      const fields = parse(ids[i], raw);
       found.set(ids[i], { ...fields, likeCount: Number(likes), commentCount: Number(comments) });
     }
     if (missing.length) {
@@ -68,6 +94,19 @@ export function withPostCache(store: Store, cache: Cache, ttlSec = 600): Store {
       if (p) out.push(p);
     }
     return out;
+  }
+
+  async function getPosts(given: string[]): Promise<StoredPost[]> {
+    if (given.length === 0) return [];
+    // Keys by the canonical (lower-case) id, so a tombstone covers every spelling of the id a client may send.
+    const ids = given.map((id) => id.toLowerCase());
+    let values: (string | null)[];
+    try {
+      values = await cache.getMany(ids.flatMap((id) => [postKey(id), likesKey(id), commentsKey(id)]));
+    } catch {
+      return store.getPosts(ids); // cache unreachable: the store answers alone
+    }
+    return resolve(ids, values);
   }
 
   const cached: Partial<Store> = {
@@ -99,7 +138,7 @@ export function withPostCache(store: Store, cache: Cache, ttlSec = 600): Store {
   };
   // Everything else is the store's own method, bound to it once (so methods added to Store later pass through too).
   const bound = new Map<PropertyKey, unknown>();
-  return new Proxy(store, {
+  const proxy = new Proxy(store, {
     get(target, prop, receiver) {
       if (typeof prop === 'string' && prop in cached) return cached[prop as keyof Store];
       const v = Reflect.get(target, prop, receiver);
@@ -109,4 +148,6 @@ export function withPostCache(store: Store, cache: Cache, ttlSec = 600): Store {
       return b;
     },
   });
+  LOOKUPS.set(proxy, { prefixes: PREFIXES, resolve: (ids, values) => resolve(ids.map((id) => id.toLowerCase()), values) });
+  return proxy;
 }
