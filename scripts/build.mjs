@@ -74,11 +74,15 @@ for (const asset of assets) {
   cpSync(asset, to);
 }
 
-// CommonJS copies of the two public entries ("require" condition): a .cts file, or a .ts/.js file of a CommonJS
+// CommonJS copies of the public entries ("require" condition): a .cts file, or a .ts/.js file of a CommonJS
 // project, require()s flashcrowd; Node's require() of the ESM build fails there under module hooks ("request for
 // './scenario/index.js' is not in cache"). Scenario builders return plain data, so a second copy is harmless.
 await build({
-  entryPoints: { index: path.join(src, 'index.ts'), 'target/index': path.join(src, 'target', 'index.ts') },
+  entryPoints: {
+    index: path.join(src, 'index.ts'),
+    'target/index': path.join(src, 'target', 'index.ts'),
+    'target/node-http-client': path.join(src, 'target', 'node-http-client.ts'),
+  },
   outdir: dist,
   outExtension: { '.js': '.cjs' },
   bundle: true,

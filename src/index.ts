@@ -4,7 +4,8 @@
 //   import type { Target, TargetFactory, TargetOptions } from 'flashcrowd';  // an adapter (or 'flashcrowd/target')
 //
 // Scenario authoring first; then the Target contract and the portable adapter helpers (src/target/index.ts), which
-// are also the `flashcrowd/target` subpath. Anything not exported here is internal and may change between versions.
+// are also the `flashcrowd/target` subpath. The Node HttpClient (undici) is `flashcrowd/node-http-client`, apart, so
+// loading a scenario does not load an HTTP stack. Anything not exported is internal and may change between versions.
 export {
   defineScenario,
   constant,
@@ -42,6 +43,3 @@ export {
 } from './scenario/index.ts';
 export type { Plan } from './scenario/plan.ts';
 export * from './target/index.ts';
-// Node-only (undici), so not part of the portable `flashcrowd/target`: the HttpClient flashcrowd hands adapters, for
-// driving an adapter outside a run (a unit test of your adapter, a script).
-export { NodeHttpClient, createNodeHttpClient, type NodeHttpClientOptions } from './target/node-http-client.ts';
