@@ -1,7 +1,7 @@
 // flashcrowd compare <baselineRunDir> <runDir>: key figures side by side; exit 1 on a --fail-on regression.
 import type { Command } from './command.ts';
 import { flagHelp, parseFlags, type FlagSpecs } from './flags.ts';
-import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors/exit-codes.ts';
+import { EXIT_FAILURE, EXIT_OK } from '../errors/exit-codes.ts';
 import { readRunFolder } from '../report/read.ts';
 import { compareSummaries, parseFailOn, renderComparison, renderComparisonMarkdown } from '../report/compare.ts';
 

@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { flagHelp, parseFlags, type FlagSpecs } from './flags.ts';
 import type { Command } from './command.ts';
-import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors/exit-codes.ts';
+import { EXIT_FAILURE, EXIT_OK } from '../errors/exit-codes.ts';
 import { renderDashboards } from '../dashboards/index.ts';
 
 const FLAGS = {

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import type { Command } from './command.ts';
 import { flagHelp, parseFlags, type FlagSpecs } from './flags.ts';
 import { SCENARIO_FLAGS } from './common-flags.ts';
-import { UsageError } from '../errors/exit-codes.ts';
 import { executeRun } from './pipeline.ts';
 import { renderSummaryText } from '../report/text.ts';
 import { RUN_FILES } from '../report/write.ts';

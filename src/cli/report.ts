@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import type { Command } from './command.ts';
 import { flagHelp, parseFlags, type FlagSpecs } from './flags.ts';
-import { EXIT_OK, EXIT_THRESHOLDS_FAILED, UsageError } from '../errors/exit-codes.ts';
+import { EXIT_OK, EXIT_THRESHOLDS_FAILED } from '../errors/exit-codes.ts';
 import { finalizeSummary, RUN_FILES, writeRunFolder } from '../report/write.ts';
 import { readRunFolder } from '../report/read.ts';
 import { parseThresholds } from '../report/thresholds/parse.ts';

@@ -3,6 +3,8 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import {
   AnnotationQueryBuilder,
+  DashboardBuilder,
+  DashboardCursorSync,
   DatasourceVariableBuilder,
   QueryVariableBuilder,
   VariableRefresh,
@@ -39,17 +41,36 @@ export function runVariable() {
     .sort(VariableSort.AlphabeticalDesc);
 }
 
-export function cohortVariable() {
-  return new QueryVariableBuilder('cohort')
-    .label('Cohort')
+/** A multi-select variable over the values of one label, defaulting to All. */
+export function multiValueVariable(name: string, label: string, query: string) {
+  return new QueryVariableBuilder(name)
+    .label(label)
     .datasource(DS)
-    .query('label_values(flashcrowd_arrivals_intended_total{run_id=~"$run_id"}, cohort)')
+    .query(query)
     .refresh(VariableRefresh.OnTimeRangeChanged)
     .sort(VariableSort.AlphabeticalAsc)
     .multi(true)
     .includeAll(true)
     .allValue('.*')
     .current({ selected: true, text: ['All'], value: ['$__all'] });
+}
+
+export function cohortVariable() {
+  return multiValueVariable('cohort', 'Cohort', 'label_values(flashcrowd_arrivals_intended_total{run_id=~"$run_id"}, cohort)');
+}
+
+/** The settings every flashcrowd dashboard shares: live refresh, last 15 minutes, shared crosshair, a datasource picker. */
+export function dashboardBase(title: string, uid: string, description: string, tags: string[]): DashboardBuilder {
+  return new DashboardBuilder(title)
+    .uid(uid)
+    .description(description)
+    .tags(tags)
+    .editable()
+    .refresh('5s')
+    .time({ from: 'now-15m', to: 'now' })
+    .timezone('browser')
+    .tooltip(DashboardCursorSync.Crosshair)
+    .withVariable(datasourceVariable());
 }
 
 /** Scenario events (translation launch, second shock, ...) as annotations at the moment they fired. */

@@ -1,8 +1,8 @@
 // "flashcrowd / Feed quality": whether the people in the surge saw fresh, complete feeds in languages they read.
 // Ratios over recent reads come from counters (rate ratios, correct across harness shards and any time window);
 // freshness, recall and moderation lag come from the feed-quality observer's gauges (they need its ledger).
-import { DashboardBuilder, DashboardCursorSync, RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
-import { RUN, datasourceVariable, q, rate, runVariable, scenarioEventsAnnotation, stat, timeseries } from './common.ts';
+import { RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import { RUN, q, rate, runVariable, scenarioEventsAnnotation, stat, timeseries, dashboardBase } from './common.ts';
 
 export const FEED_QUALITY_UID = 'flashcrowd-feed-quality';
 
@@ -12,16 +12,7 @@ export function feedQuality(): Dashboard {
   const byLang = ['language'];
   const share = (numerator: string, denominator: string) => `${numerator} / ${denominator}`;
 
-  return new DashboardBuilder('flashcrowd / Feed quality')
-    .uid(FEED_QUALITY_UID)
-    .description('Feed freshness, recall, language mix per reader language, translation, moderation and degradation during a flashcrowd run.')
-    .tags(['flashcrowd', 'load-test', 'feed-quality'])
-    .editable()
-    .refresh('5s')
-    .time({ from: 'now-15m', to: 'now' })
-    .timezone('browser')
-    .tooltip(DashboardCursorSync.Crosshair)
-    .withVariable(datasourceVariable())
+  return dashboardBase('flashcrowd / Feed quality', FEED_QUALITY_UID, 'Feed freshness, recall, language mix per reader language, translation, moderation and degradation during a flashcrowd run.', ['flashcrowd', 'load-test', 'feed-quality'])
     .withVariable(runVariable())
     .annotation(scenarioEventsAnnotation())
 

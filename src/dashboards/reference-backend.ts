@@ -3,14 +3,10 @@
 // no series until the first event; their panels fall back to 0 so a calm run reads "0", not "No data".
 import {
   DashboardBuilder,
-  DashboardCursorSync,
-  QueryVariableBuilder,
   RowBuilder,
-  VariableRefresh,
-  VariableSort,
   type Dashboard,
 } from '@grafana/grafana-foundation-sdk/dashboard';
-import { DS, datasourceVariable, q, quantile, rate, stat, timeseries } from './common.ts';
+import { q, quantile, rate, stat, timeseries, dashboardBase, multiValueVariable } from './common.ts';
 
 export const REFERENCE_BACKEND_UID = 'flashcrowd-reference-backend';
 
@@ -18,32 +14,14 @@ const I = 'instance=~"$instance"';
 const http = 'social_http_request_duration_seconds';
 
 function instanceVariable() {
-  return new QueryVariableBuilder('instance')
-    .label('Replica')
-    .datasource(DS)
-    .query('label_values(social_process_start_time_seconds, instance)')
-    .refresh(VariableRefresh.OnTimeRangeChanged)
-    .sort(VariableSort.AlphabeticalAsc)
-    .multi(true)
-    .includeAll(true)
-    .allValue('.*')
-    .current({ selected: true, text: ['All'], value: ['$__all'] });
+  return multiValueVariable('instance', 'Replica', 'label_values(social_process_start_time_seconds, instance)');
 }
 
 /** For counters whose series appear with their first event: 0 until then. */
 const orZero = (expr: string) => `(${expr}) or vector(0)`;
 
 export function referenceBackend(): Dashboard {
-  const builder = new DashboardBuilder('flashcrowd / Reference backend')
-    .uid(REFERENCE_BACKEND_UID)
-    .description('Route latency, admission control, store, fan-out, ranking, translation, moderation and process health of the reference social backend.')
-    .tags(['flashcrowd', 'social-backend'])
-    .editable()
-    .refresh('5s')
-    .time({ from: 'now-15m', to: 'now' })
-    .timezone('browser')
-    .tooltip(DashboardCursorSync.Crosshair)
-    .withVariable(datasourceVariable())
+  const builder = dashboardBase('flashcrowd / Reference backend', REFERENCE_BACKEND_UID, 'Route latency, admission control, store, fan-out, ranking, translation, moderation and process health of the reference social backend.', ['flashcrowd', 'social-backend'])
     .withVariable(instanceVariable());
   return [httpRow, admissionRow, storeRow, feedsRow, translationModerationRow, processRow].reduce((b, row) => row(b), builder).build();
 }

@@ -1,10 +1,9 @@
 // "flashcrowd / Surge overview": what the harness intended, what it achieved, and what users waited.
-import { DashboardBuilder, DashboardCursorSync, RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import { RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import {
   COHORT,
   RUN,
   cohortVariable,
-  datasourceVariable,
   q,
   quantile,
   rate,
@@ -12,6 +11,7 @@ import {
   scenarioEventsAnnotation,
   stat,
   timeseries,
+  dashboardBase
 } from './common.ts';
 
 export const SURGE_OVERVIEW_UID = 'flashcrowd-surge-overview';
@@ -22,16 +22,7 @@ export function surgeOverview(): Dashboard {
   const latency = 'flashcrowd_request_duration_seconds';
   const corrected = 'flashcrowd_request_corrected_duration_seconds';
 
-  return new DashboardBuilder('flashcrowd / Surge overview')
-    .uid(SURGE_OVERVIEW_UID)
-    .description('Arrivals intended vs started vs dropped, throughput, errors and latency of a flashcrowd run.')
-    .tags(['flashcrowd', 'load-test'])
-    .editable()
-    .refresh('5s')
-    .time({ from: 'now-15m', to: 'now' })
-    .timezone('browser')
-    .tooltip(DashboardCursorSync.Crosshair)
-    .withVariable(datasourceVariable())
+  return dashboardBase('flashcrowd / Surge overview', SURGE_OVERVIEW_UID, 'Arrivals intended vs started vs dropped, throughput, errors and latency of a flashcrowd run.', ['flashcrowd', 'load-test'])
     .withVariable(runVariable())
     .withVariable(cohortVariable())
     .annotation(scenarioEventsAnnotation())
