@@ -176,12 +176,13 @@ describe.skipIf(!RUN)('atproto target on the real AT Protocol stack', () => {
   it('runs scenarios/smoke.ts through --adapter atproto: writes acknowledged, recall ~1, freshness measured, nothing lost', async () => {
     const out = path.join(dir, 'smoke');
     const log = sink();
-    // At half volume (20 accounts set up at once, 30 newcomers): createAccount is CPU-heavy on the PDS (keys, PLC
+    // At a quarter of its volume (10 accounts set up at once, 15 newcomers): createAccount is CPU-heavy on the PDS (keys, PLC
     // operation, a SQLite repo per account), and 40 at once overran the 10 s request timeout on a shared 2-core box.
     const result = await executeRun({ scenario: 'scenarios/smoke.ts', sample: SMOKE_SAMPLE, adapter: 'atproto', target: stack!.pdsUrl, out, handleSignals: false, stdout: log.stream, stderr: log.stream });
     const s = result.summary as Summary & { errorsByKind?: Record<string, number> };
     const acked = (name: string) => (s.endpoints[name]?.count ?? 0) - (s.endpoints[name]?.errors ?? 0);
     const context = `\n${log.text().slice(-3000)}\nendpoints [count, errors]: ${JSON.stringify(Object.fromEntries(Object.entries(s.endpoints).map(([k, e]) => [k, [e.count, e.errors]])))}\nfeed quality: ${JSON.stringify((s.feedQuality.byCohort as Record<string, unknown> | undefined)?.probe ?? s.feedQuality)}`;
+    console.log(`[atproto smoke @${SMOKE_SAMPLE}] ${figures(s)}`);
     expect(s.target, context).toMatch(/^atproto via atproto/);
     expect(s.totals.setupAccounts, context).toBe(40 * SMOKE_SAMPLE);
     expect(s.totals.signups, context).toBeGreaterThan(5);
@@ -215,6 +216,7 @@ describe.skipIf(!RUN)('atproto target on the real AT Protocol stack', () => {
     });
     const s = result.summary;
     const context = `\n${log.text().slice(-3000)}`;
+    console.log(`[atproto bluesky-nov-2024 ${JSON.stringify(BLUESKY_SAMPLE)}] ${figures(s)}`);
     expect(s.totals.signups, context).toBeGreaterThan(0);
     expect((s.endpoints.follow?.count ?? 0) - (s.endpoints.follow?.errors ?? 0), context).toBeGreaterThan(0);
     expect((s.endpoints.post?.count ?? 0) - (s.endpoints.post?.errors ?? 0), context).toBeGreaterThan(0);
@@ -223,6 +225,20 @@ describe.skipIf(!RUN)('atproto target on the real AT Protocol stack', () => {
   }, 150_000);
 });
 
-const SMOKE_SAMPLE = 0.5;
+const SMOKE_SAMPLE = 0.25;
+
+/** The run's figures in one line for the CI log (docs/targets/atproto.md quotes them). */
+function figures(s: Summary): string {
+  const ep = (n: string) => `${n} ${(s.endpoints[n]?.count ?? 0) - (s.endpoints[n]?.errors ?? 0)}/${s.endpoints[n]?.count ?? 0} p50 ${s.endpoints[n]?.latencyMs?.p50?.toFixed(0) ?? '-'} ms`;
+  const fq = s.feedQuality;
+  return [
+    `setup ${s.totals.setupAccounts} accounts, ${s.totals.signups} signups`,
+    ...['signup', 'post', 'follow', 'like', 'comment', 'report', 'feed_following', 'feed_discover'].map(ep),
+    `recall@${fq.recallAtK?.k ?? '-'} ${fq.recallAtK?.mean ?? '-'}`,
+    `freshness p50 ${fq.freshnessSec?.p50 ?? '-'} s p95 ${fq.freshnessSec?.p95 ?? '-'} s`,
+    `audit ${s.audit.checkedWrites} checked ${s.audit.lostWrites} lost`,
+    `errors ${s.totals.errors}/${s.totals.requests}`,
+  ].join('; ');
+}
 /** The documented sample of bluesky-nov-2024.ts on the atproto stack (docs/targets/atproto.md). */
 const BLUESKY_SAMPLE = { duration: '12d', compress: '12d->20s', sample: 0.000003 };
