@@ -63,7 +63,10 @@ export interface CallContext {
 
 export interface NewAccount {
   handle: string;
-  /** Deterministic per person; shaped by the identity policy (domain). */
+  /**
+   * Deterministic and unique per person, shaped by the identity policy (domain). The harness always sets it; optional
+   * in the type so hand-written calls (tests) may leave it out.
+   */
   email?: string;
   password: string;
   displayName: string;
