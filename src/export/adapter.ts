@@ -1,7 +1,7 @@
 // `export k6 --adapter FILE|NAME`: the bundle k6 imports (bundle-adapter.ts) and what the script and README need to
 // know of the adapter: its name and declared capabilities, read from the adapter itself at export time (built with
 // a client that sends nothing, so exporting never touches the target).
-import { CAPABILITIES, type Capability, type HttpClient } from '../target/target.ts';
+import { CAPABILITIES, type Capability, type HttpClient, type IdentityPolicy } from '../target/target.ts';
 import { TransportError } from '../target/errors.ts';
 import { AdapterLoadError, instantiateAdapter, loadAdapter } from '../target/load-adapter.ts';
 import { AdapterBundleError, bundleAdapter } from './bundle-adapter.ts';
@@ -16,6 +16,8 @@ export interface K6Adapter {
   supports: Capability[];
   /** False when the adapter declares no capabilities. */
   declared: boolean;
+  /** The adapter's identity policy (handles, emails, passwords): data/people.json is generated with it. */
+  identity?: IdentityPolicy;
   /** Why an operation is unsupported, as the adapter says. */
   reasons: Partial<Record<Capability, string>>;
   /** Actions of the scenario's vocabulary this adapter cannot serve (left out of the weights), with the reason. */
@@ -45,12 +47,14 @@ export async function prepareK6Adapter(adapter: string, options: { url: string; 
   let name: string;
   let declared: string[] | undefined;
   let reasons: Partial<Record<Capability, string>> = {};
+  let identity: IdentityPolicy | undefined;
   try {
     const factory = await loadAdapter(adapter, cwd);
     const target = await instantiateAdapter(factory, { url: options.url, http: NO_TRAFFIC, timeoutMs: options.timeoutMs }, `adapter ${adapter}`);
     name = String(target.name ?? adapter);
     declared = target.capabilities ? [...target.capabilities.supports] : undefined;
     reasons = { ...(target.capabilities?.reasons ?? {}) };
+    identity = target.identity;
     await target.close().catch(() => {});
   } catch (err) {
     if (err instanceof AdapterLoadError) throw new AdapterBundleError(`export k6 --adapter ${adapter}: ${err.message}`);
@@ -67,6 +71,7 @@ export async function prepareK6Adapter(adapter: string, options: { url: string; 
     name,
     supports,
     declared: declared !== undefined,
+    identity,
     reasons,
     skipped,
     timeoutMs: options.timeoutMs ?? DEFAULT_K6_REQUEST_TIMEOUT_MS,

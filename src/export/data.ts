@@ -2,6 +2,7 @@
 // same generated texts flashcrowd's own runs use, bounded in size so a script stays portable (a ConfigMap holds
 // at most 1 MiB; data files go beside the script).
 import type { Plan } from '../scenario/plan.ts';
+import type { IdentityPolicy } from '../target/target.ts';
 import { worldOf } from '../run/world.ts';
 
 export interface DataLimits {
@@ -17,6 +18,7 @@ export const DEFAULT_DATA_LIMITS: DataLimits = { peoplePerCohort: 2000, postsPer
 
 export interface ExportPerson {
   handle: string;
+  email: string;
   password: string;
   displayName: string;
   locale: string;
@@ -32,8 +34,9 @@ export interface ExportData {
   comments: Record<string, string[]>;
 }
 
-export function buildExportData(plan: Plan, limits: DataLimits = DEFAULT_DATA_LIMITS): ExportData {
-  const { population, content } = worldOf(plan);
+/** `identity`: the adapter's identity policy (Target.identity), merged with the scenario's as `flashcrowd run` does. */
+export function buildExportData(plan: Plan, limits: DataLimits = DEFAULT_DATA_LIMITS, identity?: IdentityPolicy): ExportData {
+  const { population, content } = worldOf(plan, identity);
   const data: ExportData = { people: {}, posts: {}, comments: {} };
   for (const cohort of plan.cohorts) {
     const { start, count } = population.cohortRange(cohort.name);
@@ -43,6 +46,7 @@ export function buildExportData(plan: Plan, limits: DataLimits = DEFAULT_DATA_LI
       const p = population.person(start + i);
       people.push({
         handle: p.handle,
+        email: p.email,
         password: p.password,
         displayName: p.displayName,
         locale: p.locale,

@@ -58,7 +58,7 @@ export function buildK6Export(options: K6ExportOptions): K6Export {
   });
   const expected = cohorts.reduce((n, c) => n + c.fit.expectedArrivals, 0);
   const thresholds = mapThresholds(plan.thresholds, expected);
-  const data = buildExportData(plan, limits);
+  const data = buildExportData(plan, limits, options.adapter.identity);
   const byKey = <T>(record: Record<string, T>) => Object.fromEntries(cohorts.map((c) => [c.key, record[c.cohort.name]]));
   const adapter = options.adapter;
   const setupPeople = cohorts.reduce((n, c) => n + (c.cohort.preexisting ? (data.people[c.cohort.name]?.length ?? 0) : 0), 0);

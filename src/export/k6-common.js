@@ -29,7 +29,7 @@ for (const name of Object.keys(COHORTS)) {
 }
 
 /**
- * @typedef {{ handle: string, password: string, displayName: string, locale: string, languages: string[],
+ * @typedef {{ handle: string, email: string, password: string, displayName: string, locale: string, languages: string[],
  *   primaryLanguage: string, country: string, tz: string }} Person
  * @typedef {{ text: string, tags: string[], media: { kind: string, bytes: number }[], lang: string }} GeneratedPost
  * @typedef {{ id: string, authorId: string, lang: string }} FeedItem

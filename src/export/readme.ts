@@ -59,8 +59,9 @@ export function renderReadme(r: ReadmeInput): string {
     lines.push(
       "Typed outcomes: a signup answered `exists` logs in; a follow or like answered `already` is a success. Checks are on each",
       'operation\'s typed result (`<endpoint> ok`); the HTTP statuses stay the API\'s own (`status` tag). k6 counts',
-      '`http_req_failed` from the status alone, so the 4xx of `signup`, `follow` and `like` (which an API may use for the',
-      'outcomes `exists` / `already`) are declared expected and their checks are the verdict; 5xx and transport errors count.',
+      '`http_req_failed` from the status alone, so the 4xx of `signup`, `follow`, `like` and `comment` (which an API may use',
+      'for the outcomes `exists` / `already`, or a post gone since it was seen) are declared expected and their checks are',
+      'the verdict; 5xx and transport errors count.',
       `Per-request timeout handed to the adapter: ${a.timeoutMs} ms.`,
       '',
     );

@@ -13,6 +13,8 @@ const CAPABILITIES: Capabilities = {
 class PortableChirp implements Target {
   readonly name = 'chirp-portable';
   readonly capabilities = CAPABILITIES;
+  // Chirp usernames: lower-case letters and digits only, with a domain-like suffix.
+  readonly identity = { handle: { charset: 'a-z0-9', suffix: '.chirp' } };
   constructor(private readonly http: HttpClient) {}
 
   private req(ctx: CallContext, method: HttpRequest['method'], path: string, name: string, json?: unknown, query?: HttpRequest['query']): HttpRequest {
