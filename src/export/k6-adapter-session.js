@@ -22,7 +22,8 @@ const SETUP_CONCURRENCY = 20;
 /** @type {Promise<{ target: AdapterTarget, client: AdapterClient }> | undefined} */
 let built;
 function adapter() {
-  built ??= createTarget(http, { url: TARGET, timeoutMs: REQUEST_TIMEOUT_MS });
+  // No logical assignment (ES2021): k6's JavaScript engine targets ES2020 and earlier.
+  if (!built) built = createTarget(http, { url: TARGET, timeoutMs: REQUEST_TIMEOUT_MS });
   return built;
 }
 
