@@ -1,9 +1,10 @@
 // blast benchmark: against a one-worker nginx on 127.0.0.1 (so the target is not the bottleneck), in one run and
 // with the same connection count: maximum throughput of blast vs autocannon vs wrk; schedule fidelity of blast at
 // fixed rates; and a coordinated-omission check against the same nginx stalled (SIGSTOP) 1 s every 10 s.
-// Results: bench/results/blast.json and bench/results/blast.md.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+// BENCH_BASELINE_REF=<git ref> adds that commit's blast (src/raw-load/blast) to the throughput rounds, so before and
+// after are measured in the same run. Results: bench/results/blast.json and bench/results/blast.md.
+import { execSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +19,17 @@ const STALL_PERIOD_SEC = 10;
 const STALL_SEC = 1;
 const CO_RATE = 1000;
 const CO_SECONDS = 30;
+const BASELINE = process.env.BENCH_BASELINE_REF;
+const ONLY_MAX = process.env.BENCH_ONLY_MAX === '1';
+
+/** runBlast of an older commit: its src/raw-load/blast files in a temporary folder beside our node_modules. */
+async function baselineBlast(ref: string): Promise<{ runBlast: typeof runBlast; dir: string }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'flashcrowd-blast-baseline-'));
+  execSync(`git archive ${ref} src/raw-load/blast | tar -x -C ${dir}`);
+  symlinkSync(path.resolve('node_modules'), path.join(dir, 'node_modules'));
+  const mod = (await import(path.join(dir, 'src/raw-load/blast/blast.ts'))) as { runBlast: typeof runBlast };
+  return { runBlast: mod.runBlast, dir };
+}
 
 function which(cmd: string): string | null {
   const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
@@ -69,16 +81,37 @@ http { access_log off; keepalive_requests 100000;
   };
 }
 
-async function autocannonMax(url: string): Promise<number> {
-  const r = await autocannon({ url, connections: CONNECTIONS, duration: MAX_SECONDS, pipelining: 1 });
-  return r.requests.total / r.duration;
+/** A tool's throughput and its own CPU per request (user + sys), measured in one go. */
+interface MaxRun {
+  rps: number;
+  cpuUsPerRequest: number | null;
 }
 
-function wrkMax(url: string): number | null {
+/** An in-process client (blast, autocannon): this process's CPU over the run (it does nothing else meanwhile). */
+async function inProcess(run: () => Promise<{ requests: number; seconds: number }>): Promise<MaxRun> {
+  const cpu = process.cpuUsage();
+  const r = await run();
+  const d = process.cpuUsage(cpu);
+  return { rps: r.requests / r.seconds, cpuUsPerRequest: (d.user + d.system) / r.requests };
+}
+
+async function autocannonMax(url: string): Promise<MaxRun> {
+  return inProcess(async () => {
+    const r = await autocannon({ url, connections: CONNECTIONS, duration: MAX_SECONDS, pipelining: 1 });
+    return { requests: r.requests.total, seconds: r.duration };
+  });
+}
+
+function wrkMax(url: string): MaxRun | null {
   if (!which('wrk')) return null;
-  const r = spawnSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${MAX_SECONDS}s`, url], { encoding: 'utf8' });
+  const time = which('/usr/bin/time');
+  const args = ['-t1', `-c${CONNECTIONS}`, `-d${MAX_SECONDS}s`, url];
+  const r = time ? spawnSync(time, ['-f', 'cpu %U %S', 'wrk', ...args], { encoding: 'utf8' }) : spawnSync('wrk', args, { encoding: 'utf8' });
   const m = /Requests\/sec:\s+([\d.]+)/.exec(r.stdout);
-  return m ? Number(m[1]) : null;
+  const n = /(\d+) requests in/.exec(r.stdout);
+  const cpu = /cpu ([\d.]+) ([\d.]+)/.exec(r.stderr);
+  if (!m) return null;
+  return { rps: Number(m[1]), cpuUsPerRequest: cpu && n ? ((Number(cpu[1]) + Number(cpu[2])) * 1e6) / Number(n[1]) : null };
 }
 
 function stallLoop(pid: number, signal: AbortSignal): void {
@@ -107,21 +140,41 @@ function expectedCoP99Ms(baseP99Ms: number): number {
 
 async function main() {
   const startedAt = new Date().toISOString();
+  const loadAvgAtStart = os.loadavg();
   const nginx = await startNginx();
+  const baseline = BASELINE ? await baselineBlast(BASELINE) : undefined;
   const results: Record<string, unknown> = {};
   try {
     // 1. Maximum throughput, alternating tools to share the machine's noise fairly.
-    const max: Record<string, number[]> = { blast: [], autocannon: [], wrk: [] };
+    const max: Record<string, MaxRun[]> = { blast: [], autocannon: [], wrk: [], blastBaseline: [] };
+    const blastMax = (fn: typeof runBlast) =>
+      inProcess(async () => {
+        const r = await fn({ url: nginx.url, rate: 0, durationSec: MAX_SECONDS, connections: CONNECTIONS });
+        return { requests: r.requests, seconds: r.durationSec };
+      });
+    const show = (r: MaxRun | null | undefined) => (r ? `${r.rps.toFixed(0)}/s (${r.cpuUsPerRequest?.toFixed(2) ?? '?'} µs CPU/req)` : 'n/a');
     for (let round = 0; round < ROUNDS; round++) {
-      const b = await runBlast({ url: nginx.url, rate: 0, durationSec: MAX_SECONDS, connections: CONNECTIONS });
-      max.blast!.push(b.achievedRate);
+      if (baseline) max.blastBaseline!.push(await blastMax(baseline.runBlast));
+      max.blast!.push(await blastMax(runBlast));
       max.autocannon!.push(await autocannonMax(nginx.url));
       const w = wrkMax(nginx.url);
       if (w !== null) max.wrk!.push(w);
-      console.log(`round ${round + 1}: blast ${b.achievedRate.toFixed(0)}/s, autocannon ${max.autocannon!.at(-1)!.toFixed(0)}/s, wrk ${w?.toFixed(0) ?? 'n/a'}/s`);
+      console.log(`round ${round + 1}: blast ${show(max.blast!.at(-1))}, autocannon ${show(max.autocannon!.at(-1))}, wrk ${show(w)}${baseline ? `, blast at ${BASELINE} ${show(max.blastBaseline!.at(-1))}` : ''}`);
     }
     const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
-    results.maxThroughput = { connections: CONNECTIONS, secondsPerRun: MAX_SECONDS, rounds: ROUNDS, runs: max, mean: { blast: mean(max.blast!), autocannon: mean(max.autocannon!), wrk: mean(max.wrk!) } };
+    const meanRps = (runs: MaxRun[]) => mean(runs.map((r) => r.rps));
+    const meanCpu = (runs: MaxRun[]) => mean(runs.flatMap((r) => (r.cpuUsPerRequest === null ? [] : [r.cpuUsPerRequest])));
+    const tools = ['blast', 'autocannon', 'wrk', 'blastBaseline'] as const;
+    results.maxThroughput = {
+      connections: CONNECTIONS,
+      secondsPerRun: MAX_SECONDS,
+      rounds: ROUNDS,
+      runs: max,
+      mean: Object.fromEntries(tools.map((t) => [t, meanRps(max[t]!)])),
+      cpuUsPerRequest: Object.fromEntries(tools.map((t) => [t, meanCpu(max[t]!)])),
+      baselineRef: BASELINE ?? null,
+    };
+    if (ONLY_MAX) return;
 
     // 2. Schedule fidelity at fixed rates.
     const fidelity: Array<Record<string, number>> = [];
@@ -159,28 +212,38 @@ async function main() {
     console.log(`CO: expected p99 ${expected.toFixed(0)} ms, corrected ${co.correctedLatencyMs.p99} ms, uncorrected ${co.latencyMs.p99} ms`);
   } finally {
     nginx.stop();
+    if (baseline) rmSync(baseline.dir, { recursive: true, force: true });
+  }
+  if (ONLY_MAX) {
+    console.log(JSON.stringify({ loadAvgAtStart, loadAvgAtEnd: os.loadavg(), ...results }, null, 2));
+    return;
   }
 
-  const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAvgAtEnd: os.loadavg() };
+  const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAvgAtStart, loadAvgAtEnd: os.loadavg() };
   const doc = { benchmark: 'blast', startedAt, machine, ...results };
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/blast.json', JSON.stringify(doc, null, 2) + '\n');
-  const m = results.maxThroughput as { mean: Record<string, number | null> };
+  const m = results.maxThroughput as { mean: Record<string, number | null>; cpuUsPerRequest: Record<string, number | null> };
   const f = results.fidelity as Array<Record<string, number>>;
   const c = results.coordinatedOmission as Record<string, number>;
   const fmt = (n: number | null | undefined, d = 0) => (n === null || n === undefined ? 'n/a' : n.toFixed(d));
   const md = [
     `# blast benchmark (${startedAt})`,
     '',
-    `Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memGiB} GiB, Node ${machine.node}. Target: nginx, 1 worker, \`return 200\`, on 127.0.0.1.`,
+    `Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memGiB} GiB, Node ${machine.node}, load average ${loadAvgAtStart.map((x) => x.toFixed(2)).join(' / ')} at start, ${machine.loadAvgAtEnd.map((x) => x.toFixed(2)).join(' / ')} at end (1/5/15 min; shared machine: compare only rows of this run). Target: nginx, 1 worker, \`return 200\`, on 127.0.0.1.`,
     '',
     `## Maximum throughput (${CONNECTIONS} connections, no pipelining, ${MAX_SECONDS} s × ${ROUNDS} rounds, same run)`,
     '',
-    '| tool | requests/s (mean) |',
-    '|---|---|',
-    `| flashcrowd blast --rate 0 | ${fmt(m.mean.blast)} |`,
-    `| autocannon | ${fmt(m.mean.autocannon)} |`,
-    `| wrk -t1 | ${fmt(m.mean.wrk)} |`,
+    '| tool | requests/s (mean) | client CPU µs / request |',
+    '|---|---|---|',
+    `| flashcrowd blast --rate 0 | ${fmt(m.mean.blast)} | ${fmt(m.cpuUsPerRequest.blast, 2)} |`,
+    `| autocannon | ${fmt(m.mean.autocannon)} | ${fmt(m.cpuUsPerRequest.autocannon, 2)} |`,
+    `| wrk -t1 | ${fmt(m.mean.wrk)} | ${fmt(m.cpuUsPerRequest.wrk, 2)} |`,
+    ...(m.mean.blastBaseline ? [`| flashcrowd blast --rate 0 at ${BASELINE} (before) | ${fmt(m.mean.blastBaseline)} | ${fmt(m.cpuUsPerRequest.blastBaseline, 2)} |`] : []),
+    '',
+    m.mean.blast && m.mean.wrk && m.mean.autocannon
+      ? `blast: ${(m.mean.blast / m.mean.wrk).toFixed(2)}x wrk -t1, ${(m.mean.blast / m.mean.autocannon).toFixed(2)}x autocannon${m.mean.blastBaseline ? `, ${(m.mean.blast / m.mean.blastBaseline).toFixed(2)}x the blast of ${BASELINE}` : ''}.`
+      : '',
     '',
     '## Schedule fidelity (blast --rate N)',
     '',

@@ -7,7 +7,8 @@
 //
 // Only ratios measured in one run mean anything on a shared machine, so BENCH_BASELINE_REF=<git ref> also plays the
 // scenario with the code of that commit (src/ and bin/ extracted to a temporary folder, node_modules shared),
-// alternating with the working tree, BENCH_ROUNDS times each (default 1). BENCH_CPU_PROF=DIR writes a V8 CPU
+// alternating with the working tree, BENCH_ROUNDS times each (default 1); with BENCH_BASELINE_PATHS=a,b only those
+// files come from the ref, the rest from the working tree (isolates one's own changes on a shared tree). BENCH_CPU_PROF=DIR writes a V8 CPU
 // profile of the working tree's child there. FLASHCROWD_BENCH_SECONDS sets the scenario's wall duration (60).
 // Results: bench/results/engine-sessions.json|md (earlier runs kept in the JSON's history and rendered too).
 import { spawn, execSync } from 'node:child_process';
@@ -20,6 +21,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SECONDS = Number(process.env.FLASHCROWD_BENCH_SECONDS ?? 60);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const BASELINE = process.env.BENCH_BASELINE_REF;
+const BASELINE_PATHS = process.env.BENCH_BASELINE_PATHS?.split(',').filter(Boolean);
 const PROFILE_DIR = process.env.BENCH_CPU_PROF;
 const LABEL = process.env.BENCH_LABEL ?? '';
 const RESULTS = path.join(root, 'bench/results');
@@ -45,11 +47,28 @@ async function startServer(): Promise<Server> {
   };
 }
 
-/** A tree holding `ref`'s src/ and bin/ beside the working tree's node_modules, scenario and usage hook. */
-function extractBaseline(ref: string): string {
+/**
+ * A tree holding `ref`'s src/ and bin/ beside the working tree's node_modules, fixtures, scenario and usage hook. With
+ * `only` (paths), the tree is the WORKING TREE's src/ and bin/ with just those files taken from `ref`: on a tree
+ * other people edit at the same time, that compares one's own changes and nothing else.
+ */
+function extractBaseline(ref: string, only: string[] | undefined): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fc-baseline-'));
-  execSync(`git archive ${ref} src bin package.json tsconfig.json | tar -x -C ${dir}`, { cwd: root });
+  if (only) {
+    for (const d of ['src', 'bin', 'package.json', 'tsconfig.json']) cpSync(path.join(root, d), path.join(dir, d), { recursive: true });
+    for (const file of only) {
+      const at = path.join(dir, file);
+      try {
+        writeFileSync(at, execSync(`git show ${ref}:${file}`, { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }));
+      } catch {
+        rmSync(at, { force: true }); // not in ref: the file is new
+      }
+    }
+  } else {
+    execSync(`git archive ${ref} src bin package.json tsconfig.json | tar -x -C ${dir}`, { cwd: root });
+  }
   symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
+  symlinkSync(path.join(root, 'fixtures'), path.join(dir, 'fixtures'));
   cpSync(path.join(root, 'bench/scenarios'), path.join(dir, 'bench/scenarios'), { recursive: true });
   cpSync(path.join(root, 'bench/helpers'), path.join(dir, 'bench/helpers'), { recursive: true });
   return dir;
@@ -117,14 +136,15 @@ async function play(code: string, tree: string, profile: boolean): Promise<Play>
   }
 }
 
-const baselineTree = BASELINE ? extractBaseline(BASELINE) : undefined;
+const baselineTree = BASELINE ? extractBaseline(BASELINE, BASELINE_PATHS) : undefined;
+const baselineLabel = BASELINE_PATHS ? `working tree with ${BASELINE_PATHS.join(', ')} at ${BASELINE}` : `baseline ${BASELINE}`;
 const head = execSync('git rev-parse --short HEAD', { cwd: root }).toString().trim();
 const dirty = execSync('git status --porcelain -- src bin', { cwd: root }).toString().trim() ? '+changes' : '';
 const plays: Play[] = [];
 try {
   for (let round = 0; round < ROUNDS; round++) {
     if (baselineTree) {
-      plays.push(await play(`baseline ${BASELINE}`, baselineTree, false));
+      plays.push(await play(baselineLabel, baselineTree, false));
       console.log(plays.at(-1));
     }
     plays.push(await play(`working tree ${head}${dirty}`, root, round === 0));

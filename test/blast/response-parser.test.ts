@@ -55,3 +55,22 @@ describe('ResponseParser', () => {
     expect(() => collect().parser.feed(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'))).toThrow(/chunk size/);
   });
 });
+
+describe('ResponseParser on a reused read buffer', () => {
+  it('copies what it keeps: heads split across reads survive the buffer being overwritten', () => {
+    const wire = Buffer.from(fixed(200, 'ok', 'Connection: keep-alive\r\n') + fixed(503, 'busy', 'connection: Close\r\n'));
+    for (let cut = 1; cut < wire.length; cut++) {
+      const { parser, seen } = collect();
+      const shared = Buffer.alloc(wire.length + 16, 0x41);
+      wire.copy(shared, 0, 0, cut);
+      parser.feed(shared, cut);
+      shared.fill(0x0d); // the next read overwrites the buffer (with bytes that would fool an unbounded search)
+      wire.copy(shared, 0, cut);
+      parser.feed(shared, wire.length - cut);
+      expect(seen, `split at ${cut}`).toEqual([
+        [200, true],
+        [503, false],
+      ]);
+    }
+  });
+});

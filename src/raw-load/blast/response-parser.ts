@@ -1,10 +1,12 @@
 // A minimal incremental HTTP/1.1 response parser for the blast hot path: it only needs each response's status
 // and where it ends (Content-Length, chunked, or no body), so it never builds header objects or body strings.
-// Allocation per response: none for bodies; one short latin1 string of the header block.
+// It reads bytes in place: no allocation per response (bar an error message). The bytes it is fed may live in a
+// buffer the caller reuses for the next read (`feed(buf, len)`): whatever must outlive the call (a header block
+// split across reads) is copied.
 
-const CRLFCRLF = Buffer.from('\r\n\r\n');
-const CRLF = Buffer.from('\r\n');
 const MAX_HEADER_BYTES = 64 * 1024;
+const CR = 13;
+const LF = 10;
 
 const enum State {
   Head,
@@ -17,9 +19,48 @@ const enum State {
 
 export class ResponseParseError extends Error {}
 
+// Header names compared case-insensitively, as lower-case bytes including the colon.
+const CONTENT_LENGTH = Buffer.from('content-length:', 'latin1');
+const CONNECTION = Buffer.from('connection:', 'latin1');
+const TRANSFER_ENCODING = Buffer.from('transfer-encoding:', 'latin1');
+const CLOSE = Buffer.from('close', 'latin1');
+const CHUNKED = Buffer.from('chunked', 'latin1');
+
+/** Does buf[at..] start with `lower` (ASCII, compared case-insensitively)? */
+function startsWithLower(buf: Buffer, at: number, end: number, lower: Buffer): boolean {
+  if (end - at < lower.length) return false;
+  for (let i = 0; i < lower.length; i++) if ((buf[at + i] | 0x20) !== lower[i] && buf[at + i] !== lower[i]) return false;
+  return true;
+}
+
+/** Does buf[from, end) contain `lower` (ASCII, case-insensitively)? */
+function containsLower(buf: Buffer, from: number, end: number, lower: Buffer): boolean {
+  for (let at = from; at + lower.length <= end; at++) if (startsWithLower(buf, at, end, lower)) return true;
+  return false;
+}
+
+/** Index of the first CR LF at or after `from` and before `end`, or -1. */
+function findCrlf(buf: Buffer, from: number, end: number): number {
+  for (let i = from; i + 1 < end; i++) if (buf[i] === CR && buf[i + 1] === LF) return i;
+  return -1;
+}
+
+/** Index of the first CR LF CR LF at or after `from` and before `end`, or -1. */
+function findHeadEnd(buf: Buffer, from: number, end: number): number {
+  for (let i = from; i + 3 < end; i++) {
+    if (buf[i + 3] !== LF) continue; // most bytes fail here: skip ahead cheaply
+    if (buf[i] === CR && buf[i + 1] === LF && buf[i + 2] === CR) return i;
+  }
+  return -1;
+}
+
+function text(buf: Buffer, from: number, end: number): string {
+  return buf.toString('latin1', from, Math.min(end, from + 40));
+}
+
 export class ResponseParser {
   private state: State = State.Head;
-  /** Unconsumed bytes of a header block (or chunk-size line) split across reads. */
+  /** Unconsumed bytes of a header block (or chunk-size line) split across reads: a copy. */
   private pending: Buffer | null = null;
   private remaining = 0;
   private status = 0;
@@ -40,24 +81,25 @@ export class ResponseParser {
     this.remaining = 0;
   }
 
-  feed(chunk: Buffer): void {
+  /** Parse buf[0, len) (len defaults to the whole buffer); the caller may reuse buf afterwards. */
+  feed(chunk: Buffer, len = chunk.length): void {
     let buf = chunk;
     if (this.pending) {
-      buf = Buffer.concat([this.pending, chunk]);
+      buf = Buffer.concat([this.pending, chunk.subarray(0, len)]);
+      len = buf.length;
       this.pending = null;
     }
     let pos = 0;
-    const len = buf.length;
     while (pos < len) {
       switch (this.state) {
         case State.Head: {
-          const end = buf.indexOf(CRLFCRLF, pos);
+          const end = findHeadEnd(buf, pos, len);
           if (end < 0) {
             if (len - pos > MAX_HEADER_BYTES) throw new ResponseParseError('response header block too large');
-            this.pending = buf.subarray(pos);
+            this.pending = Buffer.from(buf.subarray(pos, len));
             return;
           }
-          this.parseHead(buf.toString('latin1', pos, end));
+          this.parseHead(buf, pos, end);
           pos = end + 4;
           break;
         }
@@ -69,16 +111,13 @@ export class ResponseParser {
           break;
         }
         case State.ChunkSize: {
-          const end = buf.indexOf(CRLF, pos);
+          const end = findCrlf(buf, pos, len);
           if (end < 0) {
             if (len - pos > 1024) throw new ResponseParseError('chunk size line too long');
-            this.pending = buf.subarray(pos);
+            this.pending = Buffer.from(buf.subarray(pos, len));
             return;
           }
-          const line = buf.toString('latin1', pos, end);
-          const semi = line.indexOf(';');
-          const size = parseInt(semi < 0 ? line : line.slice(0, semi), 16);
-          if (!Number.isFinite(size) || size < 0) throw new ResponseParseError(`bad chunk size '${line}'`);
+          const size = chunkSize(buf, pos, end);
           pos = end + 2;
           if (size === 0) {
             this.state = State.Trailers;
@@ -107,9 +146,9 @@ export class ResponseParser {
         }
         case State.Trailers: {
           // Zero or more trailer lines, then an empty line.
-          const end = buf.indexOf(CRLF, pos);
+          const end = findCrlf(buf, pos, len);
           if (end < 0) {
-            this.pending = buf.subarray(pos);
+            this.pending = Buffer.from(buf.subarray(pos, len));
             return;
           }
           const empty = end === pos;
@@ -121,45 +160,86 @@ export class ResponseParser {
     }
   }
 
-  private parseHead(head: string): void {
+  /** The head in buf[start, end) (end = its CR LF CR LF). */
+  private parseHead(buf: Buffer, start: number, end: number): void {
     // "HTTP/1.1 200 OK"
-    if (head.charCodeAt(0) !== 72 /* H */ || head.length < 12) throw new ResponseParseError(`not an HTTP response: '${head.slice(0, 40)}'`);
-    const status = (head.charCodeAt(9) - 48) * 100 + (head.charCodeAt(10) - 48) * 10 + (head.charCodeAt(11) - 48);
-    if (!(status >= 100 && status <= 999)) throw new ResponseParseError(`bad status line: '${head.slice(0, 40)}'`);
+    if (buf[start] !== 72 /* H */ || end - start < 12) throw new ResponseParseError(`not an HTTP response: '${text(buf, start, end)}'`);
+    const status = (buf[start + 9] - 48) * 100 + (buf[start + 10] - 48) * 10 + (buf[start + 11] - 48);
+    if (!(status >= 100 && status <= 999)) throw new ResponseParseError(`bad status line: '${text(buf, start, end)}'`);
     this.status = status;
     if (status < 200) {
       this.state = State.Head; // 1xx informational: another head follows
       return;
     }
-    const lower = head.toLowerCase();
-    this.keepAlive = !/\r\nconnection:[^\r]*close/.test(lower);
+    let keepAlive = true;
+    let chunked = false;
+    let length = -1;
+    // Header lines: each starts after a CR LF; the block ends at `end`.
+    let line = findCrlf(buf, start, end);
+    while (line >= 0) {
+      const from = line + 2;
+      const next = findCrlf(buf, from, end);
+      const to = next < 0 ? end : next;
+      const first = buf[from] | 0x20;
+      if (first === 0x63 /* c */) {
+        if (startsWithLower(buf, from, to, CONTENT_LENGTH)) length = decimal(buf, from + CONTENT_LENGTH.length, to);
+        else if (startsWithLower(buf, from, to, CONNECTION)) keepAlive = !containsLower(buf, from + CONNECTION.length, to, CLOSE);
+      } else if (first === 0x74 /* t */ && startsWithLower(buf, from, to, TRANSFER_ENCODING)) {
+        chunked = containsLower(buf, from + TRANSFER_ENCODING.length, to, CHUNKED);
+      }
+      line = next;
+    }
+    this.keepAlive = keepAlive;
     if (this.noBody || status === 204 || status === 304) {
       this.complete();
       return;
     }
-    if (lower.includes('\r\ntransfer-encoding:') && /\r\ntransfer-encoding:[^\r]*chunked/.test(lower)) {
+    if (chunked) {
       this.state = State.ChunkSize;
       return;
     }
-    const cl = lower.indexOf('\r\ncontent-length:');
-    if (cl >= 0) {
-      const lineEnd = lower.indexOf('\r\n', cl + 17);
-      const value = parseInt(lower.slice(cl + 17, lineEnd < 0 ? lower.length : lineEnd).trim(), 10);
-      if (!Number.isFinite(value) || value < 0) throw new ResponseParseError('bad content-length');
-      if (value === 0) {
-        this.complete();
-      } else {
-        this.remaining = value;
-        this.state = State.FixedBody;
-      }
-      return;
+    if (length === 0) {
+      this.complete();
+    } else if (length > 0) {
+      this.remaining = length;
+      this.state = State.FixedBody;
+    } else {
+      // No length: body runs to connection close. Keep-alive blasting cannot use such a server.
+      throw new ResponseParseError('response without Content-Length or chunked encoding (connection-close bodies are not supported)');
     }
-    // No length: body runs to connection close. Keep-alive blasting cannot use such a server.
-    throw new ResponseParseError('response without Content-Length or chunked encoding (connection-close bodies are not supported)');
   }
 
   private complete(): void {
     this.state = State.Head;
     this.onResponse(this.status, this.keepAlive);
   }
+}
+
+/** A Content-Length value: optional spaces, digits, optional spaces. */
+function decimal(buf: Buffer, from: number, to: number): number {
+  let i = from;
+  while (i < to && (buf[i] === 32 || buf[i] === 9)) i++;
+  let value = 0;
+  let digits = 0;
+  for (; i < to && buf[i] >= 48 && buf[i] <= 57; i++, digits++) value = value * 10 + (buf[i] - 48);
+  while (i < to && (buf[i] === 32 || buf[i] === 9)) i++;
+  if (digits === 0 || i !== to || !Number.isSafeInteger(value)) throw new ResponseParseError('bad content-length');
+  return value;
+}
+
+/** A chunk-size line: hex digits, then optional `;extensions`. */
+function chunkSize(buf: Buffer, from: number, to: number): number {
+  let size = 0;
+  let digits = 0;
+  let i = from;
+  for (; i < to; i++, digits++) {
+    const b = buf[i];
+    const d = b >= 48 && b <= 57 ? b - 48 : (b | 0x20) >= 97 && (b | 0x20) <= 102 ? (b | 0x20) - 87 : -1;
+    if (d < 0) break;
+    size = size * 16 + d;
+  }
+  if (digits === 0 || (i < to && buf[i] !== 59 /* ; */ && buf[i] !== 32) || !Number.isSafeInteger(size)) {
+    throw new ResponseParseError(`bad chunk size '${text(buf, from, to)}'`);
+  }
+  return size;
 }
