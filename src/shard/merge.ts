@@ -107,6 +107,10 @@ export function mergeRuns(runs: LoadedRun[], extraThresholds: readonly string[] 
     audit.checkedWrites += r.summary.audit.checkedWrites ?? 0;
     audit.lostWrites += r.summary.audit.lostWrites ?? 0;
   }
+  // What the target does not serve (contract v2): the same rows in every segment, their counts summed.
+  const skipped = sumRows(runs.map((r) => r.summary.skipped), 'operation', 'actions');
+  const notCheckable = sumRows(runs.map((r) => r.summary.audit.notCheckable), 'kind', 'writes');
+  if (notCheckable.length) audit.notCheckable = notCheckable;
   const targets = [...new Set(runs.map((r) => r.summary.target))];
   const startedAt = runs.map((r) => r.summary.startedAt).filter(Boolean).sort()[0] ?? '';
   const feed = mergeFeedQuality(runs.map((r) => r.summary.feedQuality));
@@ -120,6 +124,7 @@ export function mergeRuns(runs: LoadedRun[], extraThresholds: readonly string[] 
     endpoints: latency.summarize(wallSeconds),
     schedule: schedule.summarize(Object.keys(expected).length ? expected : undefined),
     errorsByKind: latency.errorsByKind(),
+    ...(skipped.length ? { skipped } : {}),
     feedQuality: feed.summary,
     audit,
     merge: {
@@ -135,6 +140,21 @@ export function mergeRuns(runs: LoadedRun[], extraThresholds: readonly string[] 
   const timeline = mergeTimelines(runs.map((r) => r.timeline));
   const histograms: RunHistograms = { version: 1, shard: null, ...encodeBoth(latency, schedule) };
   return { summary, timeline, histograms, warnings };
+}
+
+/** Rows keyed by `key` across segments (summary.skipped, audit.notCheckable), with `count` summed. */
+function sumRows(lists: unknown[], key: string, count: string): Record<string, unknown>[] {
+  const out = new Map<string, Record<string, unknown>>();
+  for (const list of lists) {
+    if (!Array.isArray(list)) continue;
+    for (const row of list as Record<string, unknown>[]) {
+      const k = String(row[key]);
+      const seen = out.get(k);
+      if (seen) seen[count] = Number(seen[count] ?? 0) + Number(row[count] ?? 0);
+      else out.set(k, { ...row });
+    }
+  }
+  return [...out.values()];
 }
 
 function encodeBoth(latency: LatencyRecorder, schedule: ScheduleRecorder): Pick<RunHistograms, 'latency' | 'schedule'> {
