@@ -14,13 +14,14 @@ import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'esbuild';
 import { UsageError } from '../errors/exit-codes.ts';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '../..');
+// Paths through `new URL('./x.ts', import.meta.url)`: the package build (scripts/build.mjs) rewrites them to the .js
+// files of dist/, so bundling works from a checkout (src/) and from the installed package (dist/).
+const K6_HTTP_CLIENT = fileURLToPath(new URL('./k6-http-client.ts', import.meta.url));
 
 /** Built-in adapters by name (as `run --adapter NAME`): module and the factory it exports. */
 export const BUILTIN_ADAPTER_MODULES: Record<string, { file: string; factory: string }> = {
-  reference: { file: path.join(ROOT, 'src/target/http-target.ts'), factory: 'createHttpTarget' },
-  atproto: { file: path.join(ROOT, 'src/target/atproto/index.ts'), factory: 'createAtprotoTarget' },
+  reference: { file: fileURLToPath(new URL('../target/http-target.ts', import.meta.url)), factory: 'createHttpTarget' },
+  atproto: { file: fileURLToPath(new URL('../target/atproto/index.ts', import.meta.url)), factory: 'createAtprotoTarget' },
 };
 
 /** npm packages that need Node (sockets, native code, Node streams): never portable to k6. */
@@ -40,7 +41,7 @@ const MISSING_GLOBALS: Record<string, string> = {
 };
 const MARK = '__flashcrowd_k6_lacks_';
 /** flashcrowd's own Node HttpClient (used by built-in adapters only when no client is handed to them). */
-const NODE_FALLBACK = /[\\/]src[\\/]target[\\/]node-http-client\.ts$/;
+const NODE_FALLBACK = /[\\/]target[\\/]node-http-client\.[jt]s$/;
 
 export interface AdapterBundle {
   /** ES module text: `export async function createTarget(http, {url, timeoutMs})`. */
@@ -75,7 +76,7 @@ export async function bundleAdapter(adapter: string, cwd = process.cwd()): Promi
   const rel = (p: string) => (path.isAbsolute(p) ? path.relative(cwd, p) || p : p);
   const entry = `
 import { ${factory === 'default' ? 'default as factory' : `${factory} as factory`} } from ${JSON.stringify(file)};
-import { createK6HttpClient } from ${JSON.stringify(path.join(HERE, 'k6-http-client.ts'))};
+import { createK6HttpClient } from ${JSON.stringify(K6_HTTP_CLIENT)};
 // The core every target serves (contract v2); optional operations are called only when declared.
 const REQUIRED = ['signup', 'login', 'follow', 'post', 'getPost', 'comment', 'like', 'feed', 'close'];
 /** Build the adapter's Target on k6/http. One per VU (the script calls it once, lazily). */
