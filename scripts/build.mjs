@@ -81,7 +81,7 @@ await build({
   entryPoints: {
     index: path.join(src, 'index.ts'),
     'target/index': path.join(src, 'target', 'index.ts'),
-    'target/node-http-client': path.join(src, 'target', 'node-http-client.ts'),
+    'target/node': path.join(src, 'target', 'node.ts'),
   },
   outdir: dist,
   outExtension: { '.js': '.cjs' },

@@ -4,8 +4,8 @@
 //   import type { Target, TargetFactory, TargetOptions } from 'flashcrowd';  // an adapter (or 'flashcrowd/target')
 //
 // Scenario authoring first; then the Target contract and the portable adapter helpers (src/target/index.ts), which
-// are also the `flashcrowd/target` subpath. The Node HttpClient (undici) is `flashcrowd/node-http-client`, apart, so
-// loading a scenario does not load an HTTP stack. Anything not exported is internal and may change between versions.
+// are also the `flashcrowd/target` subpath. The Node side (HttpClient on undici, adapter loader) is `flashcrowd/node`,
+// apart, so loading a scenario does not load an HTTP stack. Anything not exported is internal and may change between versions.
 export {
   defineScenario,
   constant,

@@ -96,7 +96,7 @@ afterAll(() => {
 describe('the packed tarball', () => {
   it('holds what a user needs and nothing of the repo’s tests, benches, CI or run folders', () => {
     const list = spawnSync('tar', ['tzf', tarball], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
-    for (const needed of ['package.json', 'README.md', 'LICENSE', 'bin/flashcrowd.js', 'bin/register.js', 'dist/index.js', 'dist/index.d.ts', 'dist/target/index.d.ts', 'dist/cli/index.js', 'dist/backend/store/migrations/001_init.sql', 'fixtures/content/en.json', 'scenarios/smoke.ts', 'templates/init/adapter.ts', 'dashboards/provisioning']) {
+    for (const needed of ['package.json', 'README.md', 'LICENSE', 'bin/flashcrowd.js', 'bin/register.js', 'dist/index.js', 'dist/index.d.ts', 'dist/target/index.d.ts', 'dist/target/node.js', 'dist/index.cjs', 'dist/cli/index.js', 'dist/backend/store/migrations/001_init.sql', 'fixtures/content/en.json', 'scenarios/smoke.ts', 'templates/init/adapter.ts', 'dashboards/provisioning']) {
       expect(list.some((f) => f === needed || f.startsWith(needed + '/')), `${needed} in the tarball`).toBe(true);
     }
     const forbidden = list.filter((f) => /^(test|bench|\.ci|targets|runs|src|node_modules|coverage)\//.test(f) || /\.test\.[cm]?[jt]s$/.test(f));
@@ -199,11 +199,11 @@ describe('installed into a CommonJS project outside the repo', () => {
       writeFileSync(path.join(project, 'load/adapter-copy.cts'), ts);
       writeFileSync(path.join(project, 'load/adapter-esm.mjs'), PLAIN_JS_ADAPTER.replace('IMPORT', "import { send } from 'flashcrowd/target';").replace('EXPORT', 'export default'));
       writeFileSync(path.join(project, 'load/adapter-cjs.js'), PLAIN_JS_ADAPTER.replace('IMPORT', "const { send } = require('flashcrowd/target');").replace('EXPORT', 'module.exports ='));
-      // The loader the run, check and export commands use, as the installed bin registers it.
+      // The loader `run`, `check` and `export k6` use (public as flashcrowd/node), with the hooks the bin registers.
       const script = `
         const root = new URL('./node_modules/flashcrowd/', 'file://' + process.cwd() + '/');
         await import(new URL('bin/register.js', root).href);
-        const { loadAdapter, instantiateAdapter } = await import(new URL('dist/target/load-adapter.js', root).href);
+        const { loadAdapter, instantiateAdapter } = await import('flashcrowd/node');
         for (const file of process.argv.slice(1)) {
           const target = await instantiateAdapter(await loadAdapter(file), { url: ${JSON.stringify('http://127.0.0.1:9')} }, file);
           console.log(file, target.name, target.capabilities.supports.length);
