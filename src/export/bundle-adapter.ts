@@ -18,6 +18,15 @@ import { UsageError } from '../errors/exit-codes.ts';
 // files of dist/, so bundling works from a checkout (src/) and from the installed package (dist/).
 const K6_HTTP_CLIENT = fileURLToPath(new URL('./k6-http-client.ts', import.meta.url));
 
+/**
+ * The package's own entries, resolved to this copy of flashcrowd (src/ in a checkout, dist/ when installed), so an
+ * adapter importing 'flashcrowd/target' bundles the same portable helpers wherever it lives.
+ */
+const PACKAGE_ENTRIES: Record<string, string> = {
+  flashcrowd: fileURLToPath(new URL('../index.ts', import.meta.url)),
+  'flashcrowd/target': fileURLToPath(new URL('../target/index.ts', import.meta.url)),
+};
+
 /** Built-in adapters by name (as `run --adapter NAME`): module and the factory it exports. */
 export const BUILTIN_ADAPTER_MODULES: Record<string, { file: string; factory: string }> = {
   reference: { file: fileURLToPath(new URL('../target/http-target.ts', import.meta.url)), factory: 'createHttpTarget' },
@@ -97,8 +106,10 @@ export async function createTarget(http, options) {
         if (args.kind === 'entry-point') return undefined;
         const spec = args.path;
         const pkg = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
+        if (Object.hasOwn(PACKAGE_ENTRIES, spec)) return { path: PACKAGE_ENTRIES[spec] };
         let why: string | undefined;
-        if (spec.startsWith('node:') || builtins.has(spec) || builtins.has(pkg)) why = 'a Node built-in';
+        if (spec === 'flashcrowd/node-http-client') why = "flashcrowd's Node HTTP client (under k6 the client is options.http)";
+        else if (spec.startsWith('node:') || builtins.has(spec) || builtins.has(pkg)) why = 'a Node built-in';
         else if (NODE_ONLY_PACKAGES.includes(pkg)) why = 'a package that only runs on Node';
         if (!why) return undefined;
         refusals.push(`'${spec}' (${why}), imported by ${rel(args.importer) || adapter}`);

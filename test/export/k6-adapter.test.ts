@@ -210,14 +210,19 @@ describe.skipIf(exampleRefused !== undefined)(`export k6 --adapter ${EXAMPLE}`, 
   }, 60_000);
 });
 
-describe('export k6 --adapter reference (the built-in adapter, against the real reference backend)', () => {
-  it('plays a green smoke run through the bundled reference adapter', async () => {
+describe('export k6 against the real reference backend', () => {
+  // The built-in reference adapter (the default), and the adapter `flashcrowd init` scaffolds (it imports
+  // 'flashcrowd/target', resolved to this copy of flashcrowd when bundling).
+  it.each([
+    ['reference', 'reference-http'],
+    ['templates/init/adapter.ts', undefined],
+  ])('plays a green smoke run through the bundled adapter %s', async (adapterName, targetName) => {
     const { startBackend } = await import('../../src/backend/launch.ts');
     // A low scrypt cost: this test is about the requests, not password hashing on a busy CI machine.
     const backend = await startBackend({ trustProxy: true, logLevel: 'error', scryptCost: 1024 });
     try {
-      const { dir, built } = await exportWith('reference', backend.url, 'reference');
-      expect(built.files['README.md']).toContain('carries the adapter `reference-http` from `reference`');
+      const { dir, built } = await exportWith(adapterName, backend.url, adapterName.replace(/\W+/g, '-'));
+      if (targetName) expect(built.files['README.md']).toContain(`carries the adapter \`${targetName}\` from \`${adapterName}\``);
       const script = await loadExportedScript(dir, built.files, { target: backend.url });
       await play(script, built, Number(process.env.FC_K6_PER_COHORT ?? 15));
       const byEndpoint = (e: string) => script.requests.filter((r) => r.tags.endpoint === e);
