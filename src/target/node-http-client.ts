@@ -208,13 +208,26 @@ class Flight implements Dispatcher.DispatchHandler {
     this.client.finished(this);
     const c = this.chunks;
     const body = c === null ? '' : c.length === 1 ? c[0].toString() : Buffer.concat(c).toString();
-    this.resolve(response(this.status, this.rawHeaders, body));
+    const raw = this.rawHeaders;
+    this.release();
+    this.resolve(response(this.status, raw, body));
+  }
+
+  /**
+   * undici keeps up to 256 finished requests (and so their handlers) per connection before compacting its queue:
+   * a finished flight lets go of its bytes (views into socket reads) and of undici's abort closure.
+   */
+  private release(): void {
+    this.chunks = null;
+    this.rawHeaders = null;
+    this.abort = undefined;
   }
 
   onError(err: Error): void {
     if (this.done) return;
     this.done = true;
     this.client.finished(this);
+    this.release();
     this.reject(new TransportError(classifyThrown(err)));
   }
 
@@ -225,7 +238,9 @@ class Flight implements Dispatcher.DispatchHandler {
     this.abortReason = reason;
     this.client.finished(this);
     this.reject(new TransportError(error));
-    this.abort?.(abortError(reason));
+    const abort = this.abort;
+    this.release();
+    abort?.(abortError(reason));
   }
 }
 
