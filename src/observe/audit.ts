@@ -110,16 +110,7 @@ export async function auditWrites(target: Target, ledger: Ledger, token: string 
   const posts = ledger.postStrata();
   const follows = ledger.followSample();
   const comments = ledger.commentSample();
-  const notCheckable: NonNullable<AuditResult['notCheckable']> = [];
-  /** A kind the target cannot list takes no part in the sample: its writes are unchecked, with the reason. */
-  const checkable = <T>(kind: WriteKind, s: { items: readonly T[]; total: number }) => {
-    const cap = CHECKED_WITH[kind];
-    if (!cap || supports(target, cap)) return s;
-    if (s.total > 0) notCheckable.push({ kind, writes: s.total, reason: `${kind}s unchecked: ${unsupportedReason(target, cap)}` });
-    return { items: [] as T[], total: 0 };
-  };
-  const followStratum = checkable('follow', follows);
-  const commentStratum = checkable('comment', comments);
+  const { followStratum, commentStratum, notCheckable } = splitCheckable(target, follows, comments);
   const { picks, sampled } = chooseSample<unknown>(
     [
       { kind: 'post', items: posts.pinned.slots, total: posts.pinned.total },
@@ -133,21 +124,8 @@ export async function auditWrites(target: Target, ledger: Ledger, token: string 
   );
   const [pinnedPicks, sampledPicks, followPicks, commentPicks] = picks as [number[], number[], [string, string, number][], [string, string, number][]];
 
-  const result: AuditResult = {
-    checkedWrites: 0,
-    lostWrites: 0,
-    sampled,
-    seed: o.seed,
-    acknowledged: { post: posts.pinned.total + posts.sampled.total, follow: follows.total, comment: comments.total },
-    checked: { post: 0, follow: 0, comment: 0 },
-    lost: { post: 0, follow: 0, comment: 0 },
-    removedByModeration: 0,
-    unchecked: notCheckable.reduce((n, x) => n + x.writes, 0),
-    estimatedLostWrites: 0,
-    lostExamples: [],
-    durationMs: 0,
-  };
-  if (notCheckable.length) result.notCheckable = notCheckable;
+  const acknowledged = { post: posts.pinned.total + posts.sampled.total, follow: follows.total, comment: comments.total };
+  const result = emptyResult(sampled, o.seed, acknowledged, notCheckable);
   const toCheck = pinnedPicks.length + sampledPicks.length + followPicks.length + commentPicks.length;
   const lostIn = { pinned: 0, sampled: 0 };
   const checkedIn = { pinned: 0, sampled: 0 };
@@ -252,18 +230,53 @@ export async function auditWrites(target: Target, ledger: Ledger, token: string 
   if (outOfTime > 0) log?.(`audit: out of time after ${(o.budgetMs / 1000).toFixed(0)} s: ${outOfTime} writes left unchecked (the target answered too slowly)`);
 
   // Estimate: each stratum's lost share times the writes it stands for.
-  const scale = (lostN: number, checkedN: number, totalN: number) => (checkedN === 0 ? 0 : (lostN / checkedN) * totalN);
   result.estimatedLostWrites = sampled
-    ? Math.round(
-        scale(lostIn.pinned, checkedIn.pinned, posts.pinned.total) +
-          scale(lostIn.sampled, checkedIn.sampled, posts.sampled.total) +
-          scale(result.lost.follow, result.checked.follow, followStratum.total) +
-          scale(result.lost.comment, result.checked.comment, commentStratum.total),
-      )
+    ? estimateLost([
+        [lostIn.pinned, checkedIn.pinned, posts.pinned.total],
+        [lostIn.sampled, checkedIn.sampled, posts.sampled.total],
+        [result.lost.follow, result.checked.follow, followStratum.total],
+        [result.lost.comment, result.checked.comment, commentStratum.total],
+      ])
     : result.lostWrites;
   result.durationMs = Date.now() - started;
   log?.(`audit: done in ${(result.durationMs / 1000).toFixed(1)} s: ${result.checkedWrites} checked, ${result.lostWrites} lost, ${result.removedByModeration} removed by moderation, ${result.unchecked} unchecked`);
   return result;
+}
+
+function emptyResult(sampled: boolean, seed: number, acknowledged: PerKind, notCheckable: NonNullable<AuditResult['notCheckable']>): AuditResult {
+  const result: AuditResult = {
+    checkedWrites: 0,
+    lostWrites: 0,
+    sampled,
+    seed,
+    acknowledged,
+    checked: { post: 0, follow: 0, comment: 0 },
+    lost: { post: 0, follow: 0, comment: 0 },
+    removedByModeration: 0,
+    unchecked: notCheckable.reduce((n, x) => n + x.writes, 0),
+    estimatedLostWrites: 0,
+    lostExamples: [],
+    durationMs: 0,
+  };
+  if (notCheckable.length) result.notCheckable = notCheckable;
+  return result;
+}
+
+/** Sum over strata of (lost / checked) x total, rounded: the lost writes a sample stands for. */
+function estimateLost(strata: [lost: number, checked: number, total: number][]): number {
+  return Math.round(strata.reduce((n, [lost, checked, total]) => n + (checked === 0 ? 0 : (lost / checked) * total), 0));
+}
+
+/** Follows and comments the target can list take part in the audit; the others are unchecked, with the reason. */
+function splitCheckable<F, C>(target: Target, follows: { items: readonly F[]; total: number }, comments: { items: readonly C[]; total: number }) {
+  const notCheckable: NonNullable<AuditResult['notCheckable']> = [];
+  const checkable = <T>(kind: WriteKind, s: { items: readonly T[]; total: number }) => {
+    const cap = CHECKED_WITH[kind];
+    if (!cap || supports(target, cap)) return s;
+    if (s.total > 0) notCheckable.push({ kind, writes: s.total, reason: `${kind}s unchecked: ${unsupportedReason(target, cap)}` });
+    return { items: [] as T[], total: 0 };
+  };
+  return { followStratum: checkable('follow', follows), commentStratum: checkable('comment', comments), notCheckable };
 }
 
 function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {

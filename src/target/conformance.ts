@@ -40,44 +40,7 @@ export interface CheckOptions {
 const FEED_FIELDS = ['id', 'authorId', 'createdAt', 'lang'] as const;
 
 export async function runConformance(target: Target, options: CheckOptions = {}): Promise<CheckReport> {
-  const rows: CheckRow[] = [];
-  const add = (row: CheckRow) => {
-    rows.push(row);
-    options.onRow?.(row);
-    return row;
-  };
-  const timed = async <T>(op: () => Promise<OpResult<T>>): Promise<{ r: OpResult<T>; ms: number }> => {
-    const t0 = performance.now();
-    let r: OpResult<T>;
-    try {
-      r = await op();
-    } catch (err) {
-      // The contract says failures are values; a throw is a failure of the adapter itself.
-      r = { ok: false, error: { kind: 'other', message: `the adapter threw: ${(err as Error)?.message ?? err}` } };
-    }
-    return { r, ms: Math.round(performance.now() - t0) };
-  };
-  /** Run one step: a failure row names the error; `judge` turns a success into worked or failed. */
-  const step = async <T>(name: string, op: () => Promise<OpResult<T>>, judge: (value: T, r: OpResult<T> & { ok: true }) => string | { failed: string } = () => 'ok', capability?: Capability) => {
-    const { r, ms } = await timed(op);
-    if (!r.ok) {
-      add({ step: name, capability, status: 'failed', detail: describeError(r), ms });
-      return undefined;
-    }
-    const verdict = judge(r.value, r);
-    if (typeof verdict === 'object') {
-      add({ step: name, capability, status: 'failed', detail: verdict.failed, ms });
-      return undefined;
-    }
-    add({ step: name, capability, status: 'worked', detail: verdict, ms });
-    return { value: r.value };
-  };
-  const notRun = (name: string, needs: string, capability?: Capability) => add({ step: name, capability, status: 'failed', detail: `not attempted: needs ${needs}` });
-  const optional = (cap: Capability, name: string): boolean => {
-    if (supports(target, cap)) return true;
-    add({ step: name, capability: cap, status: 'skipped', detail: `not supported: ${unsupportedReason(target, cap)}` });
-    return false;
-  };
+  const { rows, add, timed, step, notRun, optional } = new Steps(target, options);
 
   let policy: ResolvedIdentityPolicy;
   try {
@@ -216,6 +179,64 @@ export async function runConformance(target: Target, options: CheckOptions = {})
   else add({ step: 'delete', capability: 'delete', status: 'skipped', detail: 'declared; no operation of the contract uses it yet' });
 
   return { target: target.name, rows, pass: rows.every((r) => r.status !== 'failed') };
+}
+
+/** The rows of a conformance run and the ways a step becomes one (arrow properties: destructured by the phases). */
+class Steps {
+  readonly rows: CheckRow[] = [];
+  constructor(
+    private readonly target: Target,
+    private readonly options: CheckOptions,
+  ) {}
+
+  readonly add = (row: CheckRow): CheckRow => {
+    this.rows.push(row);
+    this.options.onRow?.(row);
+    return row;
+  };
+
+  readonly timed = async <T>(op: () => Promise<OpResult<T>>): Promise<{ r: OpResult<T>; ms: number }> => {
+    const t0 = performance.now();
+    let r: OpResult<T>;
+    try {
+      r = await op();
+    } catch (err) {
+      // The contract says failures are values; a throw is a failure of the adapter itself.
+      r = { ok: false, error: { kind: 'other', message: `the adapter threw: ${(err as Error)?.message ?? err}` } };
+    }
+    return { r, ms: Math.round(performance.now() - t0) };
+  };
+
+  /** Run one step: a failure row names the error; `judge` turns a success into worked or failed. */
+  readonly step = async <T>(
+    name: string,
+    op: () => Promise<OpResult<T>>,
+    judge: (value: T, r: OpResult<T> & { ok: true }) => string | { failed: string } = () => 'ok',
+    capability?: Capability,
+  ): Promise<{ value: T } | undefined> => {
+    const { r, ms } = await this.timed(op);
+    if (!r.ok) {
+      this.add({ step: name, capability, status: 'failed', detail: describeError(r), ms });
+      return undefined;
+    }
+    const verdict = judge(r.value, r);
+    if (typeof verdict === 'object') {
+      this.add({ step: name, capability, status: 'failed', detail: verdict.failed, ms });
+      return undefined;
+    }
+    this.add({ step: name, capability, status: 'worked', detail: verdict, ms });
+    return { value: r.value };
+  };
+
+  readonly notRun = (name: string, needs: string, capability?: Capability): CheckRow =>
+    this.add({ step: name, capability, status: 'failed', detail: `not attempted: needs ${needs}` });
+
+  /** True when the target declares `cap`; else a skipped row with the target's reason. */
+  readonly optional = (cap: Capability, name: string): boolean => {
+    if (supports(this.target, cap)) return true;
+    this.add({ step: name, capability: cap, status: 'skipped', detail: `not supported: ${unsupportedReason(this.target, cap)}` });
+    return false;
+  };
 }
 
 /** Deterministic-per-nonce people whose handle, email and password fit the policy. */
