@@ -74,7 +74,6 @@ export function adapterModule(adapter: string, cwd = process.cwd()): { file: str
 
 export async function bundleAdapter(adapter: string, cwd = process.cwd()): Promise<AdapterBundle> {
   const { file, factory } = adapterModule(adapter, cwd);
-  const builtin = Object.hasOwn(BUILTIN_ADAPTER_MODULES, adapter);
   try {
     readFileSync(file);
   } catch {
@@ -83,58 +82,11 @@ export async function bundleAdapter(adapter: string, cwd = process.cwd()): Promi
   const esbuild = await import('esbuild');
   const refusals: string[] = [];
   const rel = (p: string) => (path.isAbsolute(p) ? path.relative(cwd, p) || p : p);
-  const entry = `
-import { ${factory === 'default' ? 'default as factory' : `${factory} as factory`} } from ${JSON.stringify(file)};
-import { createK6HttpClient } from ${JSON.stringify(K6_HTTP_CLIENT)};
-// The core every target serves (contract v2); optional operations are called only when declared.
-const REQUIRED = ['signup', 'login', 'follow', 'post', 'getPost', 'comment', 'like', 'feed', 'close'];
-/** Build the adapter's Target on k6/http. One per VU (the script calls it once, lazily). */
-export async function createTarget(http, options) {
-  const client = createK6HttpClient(http, { baseUrl: options.url, timeoutMs: options.timeoutMs });
-  if (typeof factory !== 'function') throw new Error('the adapter must default-export a TargetFactory');
-  const target = await factory({ url: options.url, timeoutMs: options.timeoutMs, http: client });
-  const missing = REQUIRED.filter((m) => !target || typeof target[m] !== 'function');
-  if (missing.length) throw new Error('the adapter target lacks method(s): ' + missing.join(', '));
-  return { target, client };
-}
-`;
-  const refuse: Plugin = {
-    name: 'flashcrowd-k6-portable',
-    setup(build) {
-      const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
-      build.onResolve({ filter: /.*/ }, (args) => {
-        if (args.kind === 'entry-point') return undefined;
-        const spec = args.path;
-        const pkg = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
-        if (Object.hasOwn(PACKAGE_ENTRIES, spec)) return { path: PACKAGE_ENTRIES[spec] };
-        let why: string | undefined;
-        if (spec === 'flashcrowd/node-http-client') why = "flashcrowd's Node HTTP client (under k6 the client is options.http)";
-        else if (spec.startsWith('node:') || builtins.has(spec) || builtins.has(pkg)) why = 'a Node built-in';
-        else if (NODE_ONLY_PACKAGES.includes(pkg)) why = 'a package that only runs on Node';
-        if (!why) return undefined;
-        refusals.push(`'${spec}' (${why}), imported by ${rel(args.importer) || adapter}`);
-        // Resolve to an empty stub so esbuild reports every refused import, not only the first.
-        return { path: spec, namespace: 'flashcrowd-refused' };
-      });
-      build.onLoad({ filter: /.*/, namespace: 'flashcrowd-refused' }, () => ({ contents: 'export default {};', loader: 'js' }));
-      // A built-in adapter falls back to flashcrowd's Node client (undici) when TargetOptions.http is absent; under
-      // k6 it never is, so that module is replaced by a stub that throws if it is ever constructed.
-      if (builtin) {
-        build.onLoad({ filter: NODE_FALLBACK }, () => ({
-          contents: `module.exports = { NodeHttpClient: class { constructor() { throw new Error('flashcrowd: the Node HTTP client is not available under k6 (TargetOptions.http is k6/http)'); } } };`,
-          loader: 'js',
-        }));
-      }
-      build.onLoad({ filter: /\.node$/ }, (args) => {
-        refusals.push(`'${rel(args.path)}' (a native addon)`);
-        return { contents: 'export default {};', loader: 'js' };
-      });
-    },
-  };
+  const plugin = portability({ adapter, builtin: Object.hasOwn(BUILTIN_ADAPTER_MODULES, adapter), refusals, rel });
   let result;
   try {
     result = await esbuild.build({
-      stdin: { contents: entry, resolveDir: cwd, sourcefile: 'flashcrowd-k6-adapter-entry.js', loader: 'js' },
+      stdin: { contents: entryModule(file, factory), resolveDir: cwd, sourcefile: 'flashcrowd-k6-adapter-entry.js', loader: 'js' },
       absWorkingDir: cwd,
       bundle: true,
       write: false,
@@ -150,28 +102,90 @@ export async function createTarget(http, options) {
       logLevel: 'silent',
       legalComments: 'none',
       charset: 'utf8',
-      plugins: [refuse],
+      plugins: [plugin],
     });
   } catch (err) {
-    const errors = (err as { errors?: { text: string; location?: { file: string; line: number; lineText: string } | null }[] }).errors ?? [];
-    const lines = errors.map((e) => (e.location ? `${rel(e.location.file)}:${e.location.line}: ${e.text}` : e.text));
     if (refusals.length) throw refused(adapter, refusals);
+    const errors = (err as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors ?? [];
+    const lines = errors.map((e) => (e.location ? `${rel(e.location.file)}:${e.location.line}: ${e.text}` : e.text));
     throw new AdapterBundleError(`export k6 --adapter ${adapter}: the adapter cannot be bundled for k6:\n  ${lines.join('\n  ') || (err as Error).message}`);
   }
   if (refusals.length) throw refused(adapter, refusals);
   const code = result.outputFiles[0]!.text;
-  const inputs = Object.keys(result.metafile.inputs).filter((f) => !f.startsWith('flashcrowd-refused:') && f !== '<stdin>' && !f.startsWith('flashcrowd-k6-adapter-entry'));
-  // A global k6 lacks, used outside a `typeof` guard: name it and the input files that mention it.
+  const inputs = Object.keys(result.metafile.inputs)
+    .filter((f) => !f.startsWith('flashcrowd-refused:') && f !== '<stdin>' && !f.startsWith('flashcrowd-k6-adapter-entry'))
+    .map((f) => rel(path.resolve(cwd, f)));
+  const globals = missingGlobalsUsed(code, inputs.map((f) => path.resolve(cwd, f)), rel);
+  if (globals.length) throw refused(adapter, globals);
+  return { code, source: adapter, inputs };
+}
+
+/** The bundle's entry: `createTarget(http, {url, timeoutMs})` builds the adapter's Target on the k6 client. */
+function entryModule(file: string, factory: string): string {
+  return `
+import { ${factory === 'default' ? 'default as factory' : `${factory} as factory`} } from ${JSON.stringify(file)};
+import { createK6HttpClient } from ${JSON.stringify(K6_HTTP_CLIENT)};
+// The core every target serves (contract v2); optional operations are called only when declared.
+const REQUIRED = ['signup', 'login', 'follow', 'post', 'getPost', 'comment', 'like', 'feed', 'close'];
+/** Build the adapter's Target on k6/http. One per VU (the script calls it once, lazily). */
+export async function createTarget(http, options) {
+  const client = createK6HttpClient(http, { baseUrl: options.url, timeoutMs: options.timeoutMs });
+  if (typeof factory !== 'function') throw new Error('the adapter must default-export a TargetFactory');
+  const target = await factory({ url: options.url, timeoutMs: options.timeoutMs, http: client });
+  const missing = REQUIRED.filter((m) => !target || typeof target[m] !== 'function');
+  if (missing.length) throw new Error('the adapter target lacks method(s): ' + missing.join(', '));
+  return { target, client };
+}
+`;
+}
+
+/**
+ * The esbuild plugin that keeps the bundle runnable by k6: 'flashcrowd' entries resolve to this copy; Node built-ins,
+ * Node-only packages and native addons are recorded in `refusals` (and stubbed, so every one is reported at once).
+ */
+function portability(o: { adapter: string; builtin: boolean; refusals: string[]; rel: (p: string) => string }): Plugin {
+  return {
+    name: 'flashcrowd-k6-portable',
+    setup(build) {
+      const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+      build.onResolve({ filter: /.*/ }, (args) => {
+        if (args.kind === 'entry-point') return undefined;
+        const spec = args.path;
+        if (Object.hasOwn(PACKAGE_ENTRIES, spec)) return { path: PACKAGE_ENTRIES[spec] };
+        const pkg = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
+        let why: string | undefined;
+        if (spec === 'flashcrowd/node-http-client') why = "flashcrowd's Node HTTP client (under k6 the client is options.http)";
+        else if (spec.startsWith('node:') || builtins.has(spec) || builtins.has(pkg)) why = 'a Node built-in';
+        else if (NODE_ONLY_PACKAGES.includes(pkg)) why = 'a package that only runs on Node';
+        if (!why) return undefined;
+        o.refusals.push(`'${spec}' (${why}), imported by ${o.rel(args.importer) || o.adapter}`);
+        return { path: spec, namespace: 'flashcrowd-refused' };
+      });
+      build.onLoad({ filter: /.*/, namespace: 'flashcrowd-refused' }, () => ({ contents: 'export default {};', loader: 'js' }));
+      // A built-in adapter falls back to flashcrowd's Node client (undici) when TargetOptions.http is absent; under
+      // k6 it never is, so that module is replaced by a stub that throws if it is ever constructed.
+      if (o.builtin) {
+        build.onLoad({ filter: NODE_FALLBACK }, () => ({
+          contents: `module.exports = { NodeHttpClient: class { constructor() { throw new Error('flashcrowd: the Node HTTP client is not available under k6 (TargetOptions.http is k6/http)'); } } };`,
+          loader: 'js',
+        }));
+      }
+      build.onLoad({ filter: /\.node$/ }, (args) => {
+        o.refusals.push(`'${o.rel(args.path)}' (a native addon)`);
+        return { contents: 'export default {};', loader: 'js' };
+      });
+    },
+  };
+}
+
+/** Globals k6 lacks that the bundle uses outside a `typeof` guard, each with the input files that mention it. */
+function missingGlobalsUsed(code: string, files: string[], rel: (p: string) => string): string[] {
   const used = new Set<string>();
   for (const m of code.matchAll(new RegExp(`(typeof\\s+)?\\b${MARK}(\\w+)`, 'g'))) if (!m[1]) used.add(m[2]!);
-  if (used.size) {
-    const lines = [...used].map((g) => {
-      const where = inputs.filter((f) => new RegExp(`\\b${g}\\b`).test(withoutComments(safeRead(path.resolve(cwd, f))))).map((f) => rel(path.resolve(cwd, f)));
-      return `the global '${g}' (k6 has none; ${MISSING_GLOBALS[g]}), used in ${where.join(', ') || 'the bundle'}`;
-    });
-    throw refused(adapter, lines);
-  }
-  return { code, source: adapter, inputs: inputs.map((f) => rel(path.resolve(cwd, f))) };
+  return [...used].map((g) => {
+    const where = files.filter((f) => new RegExp(`\\b${g}\\b`).test(withoutComments(safeRead(f)))).map(rel);
+    return `the global '${g}' (k6 has none; ${MISSING_GLOBALS[g]}), used in ${where.join(', ') || 'the bundle'}`;
+  });
 }
 
 function refused(adapter: string, what: string[]): AdapterBundleError {
