@@ -81,10 +81,32 @@ http { access_log off; keepalive_requests 100000;
   };
 }
 
-/** A tool's throughput and its own CPU per request (user + sys), measured in one go. */
+/** A tool's throughput and its own CPU per request (user + sys), measured in one go, and nginx's. */
 interface MaxRun {
   rps: number;
   cpuUsPerRequest: number | null;
+  serverCpuUsPerRequest?: number | null;
+}
+
+/** CPU time (user + sys) of a process so far, µs, from /proc (Linux); null elsewhere. */
+function procCpuUs(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+    return (ticks * 1e6) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
+
+/** Runs one tool's max-throughput round and adds nginx's CPU per request to its figures. */
+async function withServerCpu(pid: number, run: () => Promise<MaxRun | null> | MaxRun | null): Promise<MaxRun | null> {
+  const before = procCpuUs(pid);
+  const r = await run();
+  const after = procCpuUs(pid);
+  if (!r) return r;
+  const seconds = MAX_SECONDS;
+  return { ...r, serverCpuUsPerRequest: before === null || after === null ? null : (after - before) / (r.rps * seconds) };
 }
 
 /** An in-process client (blast, autocannon): this process's CPU over the run (it does nothing else meanwhile). */
@@ -152,12 +174,14 @@ async function main() {
         const r = await fn({ url: nginx.url, rate: 0, durationSec: MAX_SECONDS, connections: CONNECTIONS });
         return { requests: r.requests, seconds: r.durationSec };
       });
-    const show = (r: MaxRun | null | undefined) => (r ? `${r.rps.toFixed(0)}/s (${r.cpuUsPerRequest?.toFixed(2) ?? '?'} µs CPU/req)` : 'n/a');
+    const show = (r: MaxRun | null | undefined) =>
+      r ? `${r.rps.toFixed(0)}/s (${r.cpuUsPerRequest?.toFixed(2) ?? '?'} µs CPU/req, nginx ${r.serverCpuUsPerRequest?.toFixed(2) ?? '?'})` : 'n/a';
     for (let round = 0; round < ROUNDS; round++) {
-      if (baseline) max.blastBaseline!.push(await blastMax(baseline.runBlast));
-      max.blast!.push(await blastMax(runBlast));
-      max.autocannon!.push(await autocannonMax(nginx.url));
-      const w = wrkMax(nginx.url);
+      const pid = nginx.workerPid;
+      if (baseline) max.blastBaseline!.push((await withServerCpu(pid, () => blastMax(baseline.runBlast)))!);
+      max.blast!.push((await withServerCpu(pid, () => blastMax(runBlast)))!);
+      max.autocannon!.push((await withServerCpu(pid, () => autocannonMax(nginx.url)))!);
+      const w = await withServerCpu(pid, () => wrkMax(nginx.url));
       if (w !== null) max.wrk!.push(w);
       console.log(`round ${round + 1}: blast ${show(max.blast!.at(-1))}, autocannon ${show(max.autocannon!.at(-1))}, wrk ${show(w)}${baseline ? `, blast at ${BASELINE} ${show(max.blastBaseline!.at(-1))}` : ''}`);
     }
@@ -172,6 +196,7 @@ async function main() {
       runs: max,
       mean: Object.fromEntries(tools.map((t) => [t, meanRps(max[t]!)])),
       cpuUsPerRequest: Object.fromEntries(tools.map((t) => [t, meanCpu(max[t]!)])),
+      serverCpuUsPerRequest: Object.fromEntries(tools.map((t) => [t, mean(max[t]!.flatMap((r) => (r.serverCpuUsPerRequest == null ? [] : [r.serverCpuUsPerRequest])))])),
       baselineRef: BASELINE ?? null,
     };
     if (ONLY_MAX) return;
@@ -223,7 +248,7 @@ async function main() {
   const doc = { benchmark: 'blast', startedAt, machine, ...results };
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/blast.json', JSON.stringify(doc, null, 2) + '\n');
-  const m = results.maxThroughput as { mean: Record<string, number | null>; cpuUsPerRequest: Record<string, number | null> };
+  const m = results.maxThroughput as { mean: Record<string, number | null>; cpuUsPerRequest: Record<string, number | null>; serverCpuUsPerRequest: Record<string, number | null> };
   const f = results.fidelity as Array<Record<string, number>>;
   const c = results.coordinatedOmission as Record<string, number>;
   const fmt = (n: number | null | undefined, d = 0) => (n === null || n === undefined ? 'n/a' : n.toFixed(d));
@@ -234,15 +259,18 @@ async function main() {
     '',
     `## Maximum throughput (${CONNECTIONS} connections, no pipelining, ${MAX_SECONDS} s × ${ROUNDS} rounds, same run)`,
     '',
-    '| tool | requests/s (mean) | client CPU µs / request |',
-    '|---|---|---|',
-    `| flashcrowd blast --rate 0 | ${fmt(m.mean.blast)} | ${fmt(m.cpuUsPerRequest.blast, 2)} |`,
-    `| autocannon | ${fmt(m.mean.autocannon)} | ${fmt(m.cpuUsPerRequest.autocannon, 2)} |`,
-    `| wrk -t1 | ${fmt(m.mean.wrk)} | ${fmt(m.cpuUsPerRequest.wrk, 2)} |`,
-    ...(m.mean.blastBaseline ? [`| flashcrowd blast --rate 0 at ${BASELINE} (before) | ${fmt(m.mean.blastBaseline)} | ${fmt(m.cpuUsPerRequest.blastBaseline, 2)} |`] : []),
+    '| tool | requests/s (mean) | client CPU µs / request | nginx CPU µs / request |',
+    '|---|---|---|---|',
+    `| flashcrowd blast --rate 0 | ${fmt(m.mean.blast)} | ${fmt(m.cpuUsPerRequest.blast, 2)} | ${fmt(m.serverCpuUsPerRequest.blast, 2)} |`,
+    `| autocannon | ${fmt(m.mean.autocannon)} | ${fmt(m.cpuUsPerRequest.autocannon, 2)} | ${fmt(m.serverCpuUsPerRequest.autocannon, 2)} |`,
+    `| wrk -t1 | ${fmt(m.mean.wrk)} | ${fmt(m.cpuUsPerRequest.wrk, 2)} | ${fmt(m.serverCpuUsPerRequest.wrk, 2)} |`,
+    ...(m.mean.blastBaseline
+      ? [`| flashcrowd blast --rate 0 at ${BASELINE} (before) | ${fmt(m.mean.blastBaseline)} | ${fmt(m.cpuUsPerRequest.blastBaseline, 2)} | ${fmt(m.serverCpuUsPerRequest.blastBaseline, 2)} |`]
+      : []),
     '',
     m.mean.blast && m.mean.wrk && m.mean.autocannon
-      ? `blast: ${(m.mean.blast / m.mean.wrk).toFixed(2)}x wrk -t1, ${(m.mean.blast / m.mean.autocannon).toFixed(2)}x autocannon${m.mean.blastBaseline ? `, ${(m.mean.blast / m.mean.blastBaseline).toFixed(2)}x the blast of ${BASELINE}` : ''}.`
+      ? `Throughput: blast ${(m.mean.blast / m.mean.wrk).toFixed(2)}x wrk -t1, ${(m.mean.blast / m.mean.autocannon).toFixed(2)}x autocannon${m.mean.blastBaseline ? `, ${(m.mean.blast / m.mean.blastBaseline).toFixed(2)}x the blast of ${BASELINE}` : ''}. ` +
+        `Client CPU per request (the figure that stays comparable when a loaded machine starves nginx): wrk's is ${m.cpuUsPerRequest.wrk && m.cpuUsPerRequest.blast ? (m.cpuUsPerRequest.wrk / m.cpuUsPerRequest.blast).toFixed(2) : 'n/a'}x blast's, autocannon's ${m.cpuUsPerRequest.autocannon && m.cpuUsPerRequest.blast ? (m.cpuUsPerRequest.autocannon / m.cpuUsPerRequest.blast).toFixed(2) : 'n/a'}x.`
       : '',
     '',
     '## Schedule fidelity (blast --rate N)',
