@@ -2,8 +2,8 @@
 // posts in one MGET instead of a database query per page. The Store stays the truth; the cache holds, per post, its
 // immutable fields (`p:<id>`, JSON) and its like and comment counts (`pl:<id>`, `pc:<id>`), for `ttlSec`.
 // - A miss is read from the Store and written back only if absent (NX), so it never overwrites newer state.
-// - Counts are set from the value the Store returned in the same statement as the like or comment, and only ever
-//   raised (setMaxMany), so concurrent writers answering out of order never lower them.
+// - A like or comment sets the count the Store returned in the same statement, only ever raising it (setMaxMany), so
+//   concurrent writers answering out of order never lower it.
 // - A removal writes a tombstone over the post: readers then go to the Store for it (and see it removed), in every
 //   process sharing the cache. Nothing is filled from a read over a tombstone.
 // Every other Store method passes straight through.
@@ -43,15 +43,14 @@ export function withPostCache(store: Store, cache: Cache, ttlSec = 600): Store {
   function fill(posts: StoredPost[]): void {
     const live = posts.filter((p) => !p.removed);
     if (live.length === 0) return;
-    const entries: Array<[string, string]> = live.map((p) => {
-      const { likeCount: _l, commentCount: _c, ...fields } = p;
-      return [postKey(p.id), JSON.stringify(fields)];
-    });
+    const entries: Array<[string, string]> = [];
+    for (const p of live) {
+      const { likeCount, commentCount, ...fields } = p;
+      entries.push([postKey(p.id), JSON.stringify(fields)], [likesKey(p.id), String(likeCount)], [commentsKey(p.id), String(commentCount)]);
+    }
+    // All NX, in one pipeline: whatever is there is as new or newer (a tombstone, or a count a like or comment raised).
     // Not awaited: the answer does not wait for the cache; a failed fill is only a later miss.
     void cache.setMany(entries, ttlSec, true).catch(() => undefined);
-    void cache
-      .setMaxMany(live.flatMap((p): Array<[string, number]> => [[likesKey(p.id), p.likeCount], [commentsKey(p.id), p.commentCount]]), ttlSec)
-      .catch(() => undefined);
   }
 
   // The same posts are read over and over (every follower's page holds them): keep the parsed fields of recent ones,
