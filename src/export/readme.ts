@@ -119,7 +119,8 @@ export function renderReadme(r: ReadmeInput): string {
   lines.push(
     `\`data/people.json\` (at most ${r.limits.peoplePerCohort} people per cohort), \`data/posts.json\` (${r.limits.postsPerCohort} generated posts per cohort) and`,
     `\`data/comments.json\` (${r.limits.commentsPerCohort} comments per cohort): ${(r.dataBytes / 1024).toFixed(0)} KiB, loaded once per k6 process through \`SharedArray\`.`,
-    'The people are the scenario\'s own seeded people (same handles and passwords as `flashcrowd run` with this seed). A cohort\'s',
+    'The people are the scenario\'s own seeded people, shaped by the adapter\'s identity policy (same handles and passwords as',
+    '`flashcrowd run` with this seed and adapter). A cohort\'s',
     'n-th iteration (`exec.scenario.iterationInTest`, unique across k6 instances) signs up person n; later iterations and the',
     'returning share log in as people already used (their first login is a try: its 401/404 is declared expected, and the',
     'person is signed up, since an earlier iteration\'s signup may still be in flight).',

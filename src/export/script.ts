@@ -143,7 +143,7 @@ export const options = ${JSON.stringify(options, null, 2)};
 
 function adapterConstants(a: ScriptAdapter): string {
   return `
-/** The adapter bundled in adapter.js (flashcrowd export k6 --adapter ${a.source}, or the default: reference); its declared capabilities. */
+/** The adapter bundled in adapter.js (\`--adapter ${a.source}\`; the default is reference) and its declared capabilities. */
 const ADAPTER = ${JSON.stringify({ source: a.source, name: a.name, supports: a.supports })};
 /** Per-request timeout handed to the adapter (TargetOptions.timeoutMs; k6's own default is 60 s). */
 const REQUEST_TIMEOUT_MS = ${Math.round(a.timeoutMs)};
