@@ -154,7 +154,7 @@ function portability(o: { adapter: string; builtin: boolean; refusals: string[];
         if (Object.hasOwn(PACKAGE_ENTRIES, spec)) return { path: PACKAGE_ENTRIES[spec] };
         const pkg = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
         let why: string | undefined;
-        if (spec === 'flashcrowd/node-http-client') why = "flashcrowd's Node HTTP client (under k6 the client is options.http)";
+        if (spec === 'flashcrowd/node' || spec === 'flashcrowd/node-http-client') why = "flashcrowd's Node-only entry (under k6 the HTTP client is options.http)";
         else if (spec.startsWith('node:') || builtins.has(spec) || builtins.has(pkg)) why = 'a Node built-in';
         else if (NODE_ONLY_PACKAGES.includes(pkg)) why = 'a package that only runs on Node';
         if (!why) return undefined;
