@@ -59,7 +59,10 @@ export async function checkContainerRuntime(timeoutMs = 15_000, flags?: Alternat
       }),
     ]);
   } catch (err) {
-    throw new ContainerRuntimeUnavailable((err as Error)?.message ?? String(err), flags);
+    // testcontainers is an optional peer dependency of the published package: say how to add it.
+    const missing = (err as NodeJS.ErrnoException)?.code === 'ERR_MODULE_NOT_FOUND' && /testcontainers/.test(String(err));
+    const reason = missing ? 'testcontainers is not installed (npm install --save-dev testcontainers @testcontainers/postgresql @testcontainers/redis)' : ((err as Error)?.message ?? String(err));
+    throw new ContainerRuntimeUnavailable(reason, flags);
   } finally {
     clearTimeout(timer);
   }
