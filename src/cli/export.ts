@@ -1,10 +1,26 @@
 // flashcrowd export k6 <scenario> --out DIR: the same scenario as a k6 script (and a k6-operator TestRun).
 import path from 'node:path';
 import type { Command } from './command.ts';
-import { parseCommandArgs } from './args.ts';
+import { flagHelp, parseFlags, type FlagSpecs } from './flags.ts';
+import { SCENARIO_FLAGS, overridesOf } from './common-flags.ts';
 import { UsageError } from '../errors/exit-codes.ts';
 import { loadScenario } from '../scenario/load.ts';
 import { buildK6Export, writeK6Export, prepareK6Adapter, DEFAULT_STAGES, DEFAULT_TARGET } from '../export/index.ts';
+
+const FLAGS = {
+  out: { type: 'string', placeholder: 'DIR', help: 'output directory (required)' },
+  target: { type: 'string', placeholder: 'URL', help: 'default target baked into the script (FLASHCROWD_TARGET overrides it when k6 runs)' },
+  adapter: { type: 'string', placeholder: 'FILE|NAME', help: 'the adapter to bundle: a file, or a built-in name (default: reference)' },
+  stages: { type: 'number', range: { what: 'stages per cohort', min: 1, max: 1000, integer: true }, default: DEFAULT_STAGES, help: 'stages per cohort; more stages fit the curve closer' },
+  people: { type: 'number', range: { what: 'people per cohort', min: 1, max: 1_000_000, integer: true }, default: 2000, help: 'people per cohort in data/people.json' },
+  ...SCENARIO_FLAGS,
+  k8s: { type: 'boolean', help: 'also write a k6-operator TestRun and the ConfigMap command' },
+  parallelism: { type: 'number', range: { what: 'k6-operator runners', min: 1, max: 1000, integer: true }, help: 'k6-operator runners (default 4; with --k8s)' },
+  'k8s-target': { type: 'string', placeholder: 'URL', help: 'target URL inside the cluster (default: --target)' },
+  'prometheus-rw': { type: 'string', placeholder: 'URL', help: 'remote-write URL inside the cluster (default http://prometheus:9090/api/v1/write)' },
+  namespace: { type: 'string', placeholder: 'NS', help: 'Kubernetes namespace for the manifests' },
+  quiet: { type: 'boolean', help: 'print nothing but errors' },
+} as const satisfies FlagSpecs;
 
 const usage = `Usage: flashcrowd export k6 <scenario.ts|scenario.json> --out DIR [options]
 
@@ -22,20 +38,7 @@ DIR/tsconfig.json, DIR/README.md (k6 run commands, Prometheus remote write), and
 (k6-operator TestRun) and DIR/k8s/configmap.sh.
 
 Options:
-  --out DIR           output directory (required)
-  --target URL        default target baked into the script (FLASHCROWD_TARGET overrides it when k6 runs)
-  --adapter FILE|NAME the adapter to bundle: a file, or a built-in name (default: reference)
-  --stages N          stages per cohort (default ${DEFAULT_STAGES}); more stages fit the curve closer
-  --people N          people per cohort in data/people.json (default 2000)
-  --seed N            override the scenario's seed
-  --duration D        play only the first D of scenario time
-  --compress X        scenario time per wall time, e.g. 48h->10m
-  --sample F          volume factor (0.01 = one person in a hundred)
-  --k8s               also write a k6-operator TestRun and the ConfigMap command
-  --parallelism N     k6-operator runners (default 4; with --k8s)
-  --k8s-target URL    target URL inside the cluster (default: --target)
-  --prometheus-rw URL remote-write URL inside the cluster (default http://prometheus:9090/api/v1/write)
-  --namespace NS      Kubernetes namespace for the manifests
+${flagHelp(FLAGS)}
 
 Examples:
   flashcrowd export k6 scenarios/smoke.ts --out k6/smoke
@@ -43,58 +46,23 @@ Examples:
   flashcrowd export k6 scenarios/rednote-jan-2025.ts --out k6/rednote --compress '48h->30m' --sample 0.1 --k8s --parallelism 8
 `;
 
-function intOption(name: string, value: string | undefined, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name}: expected a whole number from ${min} to ${max} (got '${value}')`);
-  return n;
-}
-
 const command: Command = {
   name: 'export',
   summary: 'write the scenario as a k6 script (arrival-rate stages, data, thresholds; --k8s: k6-operator TestRun)',
   usage,
   async run(argv) {
-    const parsed = parseCommandArgs(
-      argv,
-      {
-        out: { type: 'string' },
-        target: { type: 'string' },
-        adapter: { type: 'string' },
-        stages: { type: 'string' },
-        people: { type: 'string' },
-        seed: { type: 'string' },
-        duration: { type: 'string' },
-        compress: { type: 'string' },
-        sample: { type: 'string' },
-        k8s: { type: 'boolean' },
-        parallelism: { type: 'string' },
-        'k8s-target': { type: 'string' },
-        'prometheus-rw': { type: 'string' },
-        namespace: { type: 'string' },
-        quiet: { type: 'boolean' },
-      },
-      usage,
-    );
-    const { values, positionals } = parsed;
+    const { values, positionals } = parseFlags(argv, FLAGS, usage, { name: 'argument (k6 and a scenario file)', min: 2, max: 2 });
     const [format, scenario, ...rest] = positionals;
     if (format !== 'k6') throw new UsageError(`expected 'export k6 <scenario>' (the only format is k6)\n\n${usage}`);
     if (!scenario || rest.length) throw new UsageError(`expected exactly one scenario file\n\n${usage}`);
     if (!values.out) throw new UsageError('--out DIR is required');
     if (values.target !== undefined) checkUrl('--target', values.target);
     if (values['k8s-target'] !== undefined) checkUrl('--k8s-target', values['k8s-target']);
-    if (!values.k8s && (values.parallelism || values['k8s-target'] || values['prometheus-rw'] || values.namespace)) {
+    if (!values.k8s && (values.parallelism !== undefined || values['k8s-target'] || values['prometheus-rw'] || values.namespace)) {
       throw new UsageError('--parallelism, --k8s-target, --prometheus-rw and --namespace need --k8s');
     }
-    const sample = values.sample === undefined ? undefined : Number(values.sample);
-    if (sample !== undefined && !(sample > 0 && sample <= 1)) throw new UsageError(`--sample: expected a number in (0, 1] (got '${values.sample}')`);
-    const { plan } = await loadScenario(scenario, {
-      seed: intOption('seed', values.seed, 0, 2 ** 32 - 1),
-      durationSec: values.duration,
-      compress: values.compress,
-      sample,
-    });
-    const people = intOption('people', values.people, 1, 1_000_000);
+    const { plan } = await loadScenario(scenario, overridesOf(values));
+    const people = values.people;
     if (values.adapter !== undefined && !values.adapter.trim()) throw new UsageError('--adapter: expected a file or a built-in adapter name');
     const adapter = await prepareK6Adapter(values.adapter ?? 'reference', { url: values.target ?? plan.target.url ?? DEFAULT_TARGET });
     const built = buildK6Export({
@@ -102,11 +70,11 @@ const command: Command = {
       plan,
       scenarioFile: scenario,
       target: values.target,
-      stages: intOption('stages', values.stages, 1, 1000),
-      limits: people === undefined ? undefined : { peoplePerCohort: people },
+      stages: values.stages,
+      limits: { peoplePerCohort: people },
       k8s: values.k8s
         ? {
-            parallelism: intOption('parallelism', values.parallelism, 1, 1000) ?? 4,
+            parallelism: values.parallelism ?? 4,
             target: values['k8s-target'],
             prometheusRw: values['prometheus-rw'],
             namespace: values.namespace,

@@ -1,9 +1,16 @@
 // flashcrowd stack atproto: start a throwaway AT Protocol network (PLC, PDS, AppView, Ozone) from the separately
 // installed targets/atproto, print the PDS URL, and remove its Postgres schemas and files on Ctrl-C.
 import type { Command } from './command.ts';
-import { parseCommandArgs } from './args.ts';
+import { flagHelp, parseFlags, type FlagSpecs } from './flags.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors/exit-codes.ts';
 import { AtprotoStackError, installHint, startAtprotoStack, type AtprotoStack } from '../target/atproto/stack.ts';
+
+const FLAGS = {
+  db: { type: 'string', placeholder: 'URL', help: 'PostgreSQL for the AppView and Ozone (default: $DATABASE_URL)' },
+  schema: { type: 'string', placeholder: 'NAME', help: 'schema name (letters and _ only; default random); the stack uses appview_NAME and ozone_NAME' },
+  json: { type: 'boolean', help: 'print one JSON line with the URLs, schemas and folder instead of the text' },
+  verbose: { type: 'boolean', help: "show the stack's own log lines" },
+} as const satisfies FlagSpecs;
 
 const usage = `Usage: flashcrowd stack atproto [--db postgres://…] [--schema NAME] [--json] [--verbose]
 
@@ -15,10 +22,7 @@ does not depend on @atproto packages). Prints the PDS URL to use with --adapter 
 Install the stack once: ${installHint()}
 
 Options:
-  --db URL       PostgreSQL for the AppView and Ozone (default: $DATABASE_URL)
-  --schema NAME  schema name (letters and _ only; default random); the stack uses appview_NAME and ozone_NAME
-  --json         print one JSON line with the URLs, schemas and folder instead of the text
-  --verbose      show the stack's own log lines
+${flagHelp(FLAGS)}
 
 Example:
   flashcrowd stack atproto --db postgres://postgres@127.0.0.1:5432/test
@@ -30,11 +34,7 @@ const command: Command = {
   summary: 'start a throwaway AT Protocol stack (PDS + AppView + Ozone) for --adapter atproto',
   usage,
   async run(argv) {
-    const { values, positionals } = parseCommandArgs(
-      argv,
-      { db: { type: 'string' }, schema: { type: 'string' }, json: { type: 'boolean' }, verbose: { type: 'boolean' } },
-      usage,
-    );
+    const { values, positionals } = parseFlags(argv, FLAGS, usage);
     if (positionals.length !== 1 || positionals[0] !== 'atproto') {
       throw new UsageError(`expected the kind of stack: 'atproto' (got ${positionals.length ? positionals.map((p) => `'${p}'`).join(' ') : 'nothing'})\n\n${usage}`);
     }
