@@ -20,14 +20,27 @@ interface Result {
   stderr: string;
 }
 
-/** Run a command in the user's project, its environment stripped of anything pointing back at the checkout. */
-function run(cmd: string, args: string[], timeoutMs = 120_000): Result {
+/** The user's environment: nothing pointing back at the checkout. */
+function userEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   delete env.FLASHCROWD_DIST;
   delete env.NODE_OPTIONS;
   delete env.VITEST;
-  const r = spawnSync(cmd, args, { cwd: project, env, encoding: 'utf8', timeout: timeoutMs });
+  return env;
+}
+function run(cmd: string, args: string[], timeoutMs = 120_000): Result {
+  const r = spawnSync(cmd, args, { cwd: project, env: userEnv(), encoding: 'utf8', timeout: timeoutMs });
   return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+function runAsync(cmd: string, args: string[], timeoutMs = 120_000): Promise<Result> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: project, env: userEnv(), timeout: timeoutMs });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 const npx = (args: string[], timeoutMs?: number) => run('npx', ['--no-install', 'flashcrowd', ...args], timeoutMs);
 const show = (r: Result) => `exit ${r.code}\n--- stdout\n${r.stdout.slice(-3000)}\n--- stderr\n${r.stderr.slice(-3000)}`;
@@ -112,11 +125,14 @@ describe('installed into a CommonJS project outside the repo', () => {
     expect(r.stdout.trim()).toBe(path.join(realpathSync(project), 'node_modules', 'flashcrowd', 'dist', 'index.cjs'));
   });
 
-  it.each(Object.keys(SCENARIOS))('plans a scenario importing from flashcrowd: %s', (file) => {
-    const r = npx(['plan', file]);
-    expect(r.code, show(r)).toBe(0);
-    expect(r.stdout).toMatch(/^user-smoke: 5m of scenario time/);
-  });
+  it('plans a scenario importing from flashcrowd in every module flavour (.ts, .mts, .cts, .mjs, .js)', async () => {
+    // In parallel: each is a separate `npx flashcrowd plan` process.
+    const results = await Promise.all(Object.keys(SCENARIOS).map(async (file) => [file, await runAsync('npx', ['--no-install', 'flashcrowd', 'plan', file])] as const));
+    for (const [file, r] of results) {
+      expect(r.code, `${file}: ${show(r)}`).toBe(0);
+      expect(r.stdout, file).toMatch(/^user-smoke: 5m of scenario time/);
+    }
+  }, 120_000);
 
   it('runs a scenario against the embedded backend (npx flashcrowd run)', () => {
     const r = npx(['run', 'load/smoke.ts', '--out', 'runs/embedded'], 180_000);
