@@ -218,7 +218,7 @@ export default { name: 'x', timeline: { start: '2025-01-13T01:00:00Z', duration:
 
   it('a missing file and an unknown extension', async () => {
     await expect(loadScenario(join(dir, 'nope.ts'))).rejects.toThrow(/not found/);
-    await expect(loadScenario(write('x.yaml', 'name: x'))).rejects.toThrow(/\.ts, \.mts, \.js, \.mjs or \.json/);
+    await expect(loadScenario(write('x.yaml', 'name: x'))).rejects.toThrow(/\.ts, \.mts, \.cts, \.js, \.mjs, \.cjs or \.json/);
   });
 
   it('curve kinds and enum values are checked', async () => {
