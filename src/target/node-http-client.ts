@@ -177,8 +177,8 @@ class Flight implements Dispatcher.DispatchHandler {
     private readonly client: NodeHttpClient,
     readonly method: string,
     readonly path: string,
-    private readonly resolve: (res: HttpResponse) => void,
-    private readonly reject: (err: TransportError) => void,
+    private resolve: (res: HttpResponse) => void,
+    private reject: (err: TransportError) => void,
     readonly signal: AbortSignal | undefined,
   ) {}
 
@@ -209,26 +209,31 @@ class Flight implements Dispatcher.DispatchHandler {
     const c = this.chunks;
     const body = c === null ? '' : c.length === 1 ? c[0].toString() : Buffer.concat(c).toString();
     const raw = this.rawHeaders;
+    const resolve = this.resolve;
     this.release();
-    this.resolve(response(this.status, raw, body));
+    resolve(response(this.status, raw, body));
   }
 
   /**
    * undici keeps up to 256 finished requests (and so their handlers) per connection before compacting its queue:
-   * a finished flight lets go of its bytes (views into socket reads) and of undici's abort closure.
+   * a finished flight lets go of its bytes (views into socket reads), undici's abort closure and its promise's
+   * settle functions (through which the promise, and so the response it resolved with, would stay reachable).
    */
   private release(): void {
     this.chunks = null;
     this.rawHeaders = null;
     this.abort = undefined;
+    this.resolve = settled;
+    this.reject = settled;
   }
 
   onError(err: Error): void {
     if (this.done) return;
     this.done = true;
     this.client.finished(this);
+    const reject = this.reject;
     this.release();
-    this.reject(new TransportError(classifyThrown(err)));
+    reject(new TransportError(classifyThrown(err)));
   }
 
   /** Fail from outside (deadline, caller's abort): answer now, and stop undici's work on it. */
@@ -237,12 +242,14 @@ class Flight implements Dispatcher.DispatchHandler {
     this.done = true;
     this.abortReason = reason;
     this.client.finished(this);
-    this.reject(new TransportError(error));
-    const abort = this.abort;
+    const { reject, abort } = this;
     this.release();
+    reject(new TransportError(error));
     abort?.(abortError(reason));
   }
 }
+
+const settled = (): void => {};
 
 function abortError(reason: unknown): Error {
   if (reason instanceof Error) return reason;
