@@ -1,17 +1,5 @@
-// One place where commands parse their flags: node's parseArgs, with parse failures turned into usage errors (exit 2).
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+// Parsing of flag values that several commands share (flags themselves are declared in flags.ts).
 import { UsageError } from '../errors/exit-codes.ts';
-
-type Options = NonNullable<ParseArgsConfig['options']>;
-
-export function parseCommandArgs<const O extends Options>(argv: string[], options: O, usage?: string) {
-  try {
-    return parseArgs({ args: argv, allowPositionals: true, strict: true, options });
-  } catch (err) {
-    const message = (err as Error).message;
-    throw new UsageError(usage ? `${message}\n\n${usage}` : message);
-  }
-}
 
 /** `--header 'Name: value'` flags into a header object. */
 export function parseHeaderFlags(flags: readonly string[] | undefined): Record<string, string> {

@@ -1,10 +1,17 @@
 import type { Command } from './command.ts';
-import { parseCommandArgs } from './args.ts';
+import { flagHelp, parseFlags, type FlagSpecs } from './flags.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors/exit-codes.ts';
-import { parseDuration } from '../scenario/clock.ts';
 import { AdapterLoadError, builtinAdapterNames, instantiateAdapter, loadAdapter } from '../target/load-adapter.ts';
 import { runConformance, type CheckRow } from '../target/conformance.ts';
 import type { Target } from '../target/target.ts';
+
+const FLAGS = {
+  target: { type: 'string', placeholder: 'URL', help: 'the backend (required)' },
+  adapter: { type: 'string', placeholder: 'FILE|name', help: `adapter module or built-in (${builtinAdapterNames().join(', ')}; default reference)` },
+  timeout: { type: 'duration', default: 10, help: 'per-request timeout' },
+  'visibility-timeout': { type: 'duration', default: 10, help: "how long a post may take to reach a follower's following feed" },
+  json: { type: 'boolean', help: 'print {target, adapter, rows: [{step, capability?, status, detail, ms?}], pass}' },
+} as const satisfies FlagSpecs;
 
 const usage = `Usage: flashcrowd check --target URL [--adapter FILE|name] [options]
 
@@ -16,26 +23,10 @@ skipped (not declared by the adapter's capabilities) and what failed and why, in
 id/authorId/createdAt/lang and a post not visible in the follower's feed within --visibility-timeout.
 
 Options:
-  --target URL               the backend (required)
-  --adapter FILE|name        adapter module or built-in (${builtinAdapterNames().join(', ')}; default reference)
-  --timeout D                per-request timeout (default 10s)
-  --visibility-timeout D     how long a post may take to reach a follower's following feed (default 10s)
-  --json                     print {target, adapter, rows: [{step, capability?, status, detail, ms?}], pass}
+${flagHelp(FLAGS, 24)}
 
 Exit codes: 0 every declared capability works, 1 something failed, 2 bad adapter or usage.
 `;
-
-function duration(flag: string, v: string | undefined, fallbackSec: number): number {
-  if (v === undefined) return fallbackSec * 1000;
-  let sec: number;
-  try {
-    sec = parseDuration(v);
-  } catch (err) {
-    throw new UsageError(`--${flag} ${v}: ${(err as Error).message}`);
-  }
-  if (!(sec > 0)) throw new UsageError(`--${flag} ${v}: expected a duration greater than zero`);
-  return sec * 1000;
-}
 
 const MARK: Record<CheckRow['status'], string> = { worked: 'ok  ', skipped: 'skip', failed: 'FAIL' };
 
@@ -49,18 +40,7 @@ const check: Command = {
   summary: 'conformance run of an adapter against a live backend (each operation once)',
   usage,
   async run(argv) {
-    const { values, positionals } = parseCommandArgs(
-      argv,
-      {
-        target: { type: 'string' },
-        adapter: { type: 'string' },
-        timeout: { type: 'string' },
-        'visibility-timeout': { type: 'string' },
-        json: { type: 'boolean' },
-      },
-      usage,
-    );
-    if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'\n\n${usage}`);
+    const { values } = parseFlags(argv, FLAGS, usage, { name: 'argument', min: 0, max: 0 });
     if (!values.target) throw new UsageError(`--target URL is required\n\n${usage}`);
     let url: URL;
     try {
@@ -69,8 +49,8 @@ const check: Command = {
       throw new UsageError(`--target ${values.target}: not a URL (expected e.g. http://127.0.0.1:8080)`);
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--target ${values.target}: expected an http(s) URL`);
-    const timeoutMs = duration('timeout', values.timeout, 10);
-    const visibilityTimeoutMs = duration('visibility-timeout', values['visibility-timeout'], 10);
+    const timeoutMs = values.timeout * 1000;
+    const visibilityTimeoutMs = values['visibility-timeout'] * 1000;
     const adapter = values.adapter ?? 'reference';
     let target: Target;
     try {

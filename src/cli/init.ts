@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from './command.ts';
-import { parseCommandArgs } from './args.ts';
+import { parseFlags } from './flags.ts';
 import { EXIT_OK, UsageError } from '../errors/exit-codes.ts';
 
 /** Template file (in templates/init/) -> where it goes, relative to the project folder. */
@@ -31,8 +31,7 @@ const command: Command = {
   summary: 'scaffold a scenario, an adapter and a CI workflow in your project',
   usage,
   async run(argv) {
-    const { positionals } = parseCommandArgs(argv, {}, usage);
-    if (positionals.length > 1) throw new UsageError(`expected at most one folder, got ${positionals.length}\n\n${usage}`);
+    const { positionals } = parseFlags(argv, {}, usage, { name: 'folder', min: 0, max: 1 });
     const dir = path.resolve(positionals[0] ?? '.');
     const taken = INIT_FILES.map((f) => path.join(dir, f.to)).filter((file) => existsSync(file));
     if (taken.length) {
