@@ -99,16 +99,22 @@ const toRecord = (p: StoredPost): PostRecord => ({
 });
 
 export async function postsApi(app: FastifyInstance): Promise<void> {
+  postRoutes(app);
+  engagementRoutes(app);
+}
+
+/** 404 for an unknown post, 410 for one removed by moderation. */
+async function livePost(app: FastifyInstance, id: string): Promise<StoredPost> {
+  const post = await app.store.getPost(id);
+  if (!post) throw new ApiError(404, 'not_found', `post ${id} not found`, { field: 'params.id' });
+  if (post.removed) throw new ApiError(410, 'gone', `post ${id} was removed by moderation`, { field: 'params.id' });
+  return post;
+}
+
+/** Route group: create, read (optionally translated) and delete posts. */
+function postRoutes(app: FastifyInstance): void {
   const limits = app.backendConfig.rateLimits;
   const { store } = app;
-
-  /** 404 for an unknown post, 410 for one removed by moderation. */
-  async function livePost(id: string): Promise<StoredPost> {
-    const post = await store.getPost(id);
-    if (!post) throw new ApiError(404, 'not_found', `post ${id} not found`, { field: 'params.id' });
-    if (post.removed) throw new ApiError(410, 'gone', `post ${id} was removed by moderation`, { field: 'params.id' });
-    return post;
-  }
 
   app.post<{ Body: NewPostBody; Headers: { 'idempotency-key'?: string } }>(
     '/v1/posts',
@@ -164,7 +170,7 @@ export async function postsApi(app: FastifyInstance): Promise<void> {
     },
     async (req) => {
       caller(req);
-      const post = await livePost(req.params.id);
+      const post = await livePost(app, req.params.id);
       const to = req.query.translate;
       const { translator } = app.services;
       const view: Record<string, unknown> = { ...post };
@@ -192,12 +198,19 @@ export async function postsApi(app: FastifyInstance): Promise<void> {
     },
     async (req, reply) => {
       const me = caller(req);
-      const post = await livePost(req.params.id);
+      const post = await livePost(app, req.params.id);
       if (post.authorId !== me.sub) throw new ApiError(403, 'forbidden', 'only the author can delete a post', { field: 'params.id' });
       await store.removePost(post.id, 'deleted by author');
       return reply.status(204).send();
     },
   );
+
+}
+
+/** Route group: comments and likes on a post. */
+function engagementRoutes(app: FastifyInstance): void {
+  const limits = app.backendConfig.rateLimits;
+  const { store } = app;
 
   app.post<{ Params: { id: string }; Body: { text: string } }>(
     '/v1/posts/:id/comments',
@@ -237,7 +250,7 @@ export async function postsApi(app: FastifyInstance): Promise<void> {
     async (req) => {
       caller(req);
       const afterSeq = decodeCursor(req.query.cursor || undefined);
-      await livePost(req.params.id);
+      await livePost(app, req.params.id);
       const page = await store.listComments(req.params.id, req.query.limit, afterSeq);
       return { items: page.items, nextCursor: encodeCursor(page.next) };
     },
