@@ -6,40 +6,6 @@
 // Scenario authoring first; then the Target contract and the portable adapter helpers (src/target/index.ts), which
 // are also the `flashcrowd/target` subpath. The Node side (HttpClient on undici, adapter loader) is `flashcrowd/node`,
 // apart, so loading a scenario does not load an HTTP stack. Anything not exported is internal and may change between versions.
-export {
-  defineScenario,
-  constant,
-  ramp,
-  flashCrowd,
-  shock,
-  cliff,
-  diurnal,
-  diurnalMix,
-  csv,
-  sum,
-  product,
-  scale,
-  rate,
-  integrate,
-  peakRate,
-  bindEpoch,
-  compileCurve,
-  parseDuration,
-  parseCompression,
-  formatDuration,
-  loadScenario,
-  validateScenario,
-  compilePlan,
-  describePlan,
-  ScenarioError,
-  type Curve,
-  type ScenarioInput,
-  type Scenario,
-  type CohortInput,
-  type CurveInput,
-  type LoadedScenario,
-  type CompileOverrides,
-  type FieldProblem,
-} from './scenario/index.ts';
+export * from './scenario/index.ts';
 export type { Plan } from './scenario/plan.ts';
 export * from './target/index.ts';

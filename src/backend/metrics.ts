@@ -16,6 +16,18 @@ const HTTP_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25
 // Queries and pool waits: 0.1 ms (PGlite point reads) to 5 s (statement timeout territory).
 const STORE_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
+/** A gauge read when Prometheus scrapes (queue depths, switches): no bookkeeping on the hot path. */
+export function observedGauge(registry: Registry, name: string, help: string, read: () => number): Gauge {
+  return new Gauge({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.set(read());
+    },
+  });
+}
+
 export function createBackendMetrics(options: { defaultMetrics?: boolean } = {}): BackendMetrics {
   const registry = new Registry();
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'social_' });

@@ -1,4 +1,4 @@
-// What scenario authors (and the rest of flashcrowd) import from the scenario module.
+// What scenario authors import from the scenario module; the package entry (src/index.ts) re-exports all of it.
 export { defineScenario } from './define.ts';
 export {
   constant,
@@ -21,7 +21,7 @@ export {
 } from './curves.ts';
 export { parseDuration, parseCompression, formatDuration } from './clock.ts';
 export type { ScenarioInput, Scenario, CohortInput, CurveInput } from './schema.ts';
-export { compilePlan, cohortRateFn, type CompileOverrides } from './compile.ts';
+export { compilePlan, type CompileOverrides } from './compile.ts';
 export { loadScenario, validateScenario, type LoadedScenario } from './load.ts';
 export { ScenarioError, type FieldProblem } from './errors.ts';
 export { describePlan } from './describe.ts';

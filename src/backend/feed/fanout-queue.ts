@@ -25,18 +25,45 @@ export interface FanoutQueue {
   close(): Promise<void>;
 }
 
+/** Workers parked until work arrives or their wait times out. */
+class Wakeups {
+  private parked: Array<() => void> = [];
+
+  wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.parked = this.parked.filter((w) => w !== wake);
+        resolve();
+      }, ms);
+      this.parked.push(wake);
+    });
+  }
+
+  wakeOne(): void {
+    this.parked.shift()?.();
+  }
+
+  wakeAll(): void {
+    for (const w of this.parked.splice(0)) w();
+  }
+}
+
 export class MemoryFanoutQueue implements FanoutQueue {
   readonly kind = 'memory' as const;
   private items: FanoutJob[] = [];
   private head = 0;
-  private waiters: Array<() => void> = [];
+  private readonly waiters = new Wakeups();
 
   constructor(private readonly capacity: number) {}
 
   async offer(job: FanoutJob): Promise<boolean> {
     if (this.depth() >= this.capacity) return false;
     this.items.push(job);
-    this.waiters.shift()?.();
+    this.waiters.wakeOne();
     return true;
   }
 
@@ -57,21 +84,11 @@ export class MemoryFanoutQueue implements FanoutQueue {
 
   waitForWork(waitMs: number): Promise<void> {
     if (this.depth() > 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== wake);
-        resolve();
-      }, waitMs);
-      this.waiters.push(wake);
-    });
+    return this.waiters.wait(waitMs);
   }
 
   async close(): Promise<void> {
-    for (const w of this.waiters.splice(0)) w();
+    this.waiters.wakeAll();
   }
 }
 
@@ -87,7 +104,7 @@ export class RedisFanoutQueue implements FanoutQueue {
   private readonly key: string;
   private lastDepth = 0;
   private readonly poll: NodeJS.Timeout;
-  private local: Array<() => void> = [];
+  private readonly local = new Wakeups();
 
   constructor(url: string, keyPrefix: string, private readonly capacity: number, pollMs = 250) {
     this.redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2, enableAutoPipelining: true });
@@ -105,7 +122,7 @@ export class RedisFanoutQueue implements FanoutQueue {
     const n = await redis.fanoutOffer(this.key, JSON.stringify(job), this.capacity);
     if (n < 0) return false;
     this.lastDepth = n;
-    for (const w of this.local.splice(0)) w();
+    this.local.wakeAll();
     return true;
   }
 
@@ -126,22 +143,12 @@ export class RedisFanoutQueue implements FanoutQueue {
   /** Local offers wake workers at once; jobs offered by other processes are found by polling every waitMs. */
   waitForWork(waitMs: number): Promise<void> {
     if (this.lastDepth > 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.local = this.local.filter((w) => w !== wake);
-        resolve();
-      }, waitMs);
-      this.local.push(wake);
-    });
+    return this.local.wait(waitMs);
   }
 
   async close(): Promise<void> {
     clearInterval(this.poll);
-    for (const w of this.local.splice(0)) w();
+    this.local.wakeAll();
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }

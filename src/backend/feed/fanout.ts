@@ -3,7 +3,8 @@
 // their followers merge their posts at read time (store.postsByAuthors). When the queue is full, the post is not
 // queued and its author becomes a pull author for `overflowPullSec`, so followers still see it by read-time merge;
 // while the backlog is above `partialBacklog`, following reads say `degraded: "partial"` (timelines are behind).
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import { observedGauge } from '../metrics.ts';
 import type { Cache } from '../cache/cache.ts';
 import type { PostLookup } from '../store/cached-store.ts';
 import type { Store, StoredPost } from '../store/store.ts';
@@ -112,15 +113,7 @@ export class TimelineFanout implements FanoutService {
     this.pull = new PullAuthors(cache, this.opts.pullRefreshMs);
     this.stale = new StalePages(10_000, this.opts.storeTimeoutMs);
     this.feed = feedMetrics(registry);
-    const q = queue;
-    new Gauge({
-      name: 'social_fanout_queue_depth',
-      help: 'Posts waiting to be fanned out into followers\' home timelines',
-      registers: [registry],
-      collect() {
-        this.set(q.depth());
-      },
-    });
+    observedGauge(registry, 'social_fanout_queue_depth', "Posts waiting to be fanned out into followers' home timelines", () => queue.depth());
     this.lag = new Histogram({
       name: 'social_fanout_lag_seconds',
       help: 'Time from a post being queued for fan-out until every follower timeline holds it',

@@ -2,7 +2,8 @@
 // `decisionSec` per post. The pool is what a surge understaffs: the backlog and the decision lag grow with arrivals.
 // The queue is bounded; when it is full a new item is not queued (counted in social_moderation_dropped_total) and the
 // post stays up, which is what an overwhelmed moderation team amounts to.
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import { observedGauge } from '../metrics.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ModerationService, PostRecord } from '../services.ts';
 import type { Store } from '../store/store.ts';
@@ -58,15 +59,7 @@ export class ReviewQueueModeration implements ModerationService {
     private readonly onRemoved?: (postId: string) => void,
   ) {
     this.opts = { ...DEFAULT_REVIEW_OPTIONS, ...options };
-    const self = this;
-    new Gauge({
-      name: 'social_moderation_backlog',
-      help: 'Posts waiting for a moderation decision',
-      registers: [registry],
-      collect() {
-        this.set(self.backlog());
-      },
-    });
+    observedGauge(registry, 'social_moderation_backlog', 'Posts waiting for a moderation decision', () => this.backlog());
     this.lag = new Histogram({
       name: 'social_moderation_decision_lag_seconds',
       help: 'Time from a post entering the review queue (flagged at creation, or reported) to its decision',

@@ -1,7 +1,8 @@
 // The Translator service: an on/off switch (the "translation launches" scenario event), a bounded LRU cache that
 // feeds read without waiting, and the simulated provider behind it. Translation is per process: with --workers N
 // the switch is shared through Redis when Redis is configured (see shared-switch.ts); the cache is not.
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import { observedGauge } from '../metrics.ts';
 import type { Translator } from '../services.ts';
 import { SIMULATED_PROVIDER, SimulatedMtProvider, TranslationUnavailableError } from './simulated-mt.ts';
 
@@ -32,23 +33,8 @@ export class CachingTranslator implements Translator {
   ) {
     this.opts = { ...DEFAULT_TRANSLATOR_OPTIONS, ...options };
     this.on = this.opts.enabled;
-    const self = this;
-    new Gauge({
-      name: 'social_translation_queue_depth',
-      help: 'Translation requests waiting for a slot at the (simulated) MT provider',
-      registers: [registry],
-      collect() {
-        this.set(self.provider.queueDepth());
-      },
-    });
-    new Gauge({
-      name: 'social_translation_enabled',
-      help: '1 when translation is switched on in this process',
-      registers: [registry],
-      collect() {
-        this.set(self.on ? 1 : 0);
-      },
-    });
+    observedGauge(registry, 'social_translation_queue_depth', 'Translation requests waiting for a slot at the (simulated) MT provider', () => this.provider.queueDepth());
+    observedGauge(registry, 'social_translation_enabled', '1 when translation is switched on in this process', () => (this.on ? 1 : 0));
     this.latency = new Histogram({
       name: 'social_translation_latency_seconds',
       help: 'Time to get a translation from the (simulated) MT provider, including the wait for a slot',

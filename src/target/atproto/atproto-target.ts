@@ -16,28 +16,8 @@
 // - discover: without a feed generator the best the stack offers is searchPosts q=' ' (recent posts, newest first),
 //   a language-blind discover. Translation: the stack has none; a translate call returns the post untranslated.
 // - media are not uploaded (no blobs): posts carry text, langs and tags.
-import type {
-  Account,
-  CallContext,
-  Capabilities,
-  IdentityPolicy,
-  CommentAck,
-  CommentView,
-  FeedItem,
-  FeedKind,
-  FeedPage,
-  NewAccount,
-  NewPost,
-  OpResult,
-  Page,
-  PostAck,
-  PostLookup,
-  PostView,
-  Target,
-  TargetFactory,
-  TargetOptions,
-  UserProfile,
-} from '../target.ts';
+import type { Account, CallContext, Capabilities, IdentityPolicy, NewAccount, OpResult, Target, TargetFactory, TargetOptions } from '../target.ts';
+import type { CommentAck, CommentView, FeedItem, FeedKind, FeedPage, NewPost, Page, PostAck, PostLookup, PostView, UserProfile } from '../target.ts';
 import { protocolError } from '../errors.ts';
 import { XrpcClient, type XrpcResult } from './xrpc.ts';
 import { atprotoEmail, atprotoHandle } from './handles.ts';
@@ -167,18 +147,9 @@ export class AtprotoTarget implements Target {
     if (!r.ok) return r;
     const b = r.body as Json;
     if (typeof b?.did !== 'string') return bad('getProfile answer lacks did', r.status);
-    return {
-      ok: true,
-      status: r.status,
-      value: {
-        id: b.did,
-        handle: String(b.handle ?? ''),
-        displayName: String(b.displayName ?? ''),
-        languages: [],
-        followers: Number(b.followersCount ?? 0),
-        following: Number(b.followsCount ?? 0),
-      },
-    };
+    // A profile carries no languages in the AT Protocol; counts are the AppView's.
+    const [followers, following] = [Number(b.followersCount ?? 0), Number(b.followsCount ?? 0)];
+    return { ok: true, status: r.status, value: { id: b.did, handle: String(b.handle ?? ''), displayName: String(b.displayName ?? ''), languages: [], followers, following } };
   }
 
   async listFollowing(ctx: CallContext, userId: string, limit: number, cursor?: string): Promise<OpResult<Page<string>>> {
