@@ -2,6 +2,7 @@
 // in-flight work gets a grace period; then it is aborted and given a short moment to settle, and a run whose target
 // ignores aborts still ends.
 import { setTimeout as delay } from 'node:timers/promises';
+import type { LogLevel } from '../run/plugin.ts';
 
 export interface DrainOptions {
   /** Settles when every in-flight session (or worker) has finished. */
@@ -18,7 +19,7 @@ export interface DrainOptions {
   describeInFlight(): string;
   /** Log line when aborted work did not settle in settleMs (omitted: say nothing). */
   describeIgnored?(): string;
-  log(line: string): void;
+  log(line: string, level?: LogLevel): void;
 }
 
 /** Returns true when everything finished within the grace period. */
@@ -31,7 +32,8 @@ export async function drainInFlight(o: DrainOptions): Promise<boolean> {
   ]);
   graceOver.abort();
   if (inTime) return true;
-  o.log(`drain: ${o.describeInFlight()}`);
+  // Routine at the end of a run whose sessions outlast the grace period: information, not a warning.
+  o.log(`drain: ${o.describeInFlight()}`, 'info');
   o.abortInFlight();
   const settleOver = new AbortController();
   const settled = await Promise.race([o.drained.then(() => true), delay(o.settleMs, false, { signal: settleOver.signal }).catch(() => false)]);

@@ -310,8 +310,10 @@ export class SessionRunner {
     const { env } = this;
     const endpoint: Endpoint = kind === 'following' ? 'feed_following' : 'feed_discover';
     let cursor: string | undefined;
+    let scroll = 0;
     for (let page = 0; page < 3; page++) {
       const sentAt = env.now(); // recall is judged from when the read was sent (FeedReadSample.sentAt)
+      if (page === 0) scroll = sentAt;
       const r = await this.call(session, endpoint, page === 0 ? intendedAt : env.now(), (ctx) => env.target.feed(ctx, kind, FEED_LIMIT, cursor));
       if (!r.ok) return;
       const p = session.person;
@@ -326,6 +328,7 @@ export class SessionRunner {
         firstPage: page === 0,
         at: env.now(),
         sentAt,
+        scroll,
       });
       // Most people stop after the first screen; some scroll on.
       if (!r.value.nextCursor || !session.rnd.chance(0.25) || env.stopping()) return;

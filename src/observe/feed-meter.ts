@@ -101,7 +101,7 @@ export class FeedMeter implements RunObserver {
     const degraded = page.degraded;
     for (const g of groups) g.addRead(degraded);
 
-    const key = `${s.kind}\u0000${s.readerId}`;
+    const key = s.scroll === undefined ? `${s.kind}\u0000${s.readerId}` : `${s.kind}\u0000${s.readerId}\u0000${s.scroll}`;
     const previous = s.firstPage ? undefined : this.lastPage.get(key);
     const errors = pageErrors(page.items, previous && { has: (id: string) => sortedHas(previous, hashText(id)) }, s.kind === 'following');
     for (const g of groups) g.addPageErrors(errors);

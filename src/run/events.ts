@@ -79,6 +79,12 @@ export interface FeedReadSample {
    * flight cannot be asked of it. Absent: `at` is used.
    */
   sentAt?: RunMs;
+  /**
+   * Which scroll of this reader the page belongs to (the send time of its first page). Pages are checked against
+   * the previous page of the same scroll, so two sessions of one person reading at once do not compare each other's
+   * pages. Absent: one scroll per reader and feed kind (probe readers).
+   */
+  scroll?: RunMs;
 }
 export interface PostLookupSample {
   postId: string;

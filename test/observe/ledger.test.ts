@@ -138,6 +138,19 @@ describe('feed meter page errors', () => {
     read('r2', false, ['p10'], null);
     expect(meter.run.feedErrors()).toMatchObject({ pages: 4, duplicatesAcrossPages: 1, duplicatesInPage: 0, orderingViolations: 0 });
   });
+
+  it('compares a page with the previous page of the same scroll, not of another session of the same person', () => {
+    const meter = new FeedMeter({ recallK: 3, recallGraceSec: 1, regularReaderShare: 0, probeCohort: 'probe', languageBands: {}, seed: 1 });
+    const at = (sec: number) => new Date(1_736_726_400_000 + sec * 1000).toISOString();
+    const read = (scroll: number, firstPage: boolean, ids: string[], nextCursor: string | null) =>
+      meter.onFeedRead({ readerId: 'r1', readerCohort: 'c', readerPrimaryLanguage: 'en', readerLanguages: ['en'], kind: 'discover', probe: false, firstPage, at: 0, scroll, page: { items: ids.map((id) => ({ id, authorId: 'a', createdAt: at(100 - Number(id.slice(1))), lang: 'en' })), nextCursor } });
+    // Two sessions of r1 scroll at once: each second page follows its own first page.
+    read(1000, true, ['p1', 'p2'], 'c1');
+    read(1005, true, ['p3', 'p4'], 'c1');
+    read(1000, false, ['p3', 'p4'], null); // repeats the other session's first page, not its own: no duplicate
+    read(1005, false, ['p4', 'p5'], null); // repeats its own first page's p4: one duplicate
+    expect(meter.run.feedErrors()).toMatchObject({ pages: 4, duplicatesAcrossPages: 1 });
+  });
 });
 
 describe('audit sample choice', () => {
