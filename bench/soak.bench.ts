@@ -26,7 +26,7 @@ import path from 'node:path';
 import v8 from 'node:v8';
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { executeRun } from '../src/cli/pipeline.ts';
+import { runScenario } from '../src/engine/assembly.ts';
 import { ManagedBackend } from '../src/engine/faults/managed-backend.ts';
 import type { RunPlugin } from '../src/run/plugin.ts';
 import type { TimelineBucket } from '../src/run/summary.ts';
@@ -223,14 +223,11 @@ async function main() {
   console.log(`soak: ${MINUTES} min at ${RATE} sessions/s (surge-shaped) against ${backend.url} (${DB === 'embedded' ? 'embedded store' : 'Postgres'}, ${REDIS === 'memory' ? 'in-process cache' : 'Redis'})`);
   let run;
   try {
-    run = await executeRun({
-      scenario: scenarioFile,
-      target: backend.url,
-      out: path.join(dir, 'run'),
-      plugins: [sampler],
-      handleSignals: true,
-      quiet: true,
-    });
+    // The run assembly itself (engine/assembly.ts), as `flashcrowd run --quiet` uses it: only warnings are printed.
+    run = await runScenario(
+      { scenario: scenarioFile, target: backend.url, out: path.join(dir, 'run'), plugins: [sampler] },
+      { say: () => {}, log: (line, level) => void (level === 'progress' || level === 'info' ? undefined : process.stderr.write(`${line}\n`)) },
+    );
   } finally {
     await backend.close();
     if (DB !== 'embedded') {

@@ -11,7 +11,7 @@ import { Registry } from 'prom-client';
 import type { CompileOverrides } from '../scenario/compile.ts';
 import type { FaultPlan, Plan } from '../scenario/plan.ts';
 import { loadWorld, worldOf } from '../run/world.ts';
-import type { RunPlugin } from '../run/plugin.ts';
+import type { LogLevel, RunPlugin } from '../run/plugin.ts';
 import type { Summary, Timeline } from '../run/summary.ts';
 import { createHttpTarget } from '../target/http-target.ts';
 import { AdapterLoadError, instantiateAdapter, isBuiltinAdapter, loadAdapter } from '../target/load-adapter.ts';
@@ -121,8 +121,8 @@ export interface ScenarioRunOptions {
 export interface RunHost {
   /** Informational lines (a quiet run passes a no-op). */
   say(line: string): void;
-  /** Warnings and diagnostics (stderr). */
-  log(line: string): void;
+  /** Diagnostics (stderr); a quiet host drops 'progress' and 'info' lines. */
+  log(line: string, level?: LogLevel): void;
   onProgress?(p: RunProgress | SetupProgress): void;
   /** Starts the in-process reference backend for a run without a target; absent = such runs are refused. */
   startEmbeddedBackend?(options: Record<string, unknown>): Promise<{ url: string; close(): Promise<void> }>;
