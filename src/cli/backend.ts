@@ -130,6 +130,11 @@ async function startStackIfAsked(argv: string[]): Promise<{ stack: ContainerStac
 async function runBackend(argv: string[]): Promise<number> {
   const config = backendConfigFromArgs(argv);
   if (parseBackendFlags(argv).rotateTokenSecret) return rotate(config);
+  // A client library that rejects a promise nobody awaits (ioredis flushing its queue when Redis is unreachable)
+  // must not take the whole service down: say so on stderr and keep serving; the failing requests already answer 503.
+  process.on('unhandledRejection', (reason) => {
+    process.stderr.write(`flashcrowd backend: unhandled rejection (still serving): ${(reason as Error)?.message ?? String(reason)}\n`);
+  });
   let backend: { url: string; close(): Promise<void> };
   if (config.workers > 1) {
     try {

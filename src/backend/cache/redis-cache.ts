@@ -64,8 +64,9 @@ export class RedisCache implements Cache {
       maxRetriesPerRequest: 2,
       commandTimeout: options.commandTimeoutMs ?? 2000,
       enableOfflineQueue: true,
-      // Commands issued in the same tick (by concurrent requests) go out as one write: fewer syscalls under load.
-      enableAutoPipelining: true,
+      // No enableAutoPipelining: when a Redis outage exhausts maxRetriesPerRequest, ioredis rejects its internal
+      // auto-pipeline with nobody listening, and the unhandled rejection took the whole backend down (found by the
+      // cut-redis fault test). Explicit pipelines (multi-key reads, fan-out) keep the round trips low.
     });
     redis.on('error', () => undefined); // reported through failing commands; reconnects by itself
     try {

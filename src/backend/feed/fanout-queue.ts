@@ -107,7 +107,9 @@ export class RedisFanoutQueue implements FanoutQueue {
   private readonly local = new Wakeups();
 
   constructor(url: string, keyPrefix: string, private readonly capacity: number, pollMs = 250) {
-    this.redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2, enableAutoPipelining: true });
+    // No auto-pipelining (see redis-cache.ts: an outage made ioredis reject its internal pipeline unhandled).
+    this.redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2 });
+    this.redis.on('error', () => undefined); // reported through failing commands; reconnects by itself
     // EVALSHA after the first call: the script's text is not sent (and hashed by Redis) with every post.
     this.redis.defineCommand('fanoutOffer', { numberOfKeys: 1, lua: OFFER_SCRIPT });
     this.key = `${keyPrefix}fanout:queue`;

@@ -16,6 +16,7 @@ export function shareTranslationSwitch(
   pollMs = 500,
 ): SharedSwitch {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
+  redis.on('error', () => undefined); // a Redis outage shows as failed polls; ioredis reconnects by itself
   let applying = false;
   // Processes start from the same configuration; one started later (a restarted worker) adopts the current value
   // at its first poll. The key expires a week after the last change.
