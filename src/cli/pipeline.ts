@@ -4,39 +4,19 @@
 import type { Summary } from '../run/summary.ts';
 import type { RunProgress } from '../engine/run.ts';
 import type { SetupProgress } from '../engine/setup.ts';
-import type { LogLevel, RunPlugin } from '../run/plugin.ts';
+import type { LogLevel } from '../run/plugin.ts';
 import { renderVerdictLine } from '../report/text.ts';
-import { runScenario, type ScenarioRunResult } from '../engine/assembly.ts';
+import { runScenario, type ScenarioRunOptions, type ScenarioRunResult } from '../engine/assembly.ts';
 
 export { HISTOGRAMS_FILE, checkReachable, timestamp } from '../engine/assembly.ts';
 
-export interface ExecuteRunOptions {
-  scenario: string;
-  /** Base URL of the system under test; without it (and without `adapter`) the embedded reference backend runs. */
-  target?: string;
-  adapter?: string;
+/** The run assembly's options (engine/assembly.ts), with the scenario overrides as flags give them and the CLI's own. */
+export interface ExecuteRunOptions extends Omit<ScenarioRunOptions, 'overrides'> {
   seed?: number;
   duration?: string;
   compress?: string;
   sample?: number;
-  workers?: number;
-  /** Play only shard `index` of `count` (0-based): disjoint arrivals and people; merge the run folders after. */
-  shard?: { index: number; count: number };
-  /** Run folder; default runs/<scenario>-<UTC timestamp>. */
-  out?: string;
-  runsDir?: string;
-  metricsPort?: number;
-  thresholds?: string[];
-  abortOnFail?: boolean;
   quiet?: boolean;
-  /** Options for the embedded backend (demo passes its own). */
-  backend?: Record<string, unknown>;
-  /** Operator token of an external target, for scenario events that switch features. */
-  adminToken?: string;
-  /** Faults in wall time, added to the scenario's (see docs/reliability.md), e.g. "kill@20s,stall@40s:2s". */
-  chaos?: string;
-  /** Extra plugins (after feed quality, metrics and abort-on-fail). */
-  plugins?: RunPlugin[];
   /** Install SIGINT handling (first Ctrl-C drains, second aborts). Default true. */
   handleSignals?: boolean;
   stdout?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
