@@ -43,6 +43,22 @@ export interface Cache {
     fieldIndex: number,
     lookupPrefixes: string[],
   ): Promise<{ entries: string[]; values: (string | null)[] }>;
+  /**
+   * Optional (Redis only; callers fall back to rangeWithLookups): the head of a timeline whose entries are
+   * `<seq>|<id>|...`, decided inside the cache so only what a page needs crosses the wire. Reads LRANGE key 0
+   * window-1, drops entries without a numeric seq and an id, keeps the first entry of each id, sorts by seq (newest
+   * first) and returns the first `top` of them with the values at `<p><id>` for every prefix p of lookupPrefixes
+   * (values[i * prefixes + j]). The first `presenceOnly` prefixes answer presence only: a value longer than one
+   * character comes back as '+' (a one-character marker such as a tombstone comes back as it is; missing is null).
+   * `read` is how many entries LRANGE returned, `distinct` how many distinct valid entries they held.
+   */
+  timelineHead?(
+    key: string,
+    window: number,
+    top: number,
+    lookupPrefixes: string[],
+    presenceOnly: number,
+  ): Promise<{ read: number; distinct: number; entries: string[]; values: (string | null)[] }>;
   /** LRANGE: inclusive indexes, negative counts from the end (-1 = last). Missing key: []. */
   range(key: string, start: number, stop: number): Promise<string[]>;
   listLength(key: string): Promise<number>;

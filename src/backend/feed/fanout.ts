@@ -77,6 +77,14 @@ interface Entry {
   at?: number;
 }
 
+/** A timeline as read for one page: entries read, distinct entries, the ones to hydrate, and their cached values. */
+interface TimelineRead {
+  read: number;
+  entries: number;
+  fromTimeline: Entry[];
+  values: (string | null)[] | undefined;
+}
+
 const timelineKey = (userId: string) => `tl:${userId}`;
 /** Extra timeline entries read for a first page (see buildPage). */
 const FIRST_PAGE_SLACK = 32;
@@ -195,11 +203,53 @@ export class TimelineFanout implements FanoutService {
     // A first page reads only the head of the timeline: entries are pushed newest first, give or take the few that
     // concurrent fan-out workers wrote out of order, which the slack covers. Later pages read the whole (capped) list.
     const window = before === undefined ? limit + 1 + FIRST_PAGE_SLACK : 0;
+    const want = limit + 1;
+    const head = window > 0 ? await this.readHead(reader.id, window, want + 8) : undefined;
+    const timeline = head ?? (await this.readTimeline(reader.id, window, before, want + 8));
+    const { read, entries, fromTimeline, values } = timeline;
+    const truncated = window > 0 && read >= window;
+
+    // Read-time merge: pull authors the reader follows; everyone the reader follows when the timeline is cold.
+    let pullIds: string[] = [];
+    if (read === 0) pullIds = await this.followingOf(reader.id);
+    else if (this.pull.size() > 0) pullIds = this.pull.pulled(await this.followingOf(reader.id));
+
+    const [hydrated, pulled] = await Promise.all([
+      fromTimeline.length ? this.hydrate(fromTimeline, values, head !== undefined) : Promise.resolve([] as StoredPost[]),
+      pullIds.length ? this.store.postsByAuthors(pullIds, want, before) : Promise.resolve({ items: [] as StoredPost[], next: null }),
+    ]);
+    const byId = new Map<string, StoredPost>();
+    for (const p of hydrated) if (!p.removed) byId.set(p.id, p);
+    for (const p of pulled.items) if (!p.removed) byId.set(p.id, p);
+    const merged = [...byId.values()].sort((a, b) => b.seq - a.seq);
+    const items: FeedItemRecord[] = merged.slice(0, limit).map(toFeedItem);
+    const more = merged.length > limit || entries > fromTimeline.length || truncated || pulled.next !== null;
+    const page: FeedResult = { items, nextCursor: more && items.length ? encodeSeqCursor(items[items.length - 1].seq) : null };
+    if (this.queue.depth() > this.opts.partialBacklog) page.degraded = 'partial';
+    return page;
+  }
+
+  /**
+   * A first page's timeline head decided in the cache (Cache.timelineHead, Redis): only the `top` newest distinct
+   * entries and their posts' counts and presence cross the wire. Undefined without it (or without a post cache).
+   */
+  private async readHead(userId: string, window: number, top: number): Promise<TimelineRead | undefined> {
+    if (!this.lookup || !this.cache.timelineHead) return undefined;
+    const head = await this.cache.timelineHead(timelineKey(userId), window, top, this.lookup.prefixes, 1);
+    const fromTimeline: Entry[] = [];
+    for (let i = 0; i < head.entries.length; i++) {
+      const e = parseEntry(head.entries[i]);
+      if (e) (e.at = i), fromTimeline.push(e);
+    }
+    return { read: head.read, entries: head.distinct, fromTimeline, values: head.values };
+  }
+
+  /** The timeline (a first page's head with its posts' cached values when there is a post cache), parsed and sorted. */
+  private async readTimeline(userId: string, window: number, before: number | undefined, top: number): Promise<TimelineRead> {
     let raw: string[];
-    let looked: (string | null)[] | undefined;
-    if (window > 0 && this.lookup) ({ entries: raw, values: looked } = await this.cache.rangeWithLookups(timelineKey(reader.id), 0, window - 1, 1, this.lookup.prefixes));
-    else raw = await this.cache.range(timelineKey(reader.id), 0, window - 1);
-    const truncated = window > 0 && raw.length >= window;
+    let values: (string | null)[] | undefined;
+    if (window > 0 && this.lookup) ({ entries: raw, values } = await this.cache.rangeWithLookups(timelineKey(userId), 0, window - 1, 1, this.lookup.prefixes));
+    else raw = await this.cache.range(timelineKey(userId), 0, window - 1);
     const seen = new Set<string>();
     const entries: Entry[] = [];
     for (let i = 0; i < raw.length; i++) {
@@ -210,39 +260,17 @@ export class TimelineFanout implements FanoutService {
       entries.push(e);
     }
     entries.sort((a, b) => b.seq - a.seq);
-
-    // Read-time merge: pull authors the reader follows; everyone the reader follows when the timeline is cold.
-    let pullIds: string[] = [];
-    if (raw.length === 0) pullIds = await this.followingOf(reader.id);
-    else if (this.pull.size() > 0) pullIds = this.pull.pulled(await this.followingOf(reader.id));
-
-    const want = limit + 1;
-    const fromTimeline = entries.slice(0, want + 8);
-    const [hydrated, pulled] = await Promise.all([
-      fromTimeline.length ? this.hydrate(fromTimeline, looked) : Promise.resolve([] as StoredPost[]),
-      pullIds.length ? this.store.postsByAuthors(pullIds, want, before) : Promise.resolve({ items: [] as StoredPost[], next: null }),
-    ]);
-    const byId = new Map<string, StoredPost>();
-    for (const p of hydrated) if (!p.removed) byId.set(p.id, p);
-    for (const p of pulled.items) if (!p.removed) byId.set(p.id, p);
-    const merged = [...byId.values()].sort((a, b) => b.seq - a.seq);
-    const items: FeedItemRecord[] = merged.slice(0, limit).map(toFeedItem);
-    const more = merged.length > limit || entries.length > fromTimeline.length || truncated || pulled.next !== null;
-    const page: FeedResult = { items, nextCursor: more && items.length ? encodeSeqCursor(items[items.length - 1].seq) : null };
-    if (this.queue.depth() > this.opts.partialBacklog) page.degraded = 'partial';
-    return page;
+    return { read: raw.length, entries: entries.length, fromTimeline: entries.slice(0, top), values };
   }
 
   /** Timeline entries' posts: from the values read with the timeline when there are any, else from the store. */
-  private hydrate(entries: Entry[], looked: (string | null)[] | undefined): Promise<StoredPost[]> {
+  private hydrate(entries: Entry[], looked: (string | null)[] | undefined, presence: boolean): Promise<StoredPost[]> {
     if (!looked || !this.lookup) return this.store.getPosts(entries.map((e) => e.postId));
     const n = this.lookup.prefixes.length;
     const values: (string | null)[] = [];
     for (const e of entries) for (let j = 0; j < n; j++) values.push(looked[e.at! * n + j] ?? null);
-    return this.lookup.resolve(
-      entries.map((e) => e.postId),
-      values,
-    );
+    const ids = entries.map((e) => e.postId);
+    return presence ? this.lookup.resolvePresence(ids, values) : this.lookup.resolve(ids, values);
   }
 
   private async followingOf(userId: string): Promise<string[]> {

@@ -11,8 +11,12 @@ import type { Cache } from '../cache/cache.ts';
 import type { CommentRecord, CreatedPost, LikeResult, NewPost, Store, StoredPost } from './store.ts';
 
 const TOMBSTONE = '-';
-/** Parsed posts kept per process (see parse in withPostCache). */
+/** Parsed posts kept per process (see parse in withPostCache): at most this many, and at most PARSED_BYTES of text. */
 const PARSED_CAPACITY = 20_000;
+const PARSED_BYTES = 32 * 2 ** 20;
+/** What Cache.timelineHead answers for a cached post's fields (present, longer than a tombstone). */
+const PRESENT = '+';
+
 const postKey = (id: string) => `p:${id}`;
 const likesKey = (id: string) => `pl:${id}`;
 const commentsKey = (id: string) => `pc:${id}`;
@@ -30,6 +34,11 @@ const PREFIXES = ['p:', 'pl:', 'pc:'];
 export interface PostLookup {
   prefixes: string[];
   resolve(ids: string[], values: (string | null)[]): Promise<StoredPost[]>;
+  /**
+   * The same, from values read with the first prefix as presence only (Cache.timelineHead with presenceOnly 1): a
+   * present post's fields come from this process's parsed copies, and only posts it has none of are fetched.
+   */
+  resolvePresence(ids: string[], values: (string | null)[]): Promise<StoredPost[]>;
 }
 
 const LOOKUPS = new WeakMap<object, PostLookup>();
@@ -53,20 +62,34 @@ export function withPostCache(store: Store, cache: Cache, ttlSec = 600): Store {
     void cache.setMany(entries, ttlSec, true).catch(() => undefined);
   }
 
-  // The same posts are read over and over (every follower's page holds them): keep the parsed fields of recent ones,
-  // reused while the cached text is unchanged, so a page costs string compares instead of JSON.parse and garbage.
-  const parsed = new Map<string, { raw: string; fields: CachedFields }>();
-  function parse(id: string, raw: string): CachedFields {
-    const hit = parsed.get(id);
-    if (hit && hit.raw === raw) return hit.fields;
-    const fields = JSON.parse(raw) as CachedFields;
-    if (parsed.size >= PARSED_CAPACITY) parsed.delete(parsed.keys().next().value!);
-    parsed.set(id, { raw, fields });
+  // The same posts are read over and over (every follower's page holds them): keep the parsed fields of recent ones.
+  // A post's cached fields never change (a removal replaces them with a tombstone, which is checked before any use),
+  // so a copy is reused by id. Bounded by count and by text size (oldest first out), so the heap stays flat.
+  const parsed = new Map<string, { fields: CachedFields; bytes: number }>();
+  let parsedBytes = 0;
+  function remember(id: string, fields: CachedFields, bytes: number): CachedFields {
+    const old = parsed.get(id);
+    if (old) (parsedBytes -= old.bytes), parsed.delete(id);
+    while (parsed.size > 0 && (parsed.size >= PARSED_CAPACITY || parsedBytes + bytes > PARSED_BYTES)) {
+      const [oldestId, oldest] = parsed.entries().next().value!;
+      parsed.delete(oldestId);
+      parsedBytes -= oldest.bytes;
+    }
+    parsed.set(id, { fields, bytes });
+    parsedBytes += bytes;
     return fields;
   }
+  function parse(id: string, raw: string): CachedFields {
+    const hit = parsed.get(id);
+    if (hit) return hit.fields;
+    return remember(id, JSON.parse(raw) as CachedFields, 2 * raw.length + 64);
+  }
 
-  /** Posts for ids from the cached values of their three keys (PREFIXES order, per id); misses from the store. */
-  async function resolve(ids: string[], values: (string | null)[]): Promise<StoredPost[]> {
+  /**
+   * Posts for ids from the cached values of their three keys (PREFIXES order, per id); misses from the store.
+   * known[i], when given, is post i's parsed fields (its first value then only says the post is present).
+   */
+  async function resolve(ids: string[], values: (string | null)[], known?: (CachedFields | undefined)[]): Promise<StoredPost[]> {
     const found = new Map<string, StoredPost>();
     const missing: string[] = [];
     const gone = new Set<string>();
@@ -79,7 +102,7 @@ export function withPostCache(store: Store, cache: Cache, ttlSec = 600): Store {
         missing.push(ids[i]);
         continue;
       }
-      const fields = parse(ids[i], raw);
+      const fields = known?.[i] ?? parse(ids[i], raw);
       found.set(ids[i], { ...fields, likeCount: Number(likes), commentCount: Number(comments) });
     }
     if (missing.length) {
@@ -93,6 +116,28 @@ export function withPostCache(store: Store, cache: Cache, ttlSec = 600): Store {
       if (p) out.push(p);
     }
     return out;
+  }
+
+  /** resolve, for values whose first prefix was read as presence only (PostLookup.resolvePresence). */
+  async function resolvePresence(ids: string[], values: (string | null)[]): Promise<StoredPost[]> {
+    const full = values.slice();
+    const known: (CachedFields | undefined)[] = new Array(ids.length);
+    const fetch: number[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      if (full[3 * i] !== PRESENT) continue;
+      known[i] = parsed.get(ids[i])?.fields;
+      if (!known[i]) fetch.push(i);
+    }
+    if (fetch.length) {
+      let raws: (string | null)[];
+      try {
+        raws = await cache.getMany(fetch.map((i) => postKey(ids[i])));
+      } catch {
+        raws = fetch.map(() => null); // read from the store instead
+      }
+      fetch.forEach((i, k) => (full[3 * i] = raws[k]));
+    }
+    return resolve(ids, full, known);
   }
 
   async function getPosts(given: string[]): Promise<StoredPost[]> {
@@ -147,6 +192,10 @@ export function withPostCache(store: Store, cache: Cache, ttlSec = 600): Store {
       return b;
     },
   });
-  LOOKUPS.set(proxy, { prefixes: PREFIXES, resolve: (ids, values) => resolve(ids.map((id) => id.toLowerCase()), values) });
+  LOOKUPS.set(proxy, {
+    prefixes: PREFIXES,
+    resolve: (ids, values) => resolve(ids.map((id) => id.toLowerCase()), values),
+    resolvePresence: (ids, values) => resolvePresence(ids.map((id) => id.toLowerCase()), values),
+  });
   return proxy;
 }
