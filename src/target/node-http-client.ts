@@ -1,16 +1,22 @@
-// The HttpClient flashcrowd hands adapters under Node (contract v2, TargetOptions.http): an undici Pool per origin
-// with keep-alive connections and an explicit limit, header/body timeouts, a hard per-request deadline and a cap on
+// The HttpClient flashcrowd hands adapters under Node (contract v2, TargetOptions.http): a pool per origin with
+// keep-alive connections and an explicit limit, header/body timeouts, a hard per-request deadline and a cap on
 // response size. Resolves for every HTTP status; rejects with a TransportError when no complete answer came.
 //
-// Hot path (issue 15): a request is one `Flight`, handed to `pool.dispatch` as undici's handler, so no response
-// stream, no AbortController/AbortSignal and no timer are made per request. Deadlines are swept by one interval
-// timer per client (flights are kept in start order, and every flight has the same deadline, so a sweep stops at
-// the first one still in time); a caller's abort signal gets one listener per signal, not one per request.
+// Hot path (issue 15): `http:` origins are served by flashcrowd's own HTTP/1.1 client on `net` sockets
+// (./http1/pool.ts: one reusable parser per connection, the request's bytes prebuilt as one string), which costs
+// less per request than undici's. `https:` origins keep an undici Pool (TLS, ALPN and certificate handling are not
+// worth re-implementing for a load generator's rarer case). Either way a request is one `Flight` (undici's handler,
+// or the http1 pool's exchange), so no response stream, no AbortController/AbortSignal and no timer are made per
+// request. Deadlines are swept by one interval timer per client (flights are kept in start order, and every flight
+// has the same deadline, so the deadline sweep stops at the first one still in time; the same tick checks the http1
+// connections' connect, header and body-idle timeouts); a caller's abort signal gets one listener per signal.
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { HttpClient, HttpRequest, HttpResponse } from './target.ts';
 import { classifyThrown, TransportError } from './errors.ts';
 import type { OpError } from './target.ts';
+import { Http1Pool, type Connection, type Exchange, type Http1PoolOptions } from './http1/pool.ts';
+import { parseHeaderBlock } from './http1/response-parser.ts';
 
 /** Larger answers fail as 'protocol' errors (undici's UND_ERR_RES_EXCEEDED_MAX_SIZE). */
 export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
@@ -25,12 +31,16 @@ export interface NodeHttpClientOptions {
   maxResponseBytes?: number;
 }
 
+type AnyPool = Pool | Http1Pool;
+
 export class NodeHttpClient implements HttpClient {
-  private readonly pools = new Map<string, Pool>();
-  private readonly pool: Pool;
+  private readonly pools = new Map<string, AnyPool>();
+  private readonly http1Pools: Http1Pool[] = [];
+  private readonly pool: AnyPool;
   private readonly basePath: string;
   private readonly deadlineMs: number;
   private readonly poolOptions: Pool.Options;
+  private readonly http1Options: Http1PoolOptions;
   private closing: Promise<void> | undefined;
   /** In start order (Set iteration order), which is deadline order. */
   private readonly inflight = new Set<Flight>();
@@ -59,6 +69,14 @@ export class NodeHttpClient implements HttpClient {
       // harness would buffer it all.
       maxResponseSize: options.maxResponseBytes ?? MAX_RESPONSE_BYTES,
     };
+    this.http1Options = {
+      connections: this.poolOptions.connections!,
+      keepAliveMs: 30_000,
+      headersTimeoutMs: timeout,
+      bodyTimeoutMs: timeout,
+      connectTimeoutMs: Math.min(timeout, 10_000),
+      maxResponseBytes: options.maxResponseBytes ?? MAX_RESPONSE_BYTES,
+    };
     this.pool = this.poolFor(url.origin);
   }
 
@@ -86,12 +104,21 @@ export class NodeHttpClient implements HttpClient {
       body = JSON.stringify(req.json);
       if (!headers?.['content-type']) headers = { ...headers, 'content-type': 'application/json' };
     }
+    let wire: string | undefined;
+    if (pool instanceof Http1Pool) {
+      try {
+        wire = requestBytes(req.method, path, pool.fixedHeaders, headers, body);
+      } catch (err) {
+        return Promise.reject(new TransportError(classifyThrown(err)));
+      }
+    }
     return new Promise<HttpResponse>((resolve, reject) => {
-      const flight = new Flight(this, req.method, path, resolve, reject, outer);
+      const flight = new Flight(this, req.method, path, wire ?? '', resolve, reject, outer);
       this.inflight.add(flight);
       this.sweeper ??= setInterval(this.sweep, this.sweepEveryMs).unref();
       if (outer) this.watch(outer, flight);
-      pool.dispatch({ method: req.method, path, headers, body }, flight);
+      if (pool instanceof Http1Pool) pool.dispatch(flight);
+      else pool.dispatch({ method: req.method, path, headers, body }, flight);
     });
   }
 
@@ -102,7 +129,9 @@ export class NodeHttpClient implements HttpClient {
   }
 
   private readonly sweep = (): void => {
-    const expiredBefore = performance.now() - this.deadlineMs;
+    const now = performance.now();
+    for (const p of this.http1Pools) p.sweep(now);
+    const expiredBefore = now - this.deadlineMs;
     for (const f of this.inflight) {
       if (f.startedAt > expiredBefore) break;
       f.fail({ kind: 'timeout', code: 'DEADLINE_EXCEEDED', message: `${f.method} ${f.path}: no complete answer in ${this.deadlineMs} ms` });
@@ -136,9 +165,17 @@ export class NodeHttpClient implements HttpClient {
     return this.closing;
   }
 
-  private poolFor(origin: string): Pool {
+  private poolFor(origin: string): AnyPool {
     let p = this.pools.get(origin);
-    if (!p) this.pools.set(origin, (p = new Pool(origin, this.poolOptions)));
+    if (!p) {
+      const u = new URL(origin);
+      if (u.protocol === 'http:') {
+        const h1 = new Http1Pool(u.hostname.replace(/^\[|\]$/g, ''), Number(u.port || 80), u.host, this.http1Options);
+        this.http1Pools.push(h1);
+        p = h1;
+      } else p = new Pool(origin, this.poolOptions); // https: (and anything else undici takes) stays on undici
+      this.pools.set(origin, p);
+    }
     return p;
   }
 }
@@ -164,19 +201,24 @@ export function queryString(query: NonNullable<HttpRequest['query']>, hasQuery =
  * on completion, on undici's error, or when failed from outside (deadline, caller's abort) — a request still queued
  * for a connection is then answered at once and dropped by undici when its turn comes (onConnect).
  */
-class Flight implements Dispatcher.DispatchHandler {
+class Flight implements Dispatcher.DispatchHandler, Exchange {
   readonly startedAt = performance.now();
   private status = 0;
   private rawHeaders: Buffer[] | string[] | null = null;
   private chunks: Buffer[] | null = null;
   private abort: ((err?: Error) => void) | undefined;
-  private done = false;
+  done = false;
   private abortReason: unknown;
+  // As an http1 pool's exchange:
+  retried = false;
+  conn: Connection | null = null;
 
   constructor(
     private readonly client: NodeHttpClient,
     readonly method: string,
     readonly path: string,
+    /** The request's bytes (http1 pools only). */
+    public wire: string,
     private resolve: (res: HttpResponse) => void,
     private reject: (err: TransportError) => void,
     readonly signal: AbortSignal | undefined,
@@ -202,6 +244,26 @@ class Flight implements Dispatcher.DispatchHandler {
     return true;
   }
 
+  /** The http1 pool's answer: status, header block, body. */
+  onResponse(status: number, head: string, body: string): void {
+    if (this.done) return;
+    this.done = true;
+    this.client.finished(this);
+    const resolve = this.resolve;
+    this.release();
+    resolve(response(status, head, body));
+  }
+
+  /** The http1 pool's failure (already classified). */
+  onFailure(error: OpError): void {
+    if (this.done) return;
+    this.done = true;
+    this.client.finished(this);
+    const reject = this.reject;
+    this.release();
+    reject(new TransportError(error));
+  }
+
   onComplete(): void {
     if (this.done) return;
     this.done = true;
@@ -223,6 +285,7 @@ class Flight implements Dispatcher.DispatchHandler {
     this.chunks = null;
     this.rawHeaders = null;
     this.abort = undefined;
+    this.wire = '';
     this.resolve = settled;
     this.reject = settled;
   }
@@ -242,10 +305,11 @@ class Flight implements Dispatcher.DispatchHandler {
     this.done = true;
     this.abortReason = reason;
     this.client.finished(this);
-    const { reject, abort } = this;
+    const { reject, abort, conn } = this;
     this.release();
     reject(new TransportError(error));
     abort?.(abortError(reason));
+    conn?.abandon(this);
   }
 }
 
@@ -259,15 +323,43 @@ function abortError(reason: unknown): Error {
 }
 
 /** The response, its headers parsed (lower-case names, repeated ones joined by ", ") on first read. */
-function response(status: number, raw: Buffer[] | string[] | null, body: string): HttpResponse {
+function response(status: number, raw: Buffer[] | string[] | string | null, body: string): HttpResponse {
   let headers: Record<string, string> | undefined;
   return {
     status,
     body,
     get headers() {
-      return (headers ??= parseRawHeaders(raw));
+      return (headers ??= typeof raw === 'string' ? parseHeaderBlock(raw) : parseRawHeaders(raw));
     },
   };
+}
+
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+// A header name is a token; a value has no CR, LF or NUL (undici refuses the same).
+const BAD_NAME = /[^!#$%&'*+\-.^_`|~0-9A-Za-z]/;
+const BAD_VALUE = /[\r\n\0]/;
+// Headers the client writes itself.
+const OWN_HEADERS = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive']);
+
+/** The request's bytes for an http1 pool: request line, fixed lines, caller's headers, content-length, body. */
+function requestBytes(method: string, path: string, fixed: string, headers: Record<string, string> | undefined, body: string | undefined): string {
+  if (path.length === 0 || BAD_VALUE.test(path) || path.includes(' ')) throw invalidArg(`invalid request path ${JSON.stringify(path)}`);
+  let out = `${method} ${path} HTTP/1.1\r\n${fixed}`;
+  if (headers) {
+    for (const name in headers) {
+      const value = headers[name];
+      if (value === undefined) continue;
+      if (BAD_NAME.test(name) || BAD_VALUE.test(value)) throw invalidArg(`invalid header ${JSON.stringify(name)}`);
+      if (OWN_HEADERS.has(name.toLowerCase())) continue;
+      out += `${name}: ${value}\r\n`;
+    }
+  }
+  if (body !== undefined) return `${out}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  return BODY_METHODS.has(method) ? `${out}content-length: 0\r\n\r\n` : `${out}\r\n`;
+}
+
+function invalidArg(message: string): Error {
+  return Object.assign(new Error(message), { code: 'UND_ERR_INVALID_ARG' });
 }
 
 function parseRawHeaders(raw: Buffer[] | string[] | null): Record<string, string> {
