@@ -145,6 +145,12 @@ export class Http1Pool {
 
 const IDEMPOTENT_RETRY = new Set(['GET', 'HEAD']);
 
+/**
+ * Every connection reads into this one buffer (net's `onread`: no Buffer and no stream 'data' event per read). Reads
+ * are handled one at a time on this thread and the parser copies whatever must outlive a read, so sharing is safe.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
 export class Connection {
   readonly socket: net.Socket;
   private readonly parser: ResponseParser;
@@ -164,9 +170,15 @@ export class Connection {
   constructor(private readonly pool: Http1Pool) {
     this.parser = new ResponseParser(pool.options.maxResponseBytes);
     this.keepAliveMs = pool.options.keepAliveMs;
-    this.socket = net.connect({ host: pool.hostname, port: pool.port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 });
+    this.socket = net.connect({
+      host: pool.hostname,
+      port: pool.port,
+      noDelay: true,
+      keepAlive: true,
+      keepAliveInitialDelay: 60_000,
+      onread: { buffer: READ_BUFFER, callback: this.onRead },
+    });
     this.socket.on('connect', this.onConnect);
-    this.socket.on('data', this.onData);
     this.socket.on('error', this.onError);
     this.socket.on('close', this.onClose);
   }
@@ -223,27 +235,29 @@ export class Connection {
     this.sentAt = this.lastByteAt = performance.now();
   };
 
-  private readonly onData = (buf: Buffer): void => {
+  /** net's onread callback: buf[0, len) is valid only during the call. Returns true (false would pause reading). */
+  private readonly onRead = (len: number, buf: Uint8Array): boolean => {
     const x = this.current;
     if (!x) {
       this.destroy(); // bytes nobody asked for
-      return;
+      return true;
     }
     this.gotBytes = true;
     const p = this.parser;
     try {
-      if (!p.feed(buf)) {
+      if (!p.feed(buf as Buffer, len)) {
         this.lastByteAt = performance.now();
-        return;
+        return true;
       }
     } catch (err) {
       this.current = null;
       x.conn = null;
       this.destroy();
       x.onFailure(parseFailure(err));
-      return;
+      return true;
     }
     this.finish(x, p.keepAlive && !p.trailingBytes, performance.now());
+    return true;
   };
 
   private finish(x: Exchange, reuse: boolean, now: number): void {

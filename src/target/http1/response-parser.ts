@@ -4,8 +4,9 @@
 // may not import), and also keeps what an adapter reads: the status, the header block (as a latin1 string, parsed
 // into an object only if asked) and the body, decoded once as UTF-8 when the response is complete.
 //
-// The buffers it is fed must not be reused by the caller (socket 'data' buffers are fresh for every read): the body's
-// pieces are views into them, so a body that arrives in one read is decoded straight from it, with no copy.
+// The buffer it is fed may be reused by the caller for the next read (the connections read into one shared buffer):
+// a body that arrives in one read is decoded straight from it, with no copy; whatever must outlive a `feed` call
+// (a header block or body split across reads) is copied.
 
 const MAX_HEADER_BYTES = 64 * 1024;
 const CR = 13;
@@ -87,6 +88,8 @@ export class ResponseParser {
   trailingBytes = false;
   // The body: one view (the usual case) or several.
   private one: Buffer | null = null;
+  /** Is `one` a copy (or a view into the caller's buffer, valid only during feed)? */
+  private oneOwned = false;
   private oneStart = 0;
   private oneEnd = 0;
   private pieces: Buffer[] | null = null;
@@ -115,14 +118,24 @@ export class ResponseParser {
   }
 
   /**
-   * Parse `buf`; returns true when the response is complete (then read status, head, keepAlive, body()). Throws a
-   * ResponseParseError on bytes that are not HTTP or a body beyond the cap.
+   * Parse buf[0, len); returns true when the response is complete (then read status, head, keepAlive, body() before
+   * the caller reuses buf). Throws a ResponseParseError on bytes that are not HTTP or a body beyond the cap.
    */
-  feed(chunk: Buffer): boolean {
+  feed(chunk: Buffer, len = chunk.length): boolean {
+    if (this.run(chunk, len)) return true;
+    if (this.one && !this.oneOwned) {
+      this.one = Buffer.from(this.one.subarray(this.oneStart, this.oneEnd));
+      this.oneOwned = true;
+      this.oneStart = 0;
+      this.oneEnd = this.one.length;
+    }
+    return false;
+  }
+
+  private run(chunk: Buffer, len: number): boolean {
     let buf = chunk;
-    let len = chunk.length;
     if (this.pending) {
-      buf = Buffer.concat([this.pending, chunk]);
+      buf = Buffer.concat([this.pending, chunk.subarray(0, len)]);
       len = buf.length;
       this.pending = null;
     }
@@ -232,12 +245,14 @@ export class ResponseParser {
     if (to === from) return;
     this.bodyBytes += to - from;
     if (this.bodyBytes > this.maxBodyBytes) throw sizeError(this.maxBodyBytes);
-    if (this.pieces) this.pieces.push(buf.subarray(from, to));
+    if (this.pieces) this.pieces.push(Buffer.from(buf.subarray(from, to)));
     else if (this.one) {
-      this.pieces = [this.one.subarray(this.oneStart, this.oneEnd), buf.subarray(from, to)];
+      const first = this.one.subarray(this.oneStart, this.oneEnd);
+      this.pieces = [this.oneOwned ? first : Buffer.from(first), Buffer.from(buf.subarray(from, to))];
       this.one = null;
     } else {
       this.one = buf;
+      this.oneOwned = false;
       this.oneStart = from;
       this.oneEnd = to;
     }

@@ -3,15 +3,21 @@ import { parseHeaderBlock, ResponseParseError, ResponseParser } from '../../../s
 
 const MAX = 1024;
 
-/** Feeds `wire` in pieces of `step` bytes (fresh buffers, as socket reads are); returns the parser once complete. */
+/**
+ * Feeds `wire` in pieces of `step` bytes through one reused read buffer (as the connections do), clobbering it after
+ * every read; returns the parser and the body once complete.
+ */
+const scratch = Buffer.alloc(8 * 1024);
 function parse(wire: string | Buffer, step = Infinity, noBody = false): { p: ResponseParser; body: string } {
   const bytes = typeof wire === 'string' ? Buffer.from(wire, 'utf8') : wire;
   const p = new ResponseParser(MAX);
   p.begin(noBody);
   for (let at = 0; at < bytes.length; at += step) {
-    const done = p.feed(Buffer.from(bytes.subarray(at, Math.min(bytes.length, at + step))));
+    const n = bytes.copy(scratch, 0, at, Math.min(bytes.length, at + step));
+    const done = p.feed(scratch, n);
     if (done && at + step < bytes.length && !p.trailingBytes) throw new Error('completed early');
     if (done) return { p, body: p.body() };
+    scratch.fill(0x7e);
   }
   if (p.closed()) return { p, body: p.body() };
   throw new Error('incomplete');
