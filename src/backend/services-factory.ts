@@ -31,7 +31,6 @@ import { shareTranslationSwitch } from './translation/shared-switch.ts';
 import { SimulatedMtProvider } from './translation/simulated-mt.ts';
 import { CachingTranslator } from './translation/translator.ts';
 import type { Store } from './store/store.ts';
-import { postLookupOf } from './store/cached-store.ts';
 
 export interface BackendServices {
   fanout: FanoutService;
@@ -65,7 +64,7 @@ export async function createServices(deps: ServiceDeps): Promise<BackendServices
   const queue = useRedisQueue
     ? new RedisFanoutQueue(config.redis, config.redisKeyPrefix, surge.fanout.queueCapacity)
     : new MemoryFanoutQueue(surge.fanout.queueCapacity);
-  const fanout = new TimelineFanout(store, cache, queue, registry, surge.fanout, postLookupOf(store));
+  const fanout = new TimelineFanout(store, cache, queue, registry, surge.fanout);
   const overload = new OverloadSignal(
     { fanoutBacklog: () => queue.depth(), loopDelay, inFlight: () => admission.current() },
     surge.overload,

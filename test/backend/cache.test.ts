@@ -73,20 +73,6 @@ for (const [name, make] of makers) {
       expect(await cache.rangeWithLookups('tl:look', 0, 1, 1, ['va:', 'vb:'])).toEqual({ entries: ['3|zz|u', '2|b|u'], values: [null, null, 'B', null] });
       expect((await cache.rangeWithLookups('tl:look', 2, 2, 1, ['va:', 'vb:'])).values).toEqual(['A', 'a2']);
       expect(await cache.rangeWithLookups('tl:none', 0, 5, 1, ['va:'])).toEqual({ entries: [], values: [] });
-      if (cache.timelineHead) {
-        // Out of order, a duplicate and a malformed entry: the head is distinct, newest first, cut to `top`; the first
-        // prefix answers presence only ('+' for a long value, a one-character tombstone as it is).
-        await cache.pushCapped('tl:head', ['5|e|u', '7|g|u', 'bad', '6|f|u', '7|g|u', '9|i|u'], 10);
-        await cache.setMany([['hp:g', '{"long":"json"}'], ['hc:g', '3'], ['hp:f', '-'], ['hc:i', '1']], 60);
-        expect(await cache.timelineHead('tl:head', 5, 3, ['hp:', 'hc:'], 1)).toEqual({
-          read: 5,
-          distinct: 3,
-          entries: ['9|i|u', '7|g|u', '6|f|u'],
-          values: [null, '1', '+', '3', '-', null],
-        });
-        expect(await cache.timelineHead('tl:head', 50, 10, ['hp:'], 1)).toMatchObject({ read: 6, distinct: 4 });
-        expect(await cache.timelineHead('tl:none', 5, 3, ['hp:'], 1)).toEqual({ read: 0, distinct: 0, entries: [], values: [] });
-      }
       await cache.pushCappedMany(['tl:m1', 'tl:m2'], ['x1', 'x2', 'x3'], 2);
       expect(await cache.range('tl:m1', 0, -1)).toEqual(['x3', 'x2']);
       expect(await cache.range('tl:m2', 0, -1)).toEqual(['x3', 'x2']);

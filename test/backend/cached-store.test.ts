@@ -63,6 +63,24 @@ describe(`post cache (${process.env.REDIS_URL ? 'redis' : 'memory'} when configu
     expect((await store.getPost(post.id.toUpperCase()))?.removed).toBe(true); // no fill over the tombstone
   });
 
+  it('a removal by another process reaches a reader holding its own copy, even with a like still in flight', async () => {
+    // Two processes sharing the cache: each its own post cache (and parsed copies) over the same store and cache.
+    const other = withPostCache(fx.store, fx.cache);
+    const author = await newUser(fx.store);
+    const fan = await newUser(fx.store);
+    const { post } = await store.createPost({ authorId: author.id, text: 'read everywhere, then removed', lang: 'en', tags: [], media: [] });
+    await settle();
+    expect((await other.getPosts([post.id]))[0]).toMatchObject({ removed: false }); // `other` now holds a parsed copy
+    const like = await fx.store.like(post.id, fan.id); // answered before the removal...
+    expect(await store.removePost(post.id, 'test')).toBe(true);
+    // ...its count written after it (and a comment's too: processes share only a Redis cache, whose tombstones stay).
+    await fx.cache.setMaxMany([[`pl:${post.id}`, like.likeCount]], 600);
+    if (fx.cache.kind === 'redis') await fx.cache.setMaxMany([[`pc:${post.id}`, 1]], 600);
+    await settle();
+    expect((await other.getPosts([post.id]))[0]?.removed).toBe(true);
+    expect((await other.getPost(post.id))?.removed).toBe(true);
+  });
+
   it('a miss is read from the store, in the order asked, unknown ids left out', async () => {
     const author = await newUser(fx.store);
     const a = (await fx.store.createPost({ authorId: author.id, text: 'a', lang: 'en', tags: [], media: [] })).post;

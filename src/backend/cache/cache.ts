@@ -20,7 +20,10 @@ export interface Cache {
   getMany(keys: string[]): Promise<(string | null)[]>;
   /** SET EX for many keys in one round trip; with onlyIfAbsent (NX) an existing key keeps its value. */
   setMany(entries: Array<[key: string, value: string]>, ttlSec: number, onlyIfAbsent?: boolean): Promise<void>;
-  /** Sets each integer key to the given value unless it already holds a larger one (monotonic counters), one round trip. */
+  /**
+   * Sets each integer key to the given value unless it already holds a larger one (monotonic counters), one round
+   * trip. Redis leaves a key holding a tombstone ('-', see store/cached-store.ts) as it is.
+   */
   setMaxMany(entries: Array<[key: string, value: number]>, ttlSec: number): Promise<void>;
 
   /**
@@ -43,22 +46,6 @@ export interface Cache {
     fieldIndex: number,
     lookupPrefixes: string[],
   ): Promise<{ entries: string[]; values: (string | null)[] }>;
-  /**
-   * Optional (Redis only; callers fall back to rangeWithLookups): the head of a timeline whose entries are
-   * `<seq>|<id>|...`, decided inside the cache so only what a page needs crosses the wire. Reads LRANGE key 0
-   * window-1, drops entries without a numeric seq and an id, keeps the first entry of each id, sorts by seq (newest
-   * first) and returns the first `top` of them with the values at `<p><id>` for every prefix p of lookupPrefixes
-   * (values[i * prefixes + j]). The first `presenceOnly` prefixes answer presence only: a value longer than one
-   * character comes back as '+' (a one-character marker such as a tombstone comes back as it is; missing is null).
-   * `read` is how many entries LRANGE returned, `distinct` how many distinct valid entries they held.
-   */
-  timelineHead?(
-    key: string,
-    window: number,
-    top: number,
-    lookupPrefixes: string[],
-    presenceOnly: number,
-  ): Promise<{ read: number; distinct: number; entries: string[]; values: (string | null)[] }>;
   /** LRANGE: inclusive indexes, negative counts from the end (-1 = last). Missing key: []. */
   range(key: string, start: number, stop: number): Promise<string[]>;
   listLength(key: string): Promise<number>;

@@ -2,9 +2,12 @@
 import { Redis } from 'ioredis';
 import type { Cache, WindowHit } from './cache.ts';
 
-// SET key value EX ttl unless the key holds a larger integer (so out-of-order writers never lower a counter).
+// SET key value EX ttl unless the key holds a larger integer (so out-of-order writers never lower a counter) or a
+// tombstone ('-': a removed post's counts stay removed whatever like or comment was still in flight).
 const SET_MAX = `
-local cur = tonumber(redis.call('GET', KEYS[1]))
+local raw = redis.call('GET', KEYS[1])
+if raw == '-' then return 0 end
+local cur = tonumber(raw)
 if cur == nil or tonumber(ARGV[1]) > cur then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) end
 return 0`;
 
@@ -20,42 +23,9 @@ end
 if #keys == 0 then return {entries, {}} end
 return {entries, redis.call('MGET', unpack(keys))}`;
 
-// A timeline's head for one page (Cache.timelineHead): LRANGE, keep the first entry per id, newest seq first, then
-// one MGET for the first ARGV[2] entries only; ARGV[4] leading prefixes answer presence ('+') instead of the value.
-const TIMELINE_HEAD = `
-local entries = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
-local seen, list = {}, {}
-for _, e in ipairs(entries) do
-  local seq, id, author = string.match(e, '^([^|]*)|([^|]*)|([^|]*)')
-  local n = tonumber(seq)
-  if n and id and id ~= '' and author ~= '' and not seen[id] then
-    seen[id] = true
-    list[#list + 1] = {n, e, id}
-  end
-end
-table.sort(list, function(a, b) return a[1] > b[1] end)
-local top = math.min(tonumber(ARGV[2]), #list)
-local out, keys = {}, {}
-for i = 1, top do
-  out[i] = list[i][2]
-  for j = 5, #ARGV do keys[#keys + 1] = ARGV[3] .. ARGV[j] .. list[i][3] end
-end
-if #keys == 0 then return {#entries, #list, out, {}} end
-local values = redis.call('MGET', unpack(keys))
-local np, presence = #ARGV - 4, tonumber(ARGV[4])
-for i = 1, top do
-  for j = 1, presence do
-    local k = (i - 1) * np + j
-    local v = values[k]
-    if v and string.len(v) > 1 then values[k] = '+' end
-  end
-end
-return {#entries, #list, out, values}`;
-
 type RedisWithSetMax = Redis & {
   setmax(key: string, value: number, ttlSec: number): Promise<number>;
   rangeWithLookups(key: string, ...args: Array<string | number>): Promise<[string[], (string | null)[]]>;
-  timelineHead(key: string, ...args: Array<string | number>): Promise<[number, number, string[], (string | null)[]]>;
 };
 
 export interface RedisCacheOptions {
@@ -73,7 +43,6 @@ export class RedisCache implements Cache {
   private constructor(redis: Redis) {
     redis.defineCommand('setmax', { numberOfKeys: 1, lua: SET_MAX });
     redis.defineCommand('rangeWithLookups', { numberOfKeys: 1, lua: RANGE_WITH_LOOKUPS });
-    redis.defineCommand('timelineHead', { numberOfKeys: 1, lua: TIMELINE_HEAD });
     this.redis = redis as RedisWithSetMax;
     this.keyPrefix = String(redis.options.keyPrefix ?? '');
   }
@@ -89,17 +58,6 @@ export class RedisCache implements Cache {
   ): Promise<{ entries: string[]; values: (string | null)[] }> {
     const [entries, values] = await this.redis.rangeWithLookups(key, start, stop, fieldIndex, this.keyPrefix, ...lookupPrefixes);
     return { entries, values };
-  }
-
-  async timelineHead(
-    key: string,
-    window: number,
-    top: number,
-    lookupPrefixes: string[],
-    presenceOnly: number,
-  ): Promise<{ read: number; distinct: number; entries: string[]; values: (string | null)[] }> {
-    const [read, distinct, entries, values] = await this.redis.timelineHead(key, window, top, this.keyPrefix, presenceOnly, ...lookupPrefixes);
-    return { read, distinct, entries, values };
   }
 
   static async connect(options: RedisCacheOptions): Promise<RedisCache> {

@@ -6,7 +6,6 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { observedGauge } from '../metrics.ts';
 import type { Cache } from '../cache/cache.ts';
-import type { PostLookup } from '../store/cached-store.ts';
 import type { Store, StoredPost } from '../store/store.ts';
 import type { FanoutService, FeedItemRecord, FeedResult, PostRecord, Reader } from '../services.ts';
 import { decodeSeqCursor, encodeSeqCursor } from './cursor.ts';
@@ -73,16 +72,13 @@ interface Entry {
   seq: number;
   postId: string;
   authorId: string;
-  /** Index in the list as read (to find the values looked up with it). */
-  at?: number;
 }
 
-/** A timeline as read for one page: entries read, distinct entries, the ones to hydrate, and their cached values. */
+/** A timeline as read for one page: entries read, distinct entries, and the newest ones, to hydrate. */
 interface TimelineRead {
   read: number;
   entries: number;
   fromTimeline: Entry[];
-  values: (string | null)[] | undefined;
 }
 
 const timelineKey = (userId: string) => `tl:${userId}`;
@@ -114,8 +110,6 @@ export class TimelineFanout implements FanoutService {
     private readonly queue: FanoutQueue,
     registry: Registry,
     options: Partial<FanoutOptions> = {},
-    /** With a post cache: a first page reads the timeline head and its cached posts in one cache round trip. */
-    private readonly lookup?: PostLookup,
   ) {
     this.opts = { ...DEFAULT_FANOUT_OPTIONS, ...options };
     this.pull = new PullAuthors(cache, this.opts.pullRefreshMs);
@@ -204,9 +198,7 @@ export class TimelineFanout implements FanoutService {
     // concurrent fan-out workers wrote out of order, which the slack covers. Later pages read the whole (capped) list.
     const window = before === undefined ? limit + 1 + FIRST_PAGE_SLACK : 0;
     const want = limit + 1;
-    const head = window > 0 ? await this.readHead(reader.id, window, want + 8) : undefined;
-    const timeline = head ?? (await this.readTimeline(reader.id, window, before, want + 8));
-    const { read, entries, fromTimeline, values } = timeline;
+    const { read, entries, fromTimeline } = await this.readTimeline(reader.id, window, before, want + 8);
     const truncated = window > 0 && read >= window;
 
     // Read-time merge: pull authors the reader follows; everyone the reader follows when the timeline is cold.
@@ -215,7 +207,8 @@ export class TimelineFanout implements FanoutService {
     else if (this.pull.size() > 0) pullIds = this.pull.pulled(await this.followingOf(reader.id));
 
     const [hydrated, pulled] = await Promise.all([
-      fromTimeline.length ? this.hydrate(fromTimeline, values, head !== undefined) : Promise.resolve([] as StoredPost[]),
+      // Hydration through the store: with the post cache (store/cached-store.ts), one MGET of the posts' counts.
+      fromTimeline.length ? this.store.getPosts(fromTimeline.map((e) => e.postId)) : Promise.resolve([] as StoredPost[]),
       pullIds.length ? this.store.postsByAuthors(pullIds, want, before) : Promise.resolve({ items: [] as StoredPost[], next: null }),
     ]);
     const byId = new Map<string, StoredPost>();
@@ -229,48 +222,19 @@ export class TimelineFanout implements FanoutService {
     return page;
   }
 
-  /**
-   * A first page's timeline head decided in the cache (Cache.timelineHead, Redis): only the `top` newest distinct
-   * entries and their posts' counts and presence cross the wire. Undefined without it (or without a post cache).
-   */
-  private async readHead(userId: string, window: number, top: number): Promise<TimelineRead | undefined> {
-    if (!this.lookup || !this.cache.timelineHead) return undefined;
-    const head = await this.cache.timelineHead(timelineKey(userId), window, top, this.lookup.prefixes, 1);
-    const fromTimeline: Entry[] = [];
-    for (let i = 0; i < head.entries.length; i++) {
-      const e = parseEntry(head.entries[i]);
-      if (e) (e.at = i), fromTimeline.push(e);
-    }
-    return { read: head.read, entries: head.distinct, fromTimeline, values: head.values };
-  }
-
-  /** The timeline (a first page's head with its posts' cached values when there is a post cache), parsed and sorted. */
+  /** The timeline (a first page: its head), parsed, without repeats and malformed entries, newest first. */
   private async readTimeline(userId: string, window: number, before: number | undefined, top: number): Promise<TimelineRead> {
-    let raw: string[];
-    let values: (string | null)[] | undefined;
-    if (window > 0 && this.lookup) ({ entries: raw, values } = await this.cache.rangeWithLookups(timelineKey(userId), 0, window - 1, 1, this.lookup.prefixes));
-    else raw = await this.cache.range(timelineKey(userId), 0, window - 1);
+    const raw = await this.cache.range(timelineKey(userId), 0, window - 1);
     const seen = new Set<string>();
     const entries: Entry[] = [];
     for (let i = 0; i < raw.length; i++) {
       const e = parseEntry(raw[i]);
       if (!e || (before !== undefined && e.seq >= before) || seen.has(e.postId)) continue;
       seen.add(e.postId);
-      e.at = i;
       entries.push(e);
     }
     entries.sort((a, b) => b.seq - a.seq);
-    return { read: raw.length, entries: entries.length, fromTimeline: entries.slice(0, top), values };
-  }
-
-  /** Timeline entries' posts: from the values read with the timeline when there are any, else from the store. */
-  private hydrate(entries: Entry[], looked: (string | null)[] | undefined, presence: boolean): Promise<StoredPost[]> {
-    if (!looked || !this.lookup) return this.store.getPosts(entries.map((e) => e.postId));
-    const n = this.lookup.prefixes.length;
-    const values: (string | null)[] = [];
-    for (const e of entries) for (let j = 0; j < n; j++) values.push(looked[e.at! * n + j] ?? null);
-    const ids = entries.map((e) => e.postId);
-    return presence ? this.lookup.resolvePresence(ids, values) : this.lookup.resolve(ids, values);
+    return { read: raw.length, entries: entries.length, fromTimeline: entries.slice(0, top) };
   }
 
   private async followingOf(userId: string): Promise<string[]> {

@@ -1,11 +1,14 @@
 // Post reads through the Cache (Redis, or in process): what a timeline or discover page hydrates is a few cached
-// posts in one MGET instead of a database query per page. The Store stays the truth; the cache holds, per post, its
-// immutable fields (`p:<id>`, JSON) and its like and comment counts (`pl:<id>`, `pc:<id>`), for `ttlSec`.
+// posts instead of a database query per page. The Store stays the truth; the cache holds, per post, its immutable
+// fields (`p:<id>`, JSON) and its like and comment counts (`pl:<id>`, `pc:<id>`), for `ttlSec`.
+// - A read asks the cache for the counts only (one MGET of two keys per post): the fields of posts this process has
+//   parsed before come from its own bounded copy (they never change); only posts it has no copy of are fetched whole.
 // - A miss is read from the Store and written back only if absent (NX), so it never overwrites newer state.
 // - A like or comment sets the count the Store returned in the same statement, only ever raising it (setMaxMany), so
 //   concurrent writers answering out of order never lower it.
-// - A removal writes a tombstone over the post: readers then go to the Store for it (and see it removed), in every
-//   process sharing the cache. Nothing is filled from a read over a tombstone.
+// - A removal writes a tombstone over all three keys (and drops this process's copy): readers then go to the Store for
+//   it (and see it removed), in every process sharing the cache. Nothing is filled from a read over a tombstone, and
+//   a count write never replaces one (Redis's setMaxMany keeps it).
 // Every other Store method passes straight through.
 import type { Cache } from '../cache/cache.ts';
 import type { CommentRecord, CreatedPost, LikeResult, NewPost, Store, StoredPost } from './store.ts';
@@ -14,39 +17,14 @@ const TOMBSTONE = '-';
 /** Parsed posts kept per process (see parse in withPostCache): at most this many, and at most PARSED_BYTES of text. */
 const PARSED_CAPACITY = 20_000;
 const PARSED_BYTES = 32 * 2 ** 20;
-/** What Cache.timelineHead answers for a cached post's fields (present, longer than a tombstone). */
-const PRESENT = '+';
+/** In resolve's values: the post's fields are the given parsed copy (not read from the cache). */
+const KNOWN = '+';
 
 const postKey = (id: string) => `p:${id}`;
 const likesKey = (id: string) => `pl:${id}`;
 const commentsKey = (id: string) => `pc:${id}`;
 
 type CachedFields = Omit<StoredPost, 'likeCount' | 'commentCount'>;
-
-/** The key prefixes of one cached post, in the order `resolve` reads their values. */
-const PREFIXES = ['p:', 'pl:', 'pc:'];
-
-/**
- * For readers that fetch the cached values themselves in a round trip they make anyway (a timeline page: the list
- * and its posts in one exchange, Cache.rangeWithLookups): the key prefixes per post id, and how to turn the values
- * into posts (misses read from the store).
- */
-export interface PostLookup {
-  prefixes: string[];
-  resolve(ids: string[], values: (string | null)[]): Promise<StoredPost[]>;
-  /**
-   * The same, from values read with the first prefix as presence only (Cache.timelineHead with presenceOnly 1): a
-   * present post's fields come from this process's parsed copies, and only posts it has none of are fetched.
-   */
-  resolvePresence(ids: string[], values: (string | null)[]): Promise<StoredPost[]>;
-}
-
-const LOOKUPS = new WeakMap<object, PostLookup>();
-
-/** The PostLookup of a store made by withPostCache, else undefined. */
-export function postLookupOf(store: object): PostLookup | undefined {
-  return LOOKUPS.get(store);
-}
 
 export function withPostCache(store: Store, cache: Cache, ttlSec = 600): Store {
   function fill(posts: StoredPost[]): void {
@@ -63,13 +41,12 @@ export function withPostCache(store: Store, cache: Cache, ttlSec = 600): Store {
   }
 
   // The same posts are read over and over (every follower's page holds them): keep the parsed fields of recent ones.
-  // A post's cached fields never change (a removal replaces them with a tombstone, which is checked before any use),
-  // so a copy is reused by id. Bounded by count and by text size (oldest first out), so the heap stays flat.
+  // A post's cached fields never change (a removal tombstones its counts too, which are read on every use), so a copy
+  // is reused by id. Bounded by count and by text size (oldest first out), so the heap stays flat.
   const parsed = new Map<string, { fields: CachedFields; bytes: number }>();
   let parsedBytes = 0;
   function remember(id: string, fields: CachedFields, bytes: number): CachedFields {
-    const old = parsed.get(id);
-    if (old) (parsedBytes -= old.bytes), parsed.delete(id);
+    forget(id);
     while (parsed.size > 0 && (parsed.size >= PARSED_CAPACITY || parsedBytes + bytes > PARSED_BYTES)) {
       const [oldestId, oldest] = parsed.entries().next().value!;
       parsed.delete(oldestId);
@@ -79,6 +56,10 @@ export function withPostCache(store: Store, cache: Cache, ttlSec = 600): Store {
     parsedBytes += bytes;
     return fields;
   }
+  function forget(id: string): void {
+    const old = parsed.get(id);
+    if (old) (parsedBytes -= old.bytes), parsed.delete(id);
+  }
   function parse(id: string, raw: string): CachedFields {
     const hit = parsed.get(id);
     if (hit) return hit.fields;
@@ -86,8 +67,8 @@ export function withPostCache(store: Store, cache: Cache, ttlSec = 600): Store {
   }
 
   /**
-   * Posts for ids from the cached values of their three keys (PREFIXES order, per id); misses from the store.
-   * known[i], when given, is post i's parsed fields (its first value then only says the post is present).
+   * Posts for ids from the cached values of their three keys (fields, likes, comments per id); misses from the store.
+   * known[i], when given, is post i's parsed fields (its first value is then KNOWN).
    */
   async function resolve(ids: string[], values: (string | null)[], known?: (CachedFields | undefined)[]): Promise<StoredPost[]> {
     const found = new Map<string, StoredPost>();
@@ -98,7 +79,7 @@ export function withPostCache(store: Store, cache: Cache, ttlSec = 600): Store {
       const likes = values[3 * i + 1];
       const comments = values[3 * i + 2];
       if (raw === TOMBSTONE) gone.add(ids[i]);
-      if (raw == null || raw === TOMBSTONE || likes == null || comments == null) {
+      if (raw == null || raw === TOMBSTONE || likes == null || comments == null || likes === TOMBSTONE || comments === TOMBSTONE) {
         missing.push(ids[i]);
         continue;
       }
@@ -118,39 +99,33 @@ export function withPostCache(store: Store, cache: Cache, ttlSec = 600): Store {
     return out;
   }
 
-  /** resolve, for values whose first prefix was read as presence only (PostLookup.resolvePresence). */
-  async function resolvePresence(ids: string[], values: (string | null)[]): Promise<StoredPost[]> {
-    const full = values.slice();
-    const known: (CachedFields | undefined)[] = new Array(ids.length);
-    const fetch: number[] = [];
-    for (let i = 0; i < ids.length; i++) {
-      if (full[3 * i] !== PRESENT) continue;
-      known[i] = parsed.get(ids[i])?.fields;
-      if (!known[i]) fetch.push(i);
-    }
-    if (fetch.length) {
-      let raws: (string | null)[];
-      try {
-        raws = await cache.getMany(fetch.map((i) => postKey(ids[i])));
-      } catch {
-        raws = fetch.map(() => null); // read from the store instead
-      }
-      fetch.forEach((i, k) => (full[3 * i] = raws[k]));
-    }
-    return resolve(ids, full, known);
-  }
-
   async function getPosts(given: string[]): Promise<StoredPost[]> {
     if (given.length === 0) return [];
     // Keys by the canonical (lower-case) id, so a tombstone covers every spelling of the id a client may send.
     const ids = given.map((id) => id.toLowerCase());
-    let values: (string | null)[];
+    const keys: string[] = [];
+    for (const id of ids) keys.push(likesKey(id), commentsKey(id));
+    const values: (string | null)[] = new Array(3 * ids.length);
+    const known: (CachedFields | undefined)[] = new Array(ids.length);
     try {
-      values = await cache.getMany(ids.flatMap((id) => [postKey(id), likesKey(id), commentsKey(id)]));
+      const counts = await cache.getMany(keys);
+      const fetch: number[] = [];
+      for (let i = 0; i < ids.length; i++) {
+        const likes = (values[3 * i + 1] = counts[2 * i]);
+        const comments = (values[3 * i + 2] = counts[2 * i + 1]);
+        if (likes == null || comments == null || likes === TOMBSTONE || comments === TOMBSTONE) continue; // from the store
+        known[i] = parsed.get(ids[i])?.fields;
+        if (known[i]) values[3 * i] = KNOWN;
+        else fetch.push(i);
+      }
+      if (fetch.length) {
+        const raws = await cache.getMany(fetch.map((i) => postKey(ids[i])));
+        for (let k = 0; k < fetch.length; k++) values[3 * fetch[k]] = raws[k];
+      }
     } catch {
       return store.getPosts(ids); // cache unreachable: the store answers alone
     }
-    return resolve(ids, values);
+    return resolve(ids, values, known);
   }
 
   const cached: Partial<Store> = {
@@ -166,7 +141,18 @@ export function withPostCache(store: Store, cache: Cache, ttlSec = 600): Store {
     async removePost(id: string, reason: string): Promise<boolean> {
       const removed = await store.removePost(id, reason);
       // Written whether or not this call removed it: the tombstone must win over any fill in flight.
-      await cache.setMany([[postKey(id.toLowerCase()), TOMBSTONE]], ttlSec).catch(() => undefined);
+      const key = id.toLowerCase();
+      forget(key);
+      await cache
+        .setMany(
+          [
+            [postKey(key), TOMBSTONE],
+            [likesKey(key), TOMBSTONE],
+            [commentsKey(key), TOMBSTONE],
+          ],
+          ttlSec,
+        )
+        .catch(() => undefined);
       return removed;
     },
     async like(postId: string, userId: string): Promise<LikeResult> {
@@ -191,11 +177,6 @@ export function withPostCache(store: Store, cache: Cache, ttlSec = 600): Store {
       if (!b) bound.set(prop, (b = v.bind(target)));
       return b;
     },
-  });
-  LOOKUPS.set(proxy, {
-    prefixes: PREFIXES,
-    resolve: (ids, values) => resolve(ids.map((id) => id.toLowerCase()), values),
-    resolvePresence: (ids, values) => resolvePresence(ids.map((id) => id.toLowerCase()), values),
   });
   return proxy;
 }
