@@ -5,7 +5,8 @@
 // for BENCH_SECONDS (default 5) per measurement.
 // Environment: BENCH_SETUPS (comma list of postgres+redis, embedded; default both), BENCH_PROFILE_DIR (run each
 // backend under `node --cpu-prof`, profiles written there), BENCH_BASELINE (an earlier backend.json whose rows are
-// shown as "before"), BENCH_OUT (file stem, default bench/results/backend).
+// shown as "before"), BENCH_OUT (file stem, default bench/results/backend), BENCH_ENDPOINTS (comma list of rows to
+// measure, default all: following, discover, comments, likes, posts, signups), BENCH_DETECTORS=0 (skip the detectors).
 // Results: bench/results/backend.json and bench/results/backend.md.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -32,6 +33,7 @@ const SETUPS = (process.env.BENCH_SETUPS ?? 'postgres+redis,embedded').split(','
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 const BASELINE = process.env.BENCH_BASELINE;
 const OUT = process.env.BENCH_OUT ?? 'bench/results/backend';
+const ENDPOINTS = process.env.BENCH_ENDPOINTS?.split(',').map((x) => x.trim());
 
 interface Measure {
   rps: number;
@@ -157,26 +159,33 @@ async function benchBackend(label: string, args: string[]): Promise<Record<strin
   try {
     const { tokens, postIds } = await seed(server.url);
     process.stdout.write(`${label}: seeded ${USERS} users, ${SEED_POSTS} posts\n`);
+    const row = async (name: string, run: () => Promise<Measure>): Promise<Measure | undefined> => {
+      if (ENDPOINTS && !ENDPOINTS.includes(name)) return undefined;
+      const m = await run();
+      process.stdout.write(`${label}: ${name} ${m.rps}/s, ${m.cpuUsPerRequest} µs CPU/request, p99 ${m.p99Ms} ms\n`);
+      return m;
+    };
     let n = 0;
     const pick = () => tokens[n++ % tokens.length];
-    const following = await measure(
+    const following = await row('following', () =>
+      measure(
       {
         url: server.url,
       requests: [{ method: 'GET', path: '/v1/feed/following?limit=20', setupRequest: (req) => ({ ...req, headers: { authorization: `Bearer ${pick()}` } }) }],
       },
       server.pid,
-    );
-    process.stdout.write(`${label}: following ${following.rps}/s\n`);
-    const discover = await measure(
+    ));
+    const discover = await row('discover', () =>
+      measure(
       {
         url: server.url,
       requests: [{ method: 'GET', path: '/v1/feed/discover?limit=20', setupRequest: (req) => ({ ...req, headers: { authorization: `Bearer ${pick()}` } }) }],
       },
       server.pid,
-    );
-    process.stdout.write(`${label}: discover ${discover.rps}/s\n`);
+    ));
     let c = 0;
-    const comments = await measure(
+    const comments = await row('comments', () =>
+      measure(
       {
         url: server.url,
       requests: [
@@ -192,11 +201,11 @@ async function benchBackend(label: string, args: string[]): Promise<Record<strin
       ],
       },
       server.pid,
-    );
-    process.stdout.write(`${label}: comments ${comments.rps}/s\n`);
+    ));
     // Every (user, post) pair once before any repeats, so nearly every like is a new one (201), not a 200 replay.
     let l = 0;
-    const likes = await measure(
+    const likes = await row('likes', () =>
+      measure(
       {
         url: server.url,
       requests: [
@@ -214,10 +223,10 @@ async function benchBackend(label: string, args: string[]): Promise<Record<strin
       ],
       },
       server.pid,
-    );
-    process.stdout.write(`${label}: likes ${likes.rps}/s\n`);
+    ));
     let p = 0;
-    const posts = await measure(
+    const posts = await row('posts', () =>
+      measure(
       {
         url: server.url,
       requests: [
@@ -233,11 +242,11 @@ async function benchBackend(label: string, args: string[]): Promise<Record<strin
       ],
       },
       server.pid,
-    );
-    process.stdout.write(`${label}: posts ${posts.rps}/s\n`);
+    ));
     const run = randomUUID().slice(0, 8);
     let s = 0;
-    const signups = await measure(
+    const signups = await row('signups', () =>
+      measure(
       {
         url: server.url,
       requests: [
@@ -253,9 +262,9 @@ async function benchBackend(label: string, args: string[]): Promise<Record<strin
       ],
       },
       server.pid,
-    );
-    process.stdout.write(`${label}: signups ${signups.rps}/s\n`);
-    return { following, discover, posts, comments, likes, signups };
+    ));
+    const rows = { following, discover, posts, comments, likes, signups };
+    return Object.fromEntries(Object.entries(rows).filter((e): e is [string, Measure] => e[1] !== undefined));
   } finally {
     await server.stop();
   }
