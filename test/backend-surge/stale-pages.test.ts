@@ -43,4 +43,22 @@ describe('stale-cache policy', () => {
     expect((await stale.serve('a', () => after(30, page('a2')))).degraded).toBeUndefined();
     expect((await stale.serve('c', () => after(30, page('c2')))).degraded).toBe('stale-cache');
   });
+
+  test('pages older than the max age are neither served nor kept (the memory budget of a long run)', async () => {
+    let now = 0;
+    const stale = new StalePages(100, 10, 1_000, () => now);
+    await stale.serve('old', async () => page('old'));
+    now = 600;
+    await stale.serve('mid', async () => page('mid'));
+    now = 1_200;
+    // 'old' is 1.2 s old: a slow build waits for the fresh page instead of answering a page beyond the bound...
+    expect((await stale.serve('old', () => after(30, page('old2')))).items[0].id).toBe('old2');
+    // ...'mid' (0.6 s) is still served stale,
+    expect((await stale.serve('mid', () => after(30, page('mid2')))).degraded).toBe('stale-cache');
+    await after(40, null);
+    // and a write drops every expired page from the front: only pages of the last second stay.
+    now = 2_500;
+    await stale.serve('new', async () => page('new'));
+    expect(stale.size).toBe(1);
+  });
 });

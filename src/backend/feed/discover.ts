@@ -20,7 +20,7 @@ import { feedMetrics, type FeedMetrics } from './feed-metrics.ts';
 import { toFeedItem } from './items.ts';
 import type { OverloadSignal } from './overload.ts';
 import { DEFAULT_RANKER_OPTIONS, rank, recencyOnly, type RankerOptions } from './ranker.ts';
-import { StalePages } from './stale-pages.ts';
+import { StalePages, STALE_PAGES_CAPACITY } from './stale-pages.ts';
 
 export interface DiscoverOptions extends RankerOptions {
   /** Recent posts considered per ranking. */
@@ -105,7 +105,7 @@ export class RankedDiscover implements DiscoverService {
   ) {
     this.opts = { ...DEFAULT_DISCOVER_OPTIONS, ...options };
     this.snapshots = snapshots ?? mapSnapshots();
-    this.stale = new StalePages(10_000, this.opts.storeTimeoutMs);
+    this.stale = new StalePages(STALE_PAGES_CAPACITY, this.opts.storeTimeoutMs);
     this.feed = feedMetrics(registry);
     this.rankDuration = new Histogram({
       name: 'social_ranker_duration_seconds',

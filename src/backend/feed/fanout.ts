@@ -13,7 +13,7 @@ import { feedMetrics, type FeedMetrics } from './feed-metrics.ts';
 import type { FanoutJob, FanoutQueue } from './fanout-queue.ts';
 import { toFeedItem } from './items.ts';
 import { PullAuthors } from './pull-authors.ts';
-import { StalePages } from './stale-pages.ts';
+import { StalePages, STALE_PAGES_CAPACITY } from './stale-pages.ts';
 
 export interface FanoutOptions {
   /** Fan-out workers per process. */
@@ -113,7 +113,7 @@ export class TimelineFanout implements FanoutService {
   ) {
     this.opts = { ...DEFAULT_FANOUT_OPTIONS, ...options };
     this.pull = new PullAuthors(cache, this.opts.pullRefreshMs);
-    this.stale = new StalePages(10_000, this.opts.storeTimeoutMs);
+    this.stale = new StalePages(STALE_PAGES_CAPACITY, this.opts.storeTimeoutMs);
     this.feed = feedMetrics(registry);
     observedGauge(registry, 'social_fanout_queue_depth', "Posts waiting to be fanned out into followers' home timelines", () => queue.depth());
     this.lag = new Histogram({

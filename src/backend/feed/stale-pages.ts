@@ -1,22 +1,42 @@
 // The stale-cache policy: remember the last page served for (feed, reader, cursor); when building a fresh page takes
 // longer than the store timeout (a slow or saturated store), answer with the remembered page, marked `stale-cache`.
 // The fresh build keeps running and refreshes the remembered page when it completes.
+//
+// Memory budget: at most `capacity` pages (a page of 20 posts is 10-15 KB of heap), and none older than `maxAgeMs`
+// (a stale answer must still be recent; like HTTP's stale-if-error, staleness has a bound). The map is kept in
+// last-written order, so expired pages are dropped from its front on every write: a process serving a steady crowd
+// holds the pages of the last `maxAgeMs` and no more (a 30-minute soak grew it without bound when only the
+// capacity of 10,000 pages limited it).
 import type { FeedResult } from '../services.ts';
 
+interface Remembered {
+  page: FeedResult;
+  at: number;
+}
+
+export const STALE_PAGES_CAPACITY = 2_000;
+export const STALE_PAGES_MAX_AGE_MS = 120_000;
+
 export class StalePages {
-  private readonly pages = new Map<string, FeedResult>();
+  private readonly pages = new Map<string, Remembered>();
 
   constructor(
     private readonly capacity: number,
     private readonly timeoutMs: number,
+    private readonly maxAgeMs = STALE_PAGES_MAX_AGE_MS,
+    private readonly now: () => number = Date.now,
   ) {}
+
+  get size(): number {
+    return this.pages.size;
+  }
 
   async serve(key: string, build: () => Promise<FeedResult>): Promise<FeedResult> {
     const work = build().then((page) => {
       this.remember(key, page);
       return page;
     });
-    const stale = this.pages.get(key);
+    const stale = this.recall(key);
     if (this.timeoutMs <= 0 || !stale) return work;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
@@ -32,13 +52,19 @@ export class StalePages {
     }
   }
 
+  private recall(key: string): FeedResult | undefined {
+    const r = this.pages.get(key);
+    return r && this.now() - r.at <= this.maxAgeMs ? r.page : undefined;
+  }
+
   private remember(key: string, page: FeedResult): void {
     if (page.degraded === 'stale-cache') return;
+    const now = this.now();
     this.pages.delete(key);
-    this.pages.set(key, page);
-    if (this.pages.size > this.capacity) {
-      const oldest = this.pages.keys().next().value;
-      if (oldest !== undefined) this.pages.delete(oldest);
+    this.pages.set(key, { page, at: now });
+    for (const [k, r] of this.pages) {
+      if (this.pages.size <= this.capacity && now - r.at <= this.maxAgeMs) break;
+      this.pages.delete(k);
     }
   }
 }
