@@ -90,4 +90,29 @@ describe('memory cache expiry', () => {
     now += 1_000;
     expect((await cache.windowHit('w', 10)).count).toBe(1);
   });
+
+  it('sweeps keys that are written once and never read again, and keeps a key budget (least recently written out)', async () => {
+    let now = 1_000_000;
+    const cache = new MemoryCache(() => now, { maxKeys: 5_000 });
+    for (let i = 0; i < 3_000; i++) await cache.set(`p:${i}`, 'x', 60);
+    await cache.set('forever', 'y');
+    expect(cache.size).toBe(3_001);
+    // A minute later nobody has read the posts again: writes alone sweep them out (a few thousand keys per 100 ms).
+    now += 61_000;
+    for (let i = 0; i < 5; i++) {
+      await cache.set(`w:${i}`, 'z', 60);
+      now += 200;
+    }
+    expect(cache.size).toBe(1 + 5);
+    expect(await cache.get('forever')).toBe('y');
+    // Beyond the budget, the least recently written keys go first; a rewritten key counts as recent.
+    for (let i = 0; i < 6_000; i++) {
+      await cache.set(`k:${i}`, 'v');
+      if (i === 4_000) await cache.set('forever', 'y2');
+    }
+    expect(cache.size).toBe(5_000);
+    expect(await cache.get('k:0')).toBeNull();
+    expect(await cache.get('k:5999')).toBe('v');
+    expect(await cache.get('forever')).toBe('y2');
+  });
 });

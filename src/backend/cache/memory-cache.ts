@@ -1,5 +1,10 @@
-// In-process Cache with Redis semantics, for a single backend process. Expiry is checked lazily on access,
-// so there are no timers to stop.
+// In-process Cache with Redis semantics, for a single backend process. Expiry is checked on access and, like
+// Redis's active expiry, swept incrementally on writes (at most SWEEP_BATCH keys every SWEEP_EVERY_MS), so keys
+// written once and never read again (cached posts, rate-limit windows, discover snapshots) leave on time. There are
+// no timers to stop.
+//
+// Memory budget: at most `maxKeys` keys; beyond it the least recently written keys are evicted (Redis's
+// `maxmemory-policy allkeys-lru`, approximated by write order: every write moves its key to the end).
 import type { Cache, WindowHit } from './cache.ts';
 
 interface Entry {
@@ -8,14 +13,55 @@ interface Entry {
   expiresAt: number;
 }
 
+export interface MemoryCacheOptions {
+  /** Key budget (default 500,000); the least recently written keys are evicted beyond it. */
+  maxKeys?: number;
+}
+
+const SWEEP_EVERY_MS = 100;
+const SWEEP_BATCH = 2_000;
+export const MEMORY_CACHE_MAX_KEYS = 500_000;
+
 export class MemoryCache implements Cache {
   readonly kind = 'memory' as const;
   private readonly entries = new Map<string, Entry>();
   private readonly now: () => number;
-  private writesSinceSweep = 0;
+  private readonly maxKeys: number;
+  private sweepAt = 0;
+  /** Where the incremental sweep goes on (a live iterator: keys written meanwhile are met again at the end). */
+  private cursor: Iterator<[string, Entry]> | undefined;
 
-  constructor(now: () => number = Date.now) {
+  constructor(now: () => number = Date.now, options: MemoryCacheOptions = {}) {
     this.now = now;
+    this.maxKeys = options.maxKeys ?? MEMORY_CACHE_MAX_KEYS;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Every write: the key moves to the end (last written), then expired keys are swept and the budget enforced. */
+  private put(key: string, entry: Entry): void {
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    this.housekeep();
+  }
+
+  private housekeep(): void {
+    while (this.entries.size > this.maxKeys) this.entries.delete(this.entries.keys().next().value!);
+    const now = this.now();
+    if (now < this.sweepAt) return;
+    this.sweepAt = now + SWEEP_EVERY_MS;
+    this.cursor ??= this.entries.entries();
+    for (let i = 0; i < SWEEP_BATCH; i++) {
+      const next = this.cursor.next();
+      if (next.done) {
+        this.cursor = undefined;
+        return;
+      }
+      const [k, e] = next.value;
+      if (e.expiresAt !== 0 && e.expiresAt <= now) this.entries.delete(k);
+    }
   }
 
   private live(key: string): Entry | undefined {
@@ -45,7 +91,7 @@ export class MemoryCache implements Cache {
   }
 
   async set(key: string, value: string, ttlSec?: number): Promise<void> {
-    this.entries.set(key, { value, expiresAt: this.expiry(ttlSec) });
+    this.put(key, { value, expiresAt: this.expiry(ttlSec) });
   }
 
   async del(key: string): Promise<void> {
@@ -64,34 +110,23 @@ export class MemoryCache implements Cache {
   async setMany(entries: Array<[string, string]>, ttlSec: number, onlyIfAbsent = false): Promise<void> {
     for (const [k, v] of entries) {
       if (onlyIfAbsent && this.live(k)) continue;
-      this.entries.set(k, { value: v, expiresAt: this.expiry(Math.max(1, ttlSec)) });
+      this.put(k, { value: v, expiresAt: this.expiry(Math.max(1, ttlSec)) });
     }
-    this.sweep(entries.length);
   }
 
   async setMaxMany(entries: Array<[string, number]>, ttlSec: number): Promise<void> {
     for (const [k, v] of entries) {
       const e = this.live(k);
       if (e && !Array.isArray(e.value) && Number(e.value) >= v) continue;
-      this.entries.set(k, { value: String(v), expiresAt: this.expiry(Math.max(1, ttlSec)) });
+      this.put(k, { value: String(v), expiresAt: this.expiry(Math.max(1, ttlSec)) });
     }
-    this.sweep(entries.length);
-  }
-
-  /** Expiry is lazy; keys written once and never read again (cached posts) are swept every so many writes. */
-  private sweep(writes: number): void {
-    this.writesSinceSweep += writes;
-    if (this.writesSinceSweep < 20_000) return;
-    this.writesSinceSweep = 0;
-    const now = this.now();
-    for (const [k, e] of this.entries) if (e.expiresAt !== 0 && e.expiresAt <= now) this.entries.delete(k);
   }
 
   async pushCapped(key: string, values: string[], cap: number, ttlSec?: number): Promise<void> {
     const existing = this.list(key) ?? [];
     const next = [...values].reverse().concat(existing).slice(0, Math.max(0, cap));
     const prev = this.live(key);
-    this.entries.set(key, { value: next, expiresAt: ttlSec ? this.expiry(ttlSec) : (prev?.expiresAt ?? 0) });
+    this.put(key, { value: next, expiresAt: ttlSec ? this.expiry(ttlSec) : (prev?.expiresAt ?? 0) });
   }
 
   async pushCappedMany(keys: string[], value: string | string[], cap: number, ttlSec?: number): Promise<void> {
@@ -143,7 +178,7 @@ export class MemoryCache implements Cache {
     const current = e ? Number(e.value) : 0;
     if (!Number.isInteger(current)) throw new Error(`ERR value at ${key} is not an integer`);
     const value = current + by;
-    this.entries.set(key, { value: String(value), expiresAt: e ? e.expiresAt : this.expiry(ttlSec) });
+    this.put(key, { value: String(value), expiresAt: e ? e.expiresAt : this.expiry(ttlSec) });
     return value;
   }
 
