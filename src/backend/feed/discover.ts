@@ -44,7 +44,7 @@ export const DEFAULT_DISCOVER_OPTIONS: DiscoverOptions = {
   candidateTtlMs: 1_000,
   rankBudgetMs: 25,
   storeTimeoutMs: 1_000,
-  snapshotTtlSec: 1_800,
+  snapshotTtlSec: 300,
 };
 
 type DiscoverStore = Pick<Store, 'recentPosts' | 'getPosts'>;
