@@ -22,6 +22,7 @@ import { postsApi } from './api/posts.ts';
 import { reportsApi } from './api/reports.ts';
 import { usersApi } from './api/users.ts';
 import { translationAdminApi } from './translation/admin-api.ts';
+import { RecentMap } from './cache/recent-map.ts';
 
 /** Fields never written to logs. */
 const REDACT = [
@@ -50,21 +51,25 @@ function validators() {
 
 /**
  * Bearer tokens this process has verified, so a client's every request does not recompute the HMAC: a bounded map
- * from the Authorization header to its claims. Expiry is checked on every use; failures are never remembered.
+ * from the Authorization header to its claims (RecentMap: at most 20,000, none kept longer than 5 minutes, so a long
+ * run holds the tokens of its recently active clients, not of everyone who ever logged in). Expiry is checked on
+ * every use; failures are never remembered.
  */
 class VerifiedTokens {
-  private readonly claims = new Map<string, TokenClaims>();
+  private readonly claims: RecentMap<string, TokenClaims>;
 
   constructor(
     private readonly secret: string,
-    private readonly capacity = 20_000,
-  ) {}
+    capacity = 20_000,
+    maxAgeMs = 5 * 60_000,
+  ) {
+    this.claims = new RecentMap(capacity, maxAgeMs);
+  }
 
   verify(header: string | undefined): TokenClaims {
     const hit = header === undefined ? undefined : this.claims.get(header);
     if (hit && hit.exp * 1000 > Date.now()) return hit;
     const claims = verifyToken(this.secret, header); // throws 401 for a missing, forged or expired token
-    if (this.claims.size >= this.capacity) this.claims.delete(this.claims.keys().next().value!);
     this.claims.set(header!, claims);
     return claims;
   }

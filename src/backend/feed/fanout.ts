@@ -14,6 +14,7 @@ import type { FanoutJob, FanoutQueue } from './fanout-queue.ts';
 import { toFeedItem } from './items.ts';
 import { PullAuthors } from './pull-authors.ts';
 import { StalePages, STALE_PAGES_CAPACITY } from './stale-pages.ts';
+import { RecentMap } from '../cache/recent-map.ts';
 
 export interface FanoutOptions {
   /** Fan-out workers per process. */
@@ -95,8 +96,9 @@ export class TimelineFanout implements FanoutService {
   private readonly opts: FanoutOptions;
   private readonly pull: PullAuthors;
   private readonly stale: StalePages;
-  private readonly followingCache = new Map<string, { ids: string[]; at: number }>();
-  private readonly followerCounts = new Map<string, { n: number; at: number }>();
+  /** Per-process, bounded (RecentMap): entries older than followingCacheMs are dropped on writes. */
+  private readonly followingCache: RecentMap<string, string[]>;
+  private readonly followerCounts: RecentMap<string, number>;
   private readonly workers: Promise<void>[] = [];
   private closed = false;
   private readonly feed: FeedMetrics;
@@ -114,6 +116,8 @@ export class TimelineFanout implements FanoutService {
     this.opts = { ...DEFAULT_FANOUT_OPTIONS, ...options };
     this.pull = new PullAuthors(cache, this.opts.pullRefreshMs);
     this.stale = new StalePages(STALE_PAGES_CAPACITY, this.opts.storeTimeoutMs);
+    this.followingCache = new RecentMap(50_000, this.opts.followingCacheMs);
+    this.followerCounts = new RecentMap(50_000, this.opts.followingCacheMs);
     this.feed = feedMetrics(registry);
     observedGauge(registry, 'social_fanout_queue_depth', "Posts waiting to be fanned out into followers' home timelines", () => queue.depth());
     this.lag = new Histogram({
@@ -239,27 +243,17 @@ export class TimelineFanout implements FanoutService {
 
   private async followingOf(userId: string): Promise<string[]> {
     const hit = this.followingCache.get(userId);
-    const now = Date.now();
-    if (hit && now - hit.at < this.opts.followingCacheMs) return hit.ids;
+    if (hit) return hit;
     const page = await this.store.listFollowing(userId, this.opts.followingScan);
-    this.followingCache.set(userId, { ids: page.items, at: now });
-    if (this.followingCache.size > 50_000) {
-      const oldest = this.followingCache.keys().next().value;
-      if (oldest !== undefined) this.followingCache.delete(oldest);
-    }
+    this.followingCache.set(userId, page.items);
     return page.items;
   }
 
   private async cachedFollowerCount(authorId: string): Promise<number> {
     const hit = this.followerCounts.get(authorId);
-    const now = Date.now();
-    if (hit && now - hit.at < this.opts.followingCacheMs) return hit.n;
+    if (hit !== undefined) return hit;
     const n = await this.store.followerCount(authorId);
-    this.followerCounts.set(authorId, { n, at: now });
-    if (this.followerCounts.size > 50_000) {
-      const oldest = this.followerCounts.keys().next().value;
-      if (oldest !== undefined) this.followerCounts.delete(oldest);
-    }
+    this.followerCounts.set(authorId, n);
     return n;
   }
 

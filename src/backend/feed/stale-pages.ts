@@ -3,29 +3,26 @@
 // The fresh build keeps running and refreshes the remembered page when it completes.
 //
 // Memory budget: at most `capacity` pages (a page of 20 posts is 10-15 KB of heap), and none older than `maxAgeMs`
-// (a stale answer must still be recent; like HTTP's stale-if-error, staleness has a bound). The map is kept in
-// last-written order, so expired pages are dropped from its front on every write: a process serving a steady crowd
-// holds the pages of the last `maxAgeMs` and no more (a 30-minute soak grew it without bound when only the
-// capacity of 10,000 pages limited it).
+// (a stale answer must still be recent; like HTTP's stale-if-error, staleness has a bound), dropped on every write
+// (RecentMap): a process serving a steady crowd holds the pages of the last `maxAgeMs` and no more (a 30-minute
+// soak grew it without bound when only a capacity of 10,000 pages limited it).
 import type { FeedResult } from '../services.ts';
-
-interface Remembered {
-  page: FeedResult;
-  at: number;
-}
+import { RecentMap } from '../cache/recent-map.ts';
 
 export const STALE_PAGES_CAPACITY = 2_000;
 export const STALE_PAGES_MAX_AGE_MS = 120_000;
 
 export class StalePages {
-  private readonly pages = new Map<string, Remembered>();
+  private readonly pages: RecentMap<string, FeedResult>;
 
   constructor(
-    private readonly capacity: number,
+    capacity: number,
     private readonly timeoutMs: number,
-    private readonly maxAgeMs = STALE_PAGES_MAX_AGE_MS,
-    private readonly now: () => number = Date.now,
-  ) {}
+    maxAgeMs = STALE_PAGES_MAX_AGE_MS,
+    now: () => number = Date.now,
+  ) {
+    this.pages = new RecentMap(capacity, maxAgeMs, now);
+  }
 
   get size(): number {
     return this.pages.size;
@@ -33,10 +30,10 @@ export class StalePages {
 
   async serve(key: string, build: () => Promise<FeedResult>): Promise<FeedResult> {
     const work = build().then((page) => {
-      this.remember(key, page);
+      if (page.degraded !== 'stale-cache') this.pages.set(key, page);
       return page;
     });
-    const stale = this.recall(key);
+    const stale = this.pages.get(key);
     if (this.timeoutMs <= 0 || !stale) return work;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
@@ -49,22 +46,6 @@ export class StalePages {
       return { ...stale, degraded: 'stale-cache' };
     } finally {
       clearTimeout(timer);
-    }
-  }
-
-  private recall(key: string): FeedResult | undefined {
-    const r = this.pages.get(key);
-    return r && this.now() - r.at <= this.maxAgeMs ? r.page : undefined;
-  }
-
-  private remember(key: string, page: FeedResult): void {
-    if (page.degraded === 'stale-cache') return;
-    const now = this.now();
-    this.pages.delete(key);
-    this.pages.set(key, { page, at: now });
-    for (const [k, r] of this.pages) {
-      if (this.pages.size <= this.capacity && now - r.at <= this.maxAgeMs) break;
-      this.pages.delete(k);
     }
   }
 }
