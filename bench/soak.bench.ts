@@ -16,8 +16,8 @@
 //   FLASHCROWD_SOAK_DB=postgres://postgres@127.0.0.1:5432/test FLASHCROWD_SOAK_REDIS=redis://127.0.0.1:6379 \
 //     FLASHCROWD_SOAK_LABEL=postgres-redis npx tsx bench/soak.bench.ts      (-> bench/results/soak.postgres-redis.*)
 //   FLASHCROWD_SOAK_RATE=40 raises the mean arrival rate (sessions/s)
-//   FLASHCROWD_SOAK_HEAPSNAPSHOTS=/tmp/dir writes two harness heap snapshots (at 1/6 and 5/6 of the run, i.e.
-//     minutes 5 and 25 of 30) to compare in Chrome DevTools; each stalls the harness for a few seconds, so do not
+//   FLASHCROWD_SOAK_HEAPSNAPSHOTS=/tmp/dir writes two heap snapshots of the harness and two of the backend (at 1/6
+//     and 5/6 of the run, i.e. minutes 5 and 25 of 30) to compare in Chrome DevTools or bench/helpers/heap-diff.mjs; each stalls the harness for a few seconds, so do not
 //     record such a run as the soak's result. FLASHCROWD_SOAK_NO_RESULTS=1 leaves bench/results/ untouched.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -110,6 +110,8 @@ async function main() {
       logLevel: 'error',
       surge: { admission: { maxEventLoopDelayMs: 0 } },
     },
+    // Heap snapshots of the backend are written by the child itself on SIGUSR2 (into SNAPSHOT_DIR).
+    ...(SNAPSHOT_DIR ? { nodeArgs: ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${path.resolve(SNAPSHOT_DIR)}`] } : {}),
   });
   await backend.start();
   const wallSec = Math.round(MINUTES * 60);
@@ -184,6 +186,7 @@ async function main() {
       snapshotAt.shift();
       mkdirSync(SNAPSHOT_DIR!, { recursive: true });
       const file = path.join(SNAPSHOT_DIR!, `harness-${Math.round(t)}s.heapsnapshot`);
+      if (backend.pid) process.kill(backend.pid, 'SIGUSR2'); // the backend writes Heap.<date>.<pid>...heapsnapshot there
       v8.writeHeapSnapshot(file);
       snapshots.push({ atSec: Math.round(t), file, heapMb: mb(process.memoryUsage().heapUsed) });
       console.log(`soak: heap snapshot ${file}`);

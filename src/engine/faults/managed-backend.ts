@@ -19,6 +19,8 @@ export interface ManagedBackendOptions {
   readyTimeoutMs?: number;
   /** Where the child's stderr goes (default: discarded except the last lines kept for error messages). */
   stderr?: NodeJS.WritableStream;
+  /** Extra Node.js flags for the child (e.g. `--heapsnapshot-signal=SIGUSR2` for a soak's heap snapshots). */
+  nodeArgs?: string[];
 }
 
 const BIN = fileURLToPath(new URL('../../../bin/flashcrowd.js', import.meta.url));
@@ -58,7 +60,7 @@ export class ManagedBackend {
   /** Starts the process (on a free port the first time, on the same port after) and waits for /readyz. */
   async start(): Promise<void> {
     if (this.running) throw new Error('backend already running');
-    const child = spawn(process.execPath, [BIN, 'backend', '--config', this.configFile, '--port', String(this.port)], {
+    const child = spawn(process.execPath, [...(this.options.nodeArgs ?? []), BIN, 'backend', '--config', this.configFile, '--port', String(this.port)], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, NODE_OPTIONS: '' },
     });
