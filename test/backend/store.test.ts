@@ -89,6 +89,34 @@ for (const target of targets) {
       expect((await store.postsByAuthors([a.id], 50)).items).toHaveLength(1);
     });
 
+    it('answers each of many concurrent posts as a lone insert would (group commit), bad ones alone failing', async () => {
+      const [a, b] = await Promise.all([user(store), user(store)]);
+      const earlier = await store.createPost({ authorId: b.id, text: 'earlier', lang: 'en', tags: [], media: [], idempotencyKey: 'old' });
+      const asked = [
+        store.createPost({ authorId: a.id, text: 'a1', lang: 'en', tags: ['x', 'y,"z"'], media: [{ kind: 'image', bytes: 7 }] }),
+        store.createPost({ authorId: b.id, text: '第二', lang: 'zh', tags: [], media: [], idempotencyKey: 'k' }),
+        store.createPost({ authorId: b.id, text: '第二', lang: 'zh', tags: [], media: [], idempotencyKey: 'k' }),
+        store.createPost({ authorId: b.id, text: 'again', lang: 'en', tags: [], media: [], idempotencyKey: 'old' }),
+        store.createPost({ authorId: a.id, text: 'a2', lang: 'en', tags: [], media: [] }),
+      ];
+      const settled = await Promise.allSettled(asked);
+      // A batch with one bad row: that caller alone gets the error.
+      const [nobody, a3] = await Promise.allSettled([
+        store.createPost({ authorId: '00000000-0000-4000-8000-000000000000', text: 'nobody', lang: 'en', tags: [], media: [] }),
+        store.createPost({ authorId: a.id, text: 'a3', lang: 'en', tags: [], media: [] }),
+      ]);
+      expect(nobody).toMatchObject({ status: 'rejected', reason: { kind: 'not_found' } });
+      expect(a3).toMatchObject({ status: 'fulfilled', value: { created: true, post: { text: 'a3' } } });
+      const value = (i: number) => (settled[i] as PromiseFulfilledResult<Awaited<(typeof asked)[0]>>).value;
+      expect(value(0)).toMatchObject({ created: true, post: { authorId: a.id, text: 'a1', tags: ['x', 'y,"z"'], media: [{ kind: 'image', bytes: 7 }] } });
+      expect([value(1).created, value(2).created].sort()).toEqual([false, true]);
+      expect(value(1).post.id).toBe(value(2).post.id);
+      expect(value(3)).toMatchObject({ created: false, post: { id: earlier.post.id, text: 'earlier' } });
+      expect(value(4)).toMatchObject({ created: true, post: { text: 'a2' } });
+      expect(value(4).post.seq).toBeGreaterThan(value(0).post.seq);
+      expect((await store.postsByAuthors([a.id, b.id], 50)).items.map((p) => p.text).sort()).toEqual(['a1', 'a2', 'a3', 'earlier', '第二']);
+    });
+
     it('counts likes once per user and comments exactly, even concurrently', async () => {
       const a = await user(store);
       const likers = await Promise.all(Array.from({ length: 8 }, () => user(store)));

@@ -16,6 +16,13 @@ export interface PgDriverOptions {
   observer?: StoreObserver;
 }
 
+/**
+ * Statement texts run as named prepared statements (parsed and planned once per connection, not on every query):
+ * the store's SQL is a fixed set of texts, so a name per text; past this many distinct texts, unnamed as before
+ * (the map and each connection's statement cache stay bounded).
+ */
+const MAX_NAMED_STATEMENTS = 200;
+
 /** Transient conflicts worth one more try: deadlock_detected, serialization_failure. */
 const RETRYABLE = new Set(['40P01', '40001']);
 const MAX_ATTEMPTS = 3;
@@ -38,6 +45,12 @@ export async function createPgDriver(options: PgDriverOptions): Promise<SqlDrive
   pool.on('connect', (client) => client.on('error', () => undefined));
 
   const observer = options.observer;
+  const names = new Map<string, string>();
+  const nameOf = (text: string): string | undefined => {
+    let name = names.get(text);
+    if (name === undefined && names.size < MAX_NAMED_STATEMENTS) names.set(text, (name = `fc_${names.size}`));
+    return name;
+  };
   const driver: SqlDriver = {
     kind: 'pg',
     async query<R>(text: string, params: unknown[] = []): Promise<R[]> {
@@ -52,7 +65,8 @@ export async function createPgDriver(options: PgDriverOptions): Promise<SqlDrive
         }
         let broken: Error | undefined;
         try {
-          const result = await client.query(text, params);
+          const name = nameOf(text);
+          const result = await (name ? client.query({ name, text, values: params }) : client.query(text, params));
           return result.rows as R[];
         } catch (err) {
           const code = (err as { code?: string }).code;

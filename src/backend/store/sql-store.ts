@@ -120,6 +120,13 @@ function translateError(err: unknown): unknown {
   return err;
 }
 
+/** A createPost waiting for its batch (see SqlStore.createPost). */
+interface PendingPost {
+  post: NewPost;
+  resolve(created: CreatedPost): void;
+  reject(err: unknown): void;
+}
+
 export class SqlStore implements Store {
   readonly kind: 'pg' | 'pglite';
   private readonly driver: SqlDriver;
@@ -252,7 +259,77 @@ export class SqlStore implements Store {
 
   // posts
 
-  async createPost(post: NewPost): Promise<CreatedPost> {
+  /**
+   * Group commit: posts created while one event-loop turn handles many requests are inserted by one statement (its
+   * own transaction, so one commit and one WAL flush for the lot), and each caller is answered only after that
+   * statement has committed, as before. A batch holds each (author, idempotency key) at most once; a post whose row
+   * did not come back (its key was used before) or whose batch failed on bad input (a StoreError) is retried on its
+   * own, so each caller gets exactly the answer a lone insert would give. Any other failure (connection lost,
+   * timeout) fails the whole batch, as it would have failed each insert: the client retries with its key.
+   */
+  createPost(post: NewPost): Promise<CreatedPost> {
+    return new Promise<CreatedPost>((resolve, reject) => {
+      this.postBatch.push({ post, resolve, reject });
+      if (this.postBatch.length === 1) setImmediate(() => void this.flushPosts());
+    });
+  }
+
+  private postBatch: PendingPost[] = [];
+
+  private async flushPosts(): Promise<void> {
+    const batch = this.postBatch;
+    this.postBatch = [];
+    const alone = (p: PendingPost) => this.createPostAlone(p.post).then(p.resolve, p.reject);
+    if (batch.length === 1) return alone(batch[0]);
+    const now: PendingPost[] = [];
+    const later: PendingPost[] = [];
+    const keys = new Set<string>();
+    for (const p of batch) {
+      const key = p.post.idempotencyKey === undefined ? undefined : `${p.post.authorId} ${p.post.idempotencyKey}`;
+      if (key !== undefined && keys.has(key)) {
+        later.push(p);
+        continue;
+      }
+      if (key !== undefined) keys.add(key);
+      now.push(p);
+    }
+    const ids = now.map(() => randomUUID());
+    let rows: PostRow[];
+    try {
+      rows = await this.run<PostRow>(
+        'create_posts',
+        `INSERT INTO posts (id, author_id, text, lang, tags, media, idempotency_key)
+         SELECT id, author_id, text, lang, ARRAY(SELECT jsonb_array_elements_text(tags)), media, idempotency_key
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::jsonb[], $7::text[])
+           AS t(id, author_id, text, lang, tags, media, idempotency_key)
+         ON CONFLICT (author_id, idempotency_key) DO NOTHING
+         RETURNING ${POST_COLUMNS}`,
+        [
+          ids,
+          now.map((p) => p.post.authorId),
+          now.map((p) => p.post.text),
+          now.map((p) => p.post.lang),
+          now.map((p) => JSON.stringify(p.post.tags)),
+          now.map((p) => JSON.stringify(p.post.media)),
+          now.map((p) => p.post.idempotencyKey ?? null),
+        ],
+      );
+    } catch (err) {
+      if (err instanceof StoreError) await Promise.all([...now, ...later].map(alone));
+      else for (const p of [...now, ...later]) p.reject(err);
+      return;
+    }
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const retry: PendingPost[] = [...later];
+    now.forEach((p, i) => {
+      const row = byId.get(ids[i]);
+      if (row) p.resolve({ post: toPost(row), created: true });
+      else retry.push(p);
+    });
+    await Promise.all(retry.map(alone));
+  }
+
+  private async createPostAlone(post: NewPost): Promise<CreatedPost> {
     const rows = await this.run<PostRow>(
       'create_post',
       `INSERT INTO posts (id, author_id, text, lang, tags, media, idempotency_key)
