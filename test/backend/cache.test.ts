@@ -73,6 +73,16 @@ for (const [name, make] of makers) {
       expect(await cache.rangeWithLookups('tl:look', 0, 1, 1, ['va:', 'vb:'])).toEqual({ entries: ['3|zz|u', '2|b|u'], values: [null, null, 'B', null] });
       expect((await cache.rangeWithLookups('tl:look', 2, 2, 1, ['va:', 'vb:'])).values).toEqual(['A', 'a2']);
       expect(await cache.rangeWithLookups('tl:none', 0, 5, 1, ['va:'])).toEqual({ entries: [], values: [] });
+      // Issued together (Redis: one pipeline): each answer reaches its own caller, a failing command fails only its own.
+      await cache.set('m:str', 'text');
+      const together = await Promise.allSettled([cache.getMany(['m:a', 'm:zz']), cache.range('tl:look', 0, 0), cache.get('m:b'), cache.range('m:str', 0, 1), cache.get('m:c')]);
+      expect(together.slice(0, 3)).toEqual([
+        { status: 'fulfilled', value: ['A', null] },
+        { status: 'fulfilled', value: ['3|zz|u'] },
+        { status: 'fulfilled', value: 'B' },
+      ]);
+      expect(together[4]).toEqual({ status: 'fulfilled', value: 'C' });
+      if (name === 'redis') expect(together[3].status).toBe('rejected'); // WRONGTYPE
       await cache.pushCappedMany(['tl:m1', 'tl:m2'], ['x1', 'x2', 'x3'], 2);
       expect(await cache.range('tl:m1', 0, -1)).toEqual(['x3', 'x2']);
       expect(await cache.range('tl:m2', 0, -1)).toEqual(['x3', 'x2']);
