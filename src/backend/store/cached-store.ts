@@ -26,6 +26,24 @@ const commentsKey = (id: string) => `pc:${id}`;
 
 type CachedFields = Omit<StoredPost, 'likeCount' | 'commentCount'>;
 
+/** A post from its cached fields and counts, built with one fixed shape (a spread of parsed JSON is far slower). */
+function withCounts(f: CachedFields, likeCount: number, commentCount: number): StoredPost {
+  return {
+    id: f.id,
+    seq: f.seq,
+    authorId: f.authorId,
+    text: f.text,
+    lang: f.lang,
+    tags: f.tags,
+    media: f.media,
+    createdAt: f.createdAt,
+    likeCount,
+    commentCount,
+    removed: f.removed,
+    removedReason: f.removedReason,
+  };
+}
+
 export function withPostCache(store: Store, cache: Cache, ttlSec = 600): Store {
   function fill(posts: StoredPost[]): void {
     const live = posts.filter((p) => !p.removed);
@@ -84,7 +102,7 @@ export function withPostCache(store: Store, cache: Cache, ttlSec = 600): Store {
         continue;
       }
       const fields = known?.[i] ?? parse(ids[i], raw);
-      found.set(ids[i], { ...fields, likeCount: Number(likes), commentCount: Number(comments) });
+      found.set(ids[i], withCounts(fields, Number(likes), Number(comments)));
     }
     if (missing.length) {
       const read = await store.getPosts(missing);
