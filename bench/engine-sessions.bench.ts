@@ -10,9 +10,12 @@
 // alternating with the working tree, BENCH_ROUNDS times each (default 1); with BENCH_BASELINE_PATHS=a,b only those
 // files come from the ref, the rest from the working tree (isolates one's own changes on a shared tree). BENCH_CPU_PROF=DIR writes a V8 CPU
 // profile of the working tree's child there. FLASHCROWD_BENCH_SECONDS sets the scenario's wall duration (60).
+// BENCH_DIST=1 plays the compiled package, as installed users run it: each tree (the working tree's src/ copied to a
+// temporary folder, and the baseline's) is built with its own scripts/build.mjs into its own dist/, and played with
+// FLASHCROWD_DIST=1 (the shared checkout's dist/ is left alone).
 // Results: bench/results/engine-sessions.json|md (earlier runs kept in the JSON's history and rendered too).
 import { spawn, execSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +27,7 @@ const BASELINE = process.env.BENCH_BASELINE_REF;
 const BASELINE_PATHS = process.env.BENCH_BASELINE_PATHS?.split(',').filter(Boolean);
 const PROFILE_DIR = process.env.BENCH_CPU_PROF;
 const LABEL = process.env.BENCH_LABEL ?? '';
+const DIST = process.env.BENCH_DIST === '1';
 const RESULTS = path.join(root, 'bench/results');
 
 interface Server {
@@ -52,11 +56,11 @@ async function startServer(): Promise<Server> {
  * `only` (paths), the tree is the WORKING TREE's src/ and bin/ with just those files taken from `ref`: on a tree
  * other people edit at the same time, that compares one's own changes and nothing else.
  */
-function extractBaseline(ref: string, only: string[] | undefined): string {
+function extractBaseline(ref: string | undefined, only: string[] | undefined): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fc-baseline-'));
-  if (only) {
-    for (const d of ['src', 'bin', 'package.json', 'tsconfig.json']) cpSync(path.join(root, d), path.join(dir, d), { recursive: true });
-    for (const file of only) {
+  if (only || !ref) {
+    for (const d of ['src', 'bin', 'scripts', 'package.json', 'tsconfig.json']) cpSync(path.join(root, d), path.join(dir, d), { recursive: true });
+    for (const file of ref ? (only ?? []) : []) {
       const at = path.join(dir, file);
       try {
         writeFileSync(at, execSync(`git show ${ref}:${file}`, { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }));
@@ -66,11 +70,15 @@ function extractBaseline(ref: string, only: string[] | undefined): string {
     }
   } else {
     execSync(`git archive ${ref} src bin package.json tsconfig.json | tar -x -C ${dir}`, { cwd: root });
+    if (!existsSync(path.join(dir, 'scripts/build.mjs'))) cpSync(path.join(root, 'scripts'), path.join(dir, 'scripts'), { recursive: true });
   }
   symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
   symlinkSync(path.join(root, 'fixtures'), path.join(dir, 'fixtures'));
   cpSync(path.join(root, 'bench/scenarios'), path.join(dir, 'bench/scenarios'), { recursive: true });
   cpSync(path.join(root, 'bench/helpers'), path.join(dir, 'bench/helpers'), { recursive: true });
+  // The build also needs tsconfig.build.json (declarations) and whatever else it reads beside tsconfig.json.
+  if (DIST) for (const f of readdirSync(root).filter((n) => /^tsconfig.*\.json$/.test(n))) if (!existsSync(path.join(dir, f))) cpSync(path.join(root, f), path.join(dir, f));
+  if (DIST) execSync(`${JSON.stringify(process.execPath)} scripts/build.mjs`, { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
   return dir;
 }
 
@@ -104,7 +112,7 @@ async function play(code: string, tree: string, profile: boolean): Promise<Play>
   const t0 = performance.now();
   try {
     const code_ = await new Promise<number | null>((resolve) => {
-      const child = spawn(process.execPath, args, { cwd: tree, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, FLASHCROWD_BENCH_USAGE: usageFile, FLASHCROWD_BENCH_SECONDS: String(SECONDS) } });
+      const child = spawn(process.execPath, args, { cwd: tree, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, FLASHCROWD_BENCH_USAGE: usageFile, FLASHCROWD_BENCH_SECONDS: String(SECONDS), ...(DIST ? { FLASHCROWD_DIST: '1' } : {}) } });
       child.once('exit', resolve);
     });
     const wallSec = (performance.now() - t0) / 1000;
@@ -137,7 +145,10 @@ async function play(code: string, tree: string, profile: boolean): Promise<Play>
 }
 
 const baselineTree = BASELINE ? extractBaseline(BASELINE, BASELINE_PATHS) : undefined;
-const baselineLabel = BASELINE_PATHS ? `working tree with ${BASELINE_PATHS.join(', ')} at ${BASELINE}` : `baseline ${BASELINE}`;
+// From dist/, the working tree is played from a built copy (the shared checkout's dist/ may be stale or absent).
+const workTree = DIST ? extractBaseline(undefined, undefined) : root;
+const distNote = DIST ? ' (dist)' : '';
+const baselineLabel = (BASELINE_PATHS ? `working tree with ${BASELINE_PATHS.join(', ')} at ${BASELINE}` : `baseline ${BASELINE}`) + distNote;
 const head = execSync('git rev-parse --short HEAD', { cwd: root }).toString().trim();
 const dirty = execSync('git status --porcelain -- src bin', { cwd: root }).toString().trim() ? '+changes' : '';
 const plays: Play[] = [];
@@ -147,11 +158,12 @@ try {
       plays.push(await play(baselineLabel, baselineTree, false));
       console.log(plays.at(-1));
     }
-    plays.push(await play(`working tree ${head}${dirty}`, root, round === 0));
+    plays.push(await play(`working tree ${head}${dirty}${distNote}`, workTree, round === 0));
     console.log(plays.at(-1));
   }
 } finally {
   if (baselineTree) rmSync(baselineTree, { recursive: true, force: true });
+  if (workTree !== root) rmSync(workTree, { recursive: true, force: true });
 }
 
 const run = {
