@@ -23,7 +23,19 @@ end
 if #keys == 0 then return {entries, {}} end
 return {entries, redis.call('MGET', unpack(keys))}`;
 
+// Fan-out on write: the same values LPUSHed onto every key, each list trimmed to ARGV[1] and (ARGV[2] > 0) given that
+// expiry. One command for a whole page of followers instead of three per follower.
+const PUSH_CAPPED_MANY = `
+local cap, ttl = tonumber(ARGV[1]), tonumber(ARGV[2])
+for _, key in ipairs(KEYS) do
+  redis.call('LPUSH', key, unpack(ARGV, 3))
+  redis.call('LTRIM', key, 0, cap - 1)
+  if ttl > 0 then redis.call('EXPIRE', key, ttl) end
+end
+return #KEYS`;
+
 type RedisWithSetMax = Redis & {
+  pushCappedMany(numberOfKeys: number, ...args: Array<string | number>): Promise<number>;
   setmax(key: string, value: number, ttlSec: number): Promise<number>;
   rangeWithLookups(key: string, ...args: Array<string | number>): Promise<[string[], (string | null)[]]>;
 };
@@ -54,6 +66,7 @@ export class RedisCache implements Cache {
   private constructor(redis: Redis) {
     redis.defineCommand('setmax', { numberOfKeys: 1, lua: SET_MAX });
     redis.defineCommand('rangeWithLookups', { numberOfKeys: 1, lua: RANGE_WITH_LOOKUPS });
+    redis.defineCommand('pushCappedMany', { lua: PUSH_CAPPED_MANY });
     this.redis = redis as RedisWithSetMax;
     this.keyPrefix = String(redis.options.keyPrefix ?? '');
   }
@@ -181,14 +194,7 @@ export class RedisCache implements Cache {
   async pushCappedMany(keys: string[], value: string | string[], cap: number, ttlSec?: number): Promise<void> {
     const values = typeof value === 'string' ? [value] : value;
     if (keys.length === 0 || values.length === 0) return;
-    const p = this.redis.pipeline();
-    for (const key of keys) {
-      p.lpush(key, ...values).ltrim(key, 0, Math.max(0, cap) - 1);
-      if (ttlSec && ttlSec > 0) p.expire(key, Math.ceil(ttlSec));
-    }
-    const results = await p.exec();
-    const failed = results?.find(([err]) => err);
-    if (failed) throw failed[0];
+    await this.redis.pushCappedMany(keys.length, ...keys, Math.max(0, cap), ttlSec && ttlSec > 0 ? Math.ceil(ttlSec) : 0, ...values);
   }
 
   async range(key: string, start: number, stop: number): Promise<string[]> {
