@@ -211,4 +211,35 @@ describe('NodeHttpClient on http: origins (its own HTTP/1.1 client on net socket
     expect(await aborted).toMatchObject({ kind: 'aborted' });
     expect((await c.request({ method: 'GET', path: '/fine' })).body).toBe('ok');
   });
+
+  it('never hands one request the answer to another, through aborts, closes, resets and retries', async () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const served = await rawServer((req, s) => {
+      const path = req.slice(req.indexOf(' ') + 1, req.indexOf(' HTTP/'));
+      const r = rand();
+      setTimeout(() => {
+        if (s.destroyed) return;
+        if (r < 0.05) s.destroy();
+        else if (r < 0.1) s.end(`HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: ${path.length}\r\n\r\n${path}`);
+        else if (r < 0.3) s.write(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${path.length.toString(16)}\r\n${path}\r\n0\r\n\r\n`);
+        else s.write(`HTTP/1.1 200 OK\r\nContent-Length: ${path.length}\r\n\r\n${path}`);
+      }, Math.floor(r * 4));
+    });
+    const c = client(served.url, { connections: 4 });
+    const outcomes = await Promise.all(
+      Array.from({ length: 400 }, async (_, i) => {
+        const ac = new AbortController();
+        if (rand() < 0.1) setTimeout(() => ac.abort(), Math.floor(rand() * 6));
+        try {
+          const res = await c.request({ method: i % 5 === 0 ? 'POST' : 'GET', path: `/r${i}`, signal: ac.signal });
+          return res.body === `/r${i}` ? 'ok' : `mixed: /r${i} got ${res.body}`;
+        } catch (e) {
+          return e instanceof TransportError ? 'failed' : String(e);
+        }
+      }),
+    );
+    expect(outcomes.filter((o) => o !== 'ok' && o !== 'failed')).toEqual([]);
+    expect(outcomes.filter((o) => o === 'ok').length).toBeGreaterThan(200);
+  });
 });
