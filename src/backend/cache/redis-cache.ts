@@ -48,10 +48,11 @@ export interface RedisCacheOptions {
   commandTimeoutMs?: number;
 }
 
-/** A single command waiting for the next batch (see RedisCache.batched). */
+type Pipeline = ReturnType<Redis['pipeline']> & Pick<RedisWithSetMax, 'setmax' | 'pushCappedMany'>;
+
+/** A single command waiting for the next batch (see RedisCache.batched): how to add it to a pipeline, who waits. */
 interface Queued {
-  name: 'get' | 'mget' | 'lrange' | 'setmax';
-  args: Array<string | number>;
+  add(p: Pipeline): void;
   resolve(value: unknown): void;
   reject(err: unknown): void;
 }
@@ -113,9 +114,9 @@ export class RedisCache implements Cache {
    * auto-pipelining without ioredis's own (see connect): every command's promise is settled here, by the pipeline's
    * per-command result or by its failure, so nothing is left rejected unhandled.
    */
-  private batched<T>(name: Queued['name'], args: Array<string | number>): Promise<T> {
+  private batched<T>(add: Queued['add']): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queued.push({ name, args, resolve: resolve as (v: unknown) => void, reject });
+      this.queued.push({ add, resolve: resolve as (v: unknown) => void, reject });
       if (this.flushScheduled) return;
       this.flushScheduled = true;
       setImmediate(() => this.flush());
@@ -126,13 +127,8 @@ export class RedisCache implements Cache {
     this.flushScheduled = false;
     const batch = this.queued;
     this.queued = [];
-    const p = this.redis.pipeline();
-    for (const q of batch) {
-      if (q.name === 'setmax') (p as unknown as RedisWithSetMax).setmax(q.args[0] as string, q.args[1] as number, q.args[2] as number);
-      else if (q.name === 'mget') p.mget(q.args as string[]);
-      else if (q.name === 'lrange') p.lrange(q.args[0] as string, q.args[1] as number, q.args[2] as number);
-      else p.get(q.args[0] as string);
-    }
+    const p = this.redis.pipeline() as Pipeline;
+    for (const q of batch) q.add(p);
     p.exec().then(
       (results) => {
         for (let i = 0; i < batch.length; i++) {
@@ -148,7 +144,7 @@ export class RedisCache implements Cache {
   }
 
   async get(key: string): Promise<string | null> {
-    return this.batched('get', [key]);
+    return this.batched((p) => p.get(key));
   }
 
   async set(key: string, value: string, ttlSec?: number): Promise<void> {
@@ -162,33 +158,26 @@ export class RedisCache implements Cache {
 
   async getMany(keys: string[]): Promise<(string | null)[]> {
     if (keys.length === 0) return [];
-    return this.batched('mget', keys);
+    return this.batched((p) => p.mget(keys));
   }
 
   async setMany(entries: Array<[string, string]>, ttlSec: number, onlyIfAbsent = false): Promise<void> {
     if (entries.length === 0) return;
-    const p = this.redis.pipeline();
     const ttl = Math.max(1, Math.ceil(ttlSec));
-    for (const [k, v] of entries) {
-      if (onlyIfAbsent) p.set(k, v, 'EX', ttl, 'NX');
-      else p.set(k, v, 'EX', ttl);
-    }
-    const results = await p.exec();
-    const failed = results?.find(([err]) => err);
-    if (failed) throw failed[0];
+    await Promise.all(entries.map(([k, v]) => this.batched((p) => (onlyIfAbsent ? p.set(k, v, 'EX', ttl, 'NX') : p.set(k, v, 'EX', ttl)))));
   }
 
   async setMaxMany(entries: Array<[string, number]>, ttlSec: number): Promise<void> {
     if (entries.length === 0) return;
     const ttl = Math.max(1, Math.ceil(ttlSec));
-    await Promise.all(entries.map(([k, v]) => this.batched('setmax', [k, v, ttl])));
+    await Promise.all(entries.map(([k, v]) => this.batched((p) => p.setmax(k, v, ttl))));
   }
 
   async pushCapped(key: string, values: string[], cap: number, ttlSec?: number): Promise<void> {
     if (values.length === 0) return;
-    const m = this.redis.multi().lpush(key, ...values).ltrim(key, 0, Math.max(0, cap) - 1);
-    if (ttlSec && ttlSec > 0) m.expire(key, Math.ceil(ttlSec));
-    await m.exec();
+    // The fan-out script with one key: LPUSH, LTRIM and EXPIRE at once, in this turn's pipeline.
+    const ttl = ttlSec && ttlSec > 0 ? Math.ceil(ttlSec) : 0;
+    await this.batched((p) => p.pushCappedMany(1, key, Math.max(0, cap), ttl, ...values));
   }
 
   async pushCappedMany(keys: string[], value: string | string[], cap: number, ttlSec?: number): Promise<void> {
@@ -198,7 +187,7 @@ export class RedisCache implements Cache {
   }
 
   async range(key: string, start: number, stop: number): Promise<string[]> {
-    return this.batched('lrange', [key, start, stop]);
+    return this.batched((p) => p.lrange(key, start, stop));
   }
 
   async listLength(key: string): Promise<number> {
