@@ -349,13 +349,24 @@ function requestBytes(method: string, path: string, fixed: string, headers: Reco
     for (const name in headers) {
       const value = headers[name];
       if (value === undefined) continue;
-      if (BAD_NAME.test(name) || BAD_VALUE.test(value)) throw invalidArg(`invalid header ${JSON.stringify(name)}`);
-      if (OWN_HEADERS.has(name.toLowerCase())) continue;
-      out += `${name}: ${value}\r\n`;
+      let write = checkedNames.get(name);
+      if (write === undefined) write = checkName(name);
+      if (BAD_VALUE.test(value)) throw invalidArg(`invalid header ${JSON.stringify(name)}`);
+      if (write) out += `${name}: ${value}\r\n`;
     }
   }
   if (body !== undefined) return `${out}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
   return BODY_METHODS.has(method) ? `${out}content-length: 0\r\n\r\n` : `${out}\r\n`;
+}
+
+/** Header names already checked (a run uses a handful): true to write, false for a header the client writes itself. */
+const checkedNames = new Map<string, boolean>();
+
+function checkName(name: string): boolean {
+  if (BAD_NAME.test(name) || name.length === 0) throw invalidArg(`invalid header ${JSON.stringify(name)}`);
+  const write = !OWN_HEADERS.has(name.toLowerCase());
+  if (checkedNames.size < 1024) checkedNames.set(name, write);
+  return write;
 }
 
 function invalidArg(message: string): Error {
