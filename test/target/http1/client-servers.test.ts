@@ -188,6 +188,10 @@ describe('NodeHttpClient on http: origins (its own HTTP/1.1 client on net socket
     expect(await failure(c.request({ method: 'GET', path: '/x', headers: { 'x-a': 'b\r\nevil: 1' } }))).toMatchObject({ kind: 'other' });
     const dead = client('http://127.0.0.1:1/');
     expect(await failure(dead.request({ method: 'GET', path: '/x' }))).toMatchObject({ kind: 'connect_refused' });
+    // https: origins stay on undici (loaded on first use): same classification.
+    expect(await failure(dead.request({ method: 'GET', path: 'https://127.0.0.1:1/x' }))).toMatchObject({ kind: 'connect_refused' });
+    const tls = client('https://127.0.0.1:1/');
+    expect(await failure(Promise.all([tls.request({ method: 'GET', path: '/a' }), tls.request({ method: 'GET', path: '/b' })]))).toMatchObject({ kind: 'connect_refused' });
   });
 
   it('times out a silent server (headers), a stalled body and a server dripping bytes (deadline); honours aborts', async () => {
