@@ -47,6 +47,16 @@ function fanout(registry: Registry, options: Partial<FanoutOptions>, q = queue(o
 }
 
 describe('fan-out on write', () => {
+  test('offers made at once (one script call on Redis) fill the queue to its capacity and no further', async () => {
+    const q = queue(3);
+    const job = (i: number) => ({ postId: `p${i}`, authorId: 'a', seq: i, enqueuedAt: Date.now() });
+    const accepted = await Promise.all(Array.from({ length: 5 }, (_, i) => q.offer(job(i))));
+    expect(accepted).toEqual([true, true, true, false, false]);
+    expect((await q.take(10)).map((j) => j.seq)).toEqual([0, 1, 2]);
+    expect(await q.offer(job(9))).toBe(true);
+    await q.close();
+  });
+
   test('a burst of posts raises queue depth and lag, then drains into followers\' timelines', async () => {
     const registry = new Registry();
     const author = await newUser(fx.store);

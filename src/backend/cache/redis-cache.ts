@@ -183,7 +183,8 @@ export class RedisCache implements Cache {
   async pushCappedMany(keys: string[], value: string | string[], cap: number, ttlSec?: number): Promise<void> {
     const values = typeof value === 'string' ? [value] : value;
     if (keys.length === 0 || values.length === 0) return;
-    await this.redis.pushCappedMany(keys.length, ...keys, Math.max(0, cap), ttlSec && ttlSec > 0 ? Math.ceil(ttlSec) : 0, ...values);
+    const ttl = ttlSec && ttlSec > 0 ? Math.ceil(ttlSec) : 0;
+    await this.batched((p) => p.pushCappedMany(keys.length, ...keys, Math.max(0, cap), ttl, ...values));
   }
 
   async range(key: string, start: number, stop: number): Promise<string[]> {

@@ -93,10 +93,19 @@ export class MemoryFanoutQueue implements FanoutQueue {
 }
 
 // LPUSH only below capacity; returns the new length, or -1 when full.
+// Offers ARGV[2..] in order, each pushed only while the queue holds fewer than ARGV[1]; per job, the depth after its
+// push, or -1 when it did not fit.
 const OFFER_SCRIPT = `
+local cap = tonumber(ARGV[1])
 local n = redis.call('LLEN', KEYS[1])
-if n >= tonumber(ARGV[2]) then return -1 end
-return redis.call('LPUSH', KEYS[1], ARGV[1])`;
+local out = {}
+for i = 2, #ARGV do
+  if n >= cap then out[#out + 1] = -1 else
+    n = redis.call('LPUSH', KEYS[1], ARGV[i])
+    out[#out + 1] = n
+  end
+end
+return out`;
 
 export class RedisFanoutQueue implements FanoutQueue {
   readonly kind = 'redis' as const;
@@ -119,9 +128,24 @@ export class RedisFanoutQueue implements FanoutQueue {
     this.poll.unref();
   }
 
+  /** Offers made in one event-loop turn, sent as one script call (see flushOffers). */
+  private offers: Array<{ job: string; settle(depth: number): void; fail(err: unknown): void }> = [];
+
+  private flushOffers(): void {
+    const batch = this.offers;
+    this.offers = [];
+    const redis = this.redis as Redis & { fanoutOffer(key: string, capacity: number, ...jobs: string[]): Promise<number[]> };
+    redis.fanoutOffer(this.key, this.capacity, ...batch.map((o) => o.job)).then(
+      (depths) => batch.forEach((o, i) => o.settle(Number(depths[i] ?? -1))),
+      (err: unknown) => batch.forEach((o) => o.fail(err)),
+    );
+  }
+
   async offer(job: FanoutJob): Promise<boolean> {
-    const redis = this.redis as Redis & { fanoutOffer(key: string, job: string, capacity: number): Promise<number> };
-    const n = await redis.fanoutOffer(this.key, JSON.stringify(job), this.capacity);
+    const n = await new Promise<number>((settle, fail) => {
+      this.offers.push({ job: JSON.stringify(job), settle, fail });
+      if (this.offers.length === 1) setImmediate(() => this.flushOffers());
+    });
     if (n < 0) return false;
     this.lastDepth = n;
     this.local.wakeAll();
