@@ -44,6 +44,42 @@ function withCounts(f: CachedFields, likeCount: number, commentCount: number): S
   };
 }
 
+/**
+ * The same posts are read over and over (every follower's page holds them): the parsed fields of recent ones, per
+ * process. A post's cached fields never change (a removal tombstones its counts too, which are read on every use),
+ * so a copy is reused by id. Bounded by count and by text size (oldest first out), so the heap stays flat.
+ */
+class ParsedPosts {
+  private readonly byId = new Map<string, { fields: CachedFields; bytes: number }>();
+  private bytes = 0;
+
+  get(id: string): CachedFields | undefined {
+    return this.byId.get(id)?.fields;
+  }
+
+  parse(id: string, raw: string): CachedFields {
+    return this.get(id) ?? this.remember(id, JSON.parse(raw) as CachedFields, 2 * raw.length + 64);
+  }
+
+  forget(id: string): void {
+    const old = this.byId.get(id);
+    if (!old) return;
+    this.bytes -= old.bytes;
+    this.byId.delete(id);
+  }
+
+  private remember(id: string, fields: CachedFields, bytes: number): CachedFields {
+    while (this.byId.size > 0 && (this.byId.size >= PARSED_CAPACITY || this.bytes + bytes > PARSED_BYTES)) {
+      const [oldestId, oldest] = this.byId.entries().next().value!;
+      this.byId.delete(oldestId);
+      this.bytes -= oldest.bytes;
+    }
+    this.byId.set(id, { fields, bytes });
+    this.bytes += bytes;
+    return fields;
+  }
+}
+
 export function withPostCache(store: Store, cache: Cache, ttlSec = 600): Store {
   function fill(posts: StoredPost[]): void {
     const live = posts.filter((p) => !p.removed);
@@ -58,31 +94,9 @@ export function withPostCache(store: Store, cache: Cache, ttlSec = 600): Store {
     void cache.setMany(entries, ttlSec, true).catch(() => undefined);
   }
 
-  // The same posts are read over and over (every follower's page holds them): keep the parsed fields of recent ones.
-  // A post's cached fields never change (a removal tombstones its counts too, which are read on every use), so a copy
-  // is reused by id. Bounded by count and by text size (oldest first out), so the heap stays flat.
-  const parsed = new Map<string, { fields: CachedFields; bytes: number }>();
-  let parsedBytes = 0;
-  function remember(id: string, fields: CachedFields, bytes: number): CachedFields {
-    forget(id);
-    while (parsed.size > 0 && (parsed.size >= PARSED_CAPACITY || parsedBytes + bytes > PARSED_BYTES)) {
-      const [oldestId, oldest] = parsed.entries().next().value!;
-      parsed.delete(oldestId);
-      parsedBytes -= oldest.bytes;
-    }
-    parsed.set(id, { fields, bytes });
-    parsedBytes += bytes;
-    return fields;
-  }
-  function forget(id: string): void {
-    const old = parsed.get(id);
-    if (old) (parsedBytes -= old.bytes), parsed.delete(id);
-  }
-  function parse(id: string, raw: string): CachedFields {
-    const hit = parsed.get(id);
-    if (hit) return hit.fields;
-    return remember(id, JSON.parse(raw) as CachedFields, 2 * raw.length + 64);
-  }
+  const parsed = new ParsedPosts();
+  const parse = (id: string, raw: string) => parsed.parse(id, raw);
+  const forget = (id: string) => parsed.forget(id);
 
   /**
    * Posts for ids from the cached values of their three keys (fields, likes, comments per id); misses from the store.
@@ -132,7 +146,7 @@ export function withPostCache(store: Store, cache: Cache, ttlSec = 600): Store {
         const likes = (values[3 * i + 1] = counts[2 * i]);
         const comments = (values[3 * i + 2] = counts[2 * i + 1]);
         if (likes == null || comments == null || likes === TOMBSTONE || comments === TOMBSTONE) continue; // from the store
-        known[i] = parsed.get(ids[i])?.fields;
+        known[i] = parsed.get(ids[i]);
         if (known[i]) values[3 * i] = KNOWN;
         else fetch.push(i);
       }
