@@ -1,6 +1,6 @@
 // Assembles the backend: metrics, store, cache and services are created here, decorated onto one Fastify
 // instance, and closed by its onClose hook (so `app.close()` ends everything). Routes live in ./api.
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Ajv } from 'ajv';
 import { verifyToken, type TokenClaims } from './auth/tokens.ts';
 import { resolveTokenSecret } from './auth/token-secret.ts';
@@ -133,7 +133,8 @@ export async function buildServer(config: BackendConfig, options: BuildOptions =
   };
 
   // Admission first (cheapest rejection), then authentication; both before the body is read.
-  app.addHook('onRequest', async (req, reply) => {
+  // Callback-style hooks (no promise per hook per request); a thrown ApiError goes to done().
+  const admit = (req: FastifyRequest, reply: FastifyReply): void => {
     const routeConfig = req.routeOptions.config;
     if (routeConfig.priority) {
       const admitted = app.services.admission.tryAcquire(routeConfig.priority);
@@ -148,11 +149,20 @@ export async function buildServer(config: BackendConfig, options: BuildOptions =
       reply.raw.once('close', () => release(req));
     }
     if (routeConfig.auth) req.user = verifiedTokens.verify(req.headers.authorization);
+  };
+  app.addHook('onRequest', (req, reply, done) => {
+    try {
+      admit(req, reply);
+    } catch (err) {
+      done(err as Error);
+      return;
+    }
+    done();
   });
 
   // One histogram child per (route, method, status): labels are resolved once, not hashed on every response.
   const durationByLabels = new Map<string, { observe(v: number): void }>();
-  app.addHook('onResponse', async (req, reply) => {
+  app.addHook('onResponse', (req, reply, done) => {
     release(req);
     const route = req.routeOptions.url ?? 'unmatched';
     const key = `${route} ${req.method} ${reply.statusCode}`;
@@ -162,6 +172,7 @@ export async function buildServer(config: BackendConfig, options: BuildOptions =
       durationByLabels.set(key, child);
     }
     child.observe(reply.elapsedTime / 1000);
+    done();
   });
   app.addHook('onRequestAbort', async (req) => release(req));
 

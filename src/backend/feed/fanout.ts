@@ -108,6 +108,7 @@ export class TimelineFanout implements FanoutService {
   private readonly workers: Promise<void>[] = [];
   private closed = false;
   private readonly feed: FeedMetrics;
+  private readonly readDuration: { observe(seconds: number): void };
   private readonly lag: Histogram;
   private readonly written: Counter;
   private readonly posts: Counter<'path'>;
@@ -125,6 +126,7 @@ export class TimelineFanout implements FanoutService {
     this.followingCache = new RecentMap(50_000, this.opts.followingCacheMs);
     this.followerCounts = new RecentMap(50_000, this.opts.followingCacheMs);
     this.feed = feedMetrics(registry);
+    this.readDuration = this.feed.readDuration.labels({ feed: 'following' }); // labels resolved once, not per read
     observedGauge(registry, 'social_fanout_queue_depth', "Posts waiting to be fanned out into followers' home timelines", () => queue.depth());
     this.lag = new Histogram({
       name: 'social_fanout_lag_seconds',
@@ -197,7 +199,7 @@ export class TimelineFanout implements FanoutService {
     const before = decodeSeqCursor(cursor);
     const started = performance.now();
     return this.stale.serve(`${reader.id}|${cursor ?? ''}`, () => this.buildPage(reader, limit, before)).then((page) => {
-      this.feed.readDuration.observe({ feed: 'following' }, (performance.now() - started) / 1000);
+      this.readDuration.observe((performance.now() - started) / 1000);
       if (page.degraded) this.feed.degraded.inc({ feed: 'following', reason: page.degraded });
       return page;
     });
