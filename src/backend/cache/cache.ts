@@ -33,19 +33,6 @@ export interface Cache {
   pushCapped(key: string, values: string[], cap: number, ttlSec?: number): Promise<void>;
   /** The same value(s) pushed onto many capped lists in one round trip (fan-out on write), as pushCapped does. */
   pushCappedMany(keys: string[], value: string | string[], cap: number, ttlSec?: number): Promise<void>;
-  /**
-   * LRANGE key start stop and, in the same round trip, the values at `<p><field>` for every entry and every prefix p of
-   * lookupPrefixes, where field is the entry's fieldIndex-th `|`-separated part (0-based): values[i * prefixes + j]
-   * belongs to entry i and prefix j. (Redis: one Lua script; the looked-up keys are not declared, so this needs a
-   * single Redis, not a cluster.) A timeline page and its posts in one exchange.
-   */
-  rangeWithLookups(
-    key: string,
-    start: number,
-    stop: number,
-    fieldIndex: number,
-    lookupPrefixes: string[],
-  ): Promise<{ entries: string[]; values: (string | null)[] }>;
   /** LRANGE: inclusive indexes, negative counts from the end (-1 = last). Missing key: []. */
   range(key: string, start: number, stop: number): Promise<string[]>;
   listLength(key: string): Promise<number>;

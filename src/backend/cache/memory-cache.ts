@@ -117,7 +117,8 @@ export class MemoryCache implements Cache {
   async setMaxMany(entries: Array<[string, number]>, ttlSec: number): Promise<void> {
     for (const [k, v] of entries) {
       const e = this.live(k);
-      if (e && !Array.isArray(e.value) && Number(e.value) >= v) continue;
+      // As on Redis: a larger counter stays, and so does a tombstone ('-': a removed post's counts stay removed).
+      if (e && !Array.isArray(e.value) && (e.value === '-' || Number(e.value) >= v)) continue;
       this.put(k, { value: String(v), expiresAt: this.expiry(Math.max(1, ttlSec)) });
     }
   }
@@ -140,22 +141,6 @@ export class MemoryCache implements Cache {
     const from = start < 0 ? Math.max(0, n + start) : start;
     const to = stop < 0 ? n + stop : Math.min(stop, n - 1);
     return from > to ? [] : l.slice(from, to + 1);
-  }
-
-  async rangeWithLookups(
-    key: string,
-    start: number,
-    stop: number,
-    fieldIndex: number,
-    lookupPrefixes: string[],
-  ): Promise<{ entries: string[]; values: (string | null)[] }> {
-    const entries = await this.range(key, start, stop);
-    const keys: string[] = [];
-    for (const e of entries) {
-      const field = e.split('|')[fieldIndex] ?? '';
-      for (const p of lookupPrefixes) keys.push(p + field);
-    }
-    return { entries, values: await this.getMany(keys) };
   }
 
   async listLength(key: string): Promise<number> {

@@ -11,18 +11,6 @@ local cur = tonumber(raw)
 if cur == nil or tonumber(ARGV[1]) > cur then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) end
 return 0`;
 
-// LRANGE, then MGET of <key prefix><lookup prefix><field> for each entry (field = the entry's ARGV[3]-th |-part).
-const RANGE_WITH_LOOKUPS = `
-local entries = redis.call('LRANGE', KEYS[1], ARGV[1], ARGV[2])
-local pattern = '^' .. string.rep('[^|]*|', tonumber(ARGV[3])) .. '([^|]*)'
-local keys = {}
-for _, e in ipairs(entries) do
-  local field = string.match(e, pattern) or ''
-  for j = 5, #ARGV do keys[#keys + 1] = ARGV[4] .. ARGV[j] .. field end
-end
-if #keys == 0 then return {entries, {}} end
-return {entries, redis.call('MGET', unpack(keys))}`;
-
 // Fan-out on write: the same values LPUSHed onto every key, each list trimmed to ARGV[1] and (ARGV[2] > 0) given that
 // expiry. One command for a whole page of followers instead of three per follower.
 const PUSH_CAPPED_MANY = `
@@ -37,7 +25,6 @@ return #KEYS`;
 type RedisWithSetMax = Redis & {
   pushCappedMany(numberOfKeys: number, ...args: Array<string | number>): Promise<number>;
   setmax(key: string, value: number, ttlSec: number): Promise<number>;
-  rangeWithLookups(key: string, ...args: Array<string | number>): Promise<[string[], (string | null)[]]>;
 };
 
 export interface RedisCacheOptions {
@@ -66,24 +53,12 @@ export class RedisCache implements Cache {
 
   private constructor(redis: Redis) {
     redis.defineCommand('setmax', { numberOfKeys: 1, lua: SET_MAX });
-    redis.defineCommand('rangeWithLookups', { numberOfKeys: 1, lua: RANGE_WITH_LOOKUPS });
     redis.defineCommand('pushCappedMany', { lua: PUSH_CAPPED_MANY });
     this.redis = redis as RedisWithSetMax;
     this.keyPrefix = String(redis.options.keyPrefix ?? '');
   }
 
   private readonly keyPrefix: string;
-
-  async rangeWithLookups(
-    key: string,
-    start: number,
-    stop: number,
-    fieldIndex: number,
-    lookupPrefixes: string[],
-  ): Promise<{ entries: string[]; values: (string | null)[] }> {
-    const [entries, values] = await this.redis.rangeWithLookups(key, start, stop, fieldIndex, this.keyPrefix, ...lookupPrefixes);
-    return { entries, values };
-  }
 
   static async connect(options: RedisCacheOptions): Promise<RedisCache> {
     const redis = new Redis(options.url, {
