@@ -63,7 +63,26 @@ describe('fan-out on write', () => {
     const followers: UserRecord[] = [];
     for (let i = 0; i < 40; i++) followers.push(await newUser(fx.store));
     for (const f of followers) await fx.store.follow(f.id, author.id);
-    const service = fanout(registry, { workers: 1, followerPageSize: 10, partialBacklog: 5, celebrityThreshold: 1000 });
+    // Each page of followers takes at least 5 ms to list (a store under load), so one worker needs >= 600 ms for the
+    // burst's 30 posts x 4 pages: the backlog and the lag are there whatever the machine's speed (a fast fan-out
+    // drained a store-speed burst before the gauges were read).
+    const slowStore = new Proxy(fx.store, {
+      get(target, prop, receiver) {
+        if (prop !== 'listFollowers') return Reflect.get(target, prop, receiver);
+        return async (...args: Parameters<typeof target.listFollowers>) => {
+          await new Promise((r) => setTimeout(r, 5));
+          return target.listFollowers(...args);
+        };
+      },
+    });
+    const service = new TimelineFanout(slowStore, fx.cache, queue(1000), registry, {
+      pollMs: 20,
+      storeTimeoutMs: 0,
+      workers: 1,
+      followerPageSize: 10,
+      partialBacklog: 5,
+      celebrityThreshold: 1000,
+    });
     for (const f of followers) await service.onFollow(f.id, author.id);
 
     const posts: PostRecord[] = [];
