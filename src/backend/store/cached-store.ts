@@ -14,7 +14,11 @@ import type { Cache } from '../cache/cache.ts';
 import type { CommentRecord, CreatedPost, LikeResult, NewPost, Store, StoredPost } from './store.ts';
 
 const TOMBSTONE = '-';
-/** Parsed posts kept per process (see parse in withPostCache): at most this many, and at most PARSED_BYTES of text. */
+/**
+ * Parsed posts kept per process (see parse in withPostCache): at most this many, at most PARSED_BYTES of text, and
+ * none longer than the post cache's ttl (so a long run settles once the ttl has passed, instead of growing until
+ * 20,000 posts have been read).
+ */
 const PARSED_CAPACITY = 20_000;
 const PARSED_BYTES = 32 * 2 ** 20;
 /** In resolve's values: the post's fields are the given parsed copy (not read from the cache). */
@@ -49,9 +53,16 @@ function withCounts(f: CachedFields, likeCount: number, commentCount: number): S
  * process. A post's cached fields never change (a removal tombstones its counts too, which are read on every use),
  * so a copy is reused by id. Bounded by count and by text size (oldest first out), so the heap stays flat.
  */
-class ParsedPosts {
-  private readonly byId = new Map<string, { fields: CachedFields; bytes: number }>();
+export class ParsedPosts {
+  /** In insertion order, which is age order (an entry is never rewritten, only forgotten). */
+  private readonly byId = new Map<string, { fields: CachedFields; bytes: number; at: number }>();
   private bytes = 0;
+
+  constructor(private readonly maxAgeMs: number) {}
+
+  get size(): number {
+    return this.byId.size;
+  }
 
   get(id: string): CachedFields | undefined {
     return this.byId.get(id)?.fields;
@@ -69,12 +80,13 @@ class ParsedPosts {
   }
 
   private remember(id: string, fields: CachedFields, bytes: number): CachedFields {
-    while (this.byId.size > 0 && (this.byId.size >= PARSED_CAPACITY || this.bytes + bytes > PARSED_BYTES)) {
-      const [oldestId, oldest] = this.byId.entries().next().value!;
+    const now = Date.now();
+    for (const [oldestId, oldest] of this.byId) {
+      if (this.byId.size < PARSED_CAPACITY && this.bytes + bytes <= PARSED_BYTES && now - oldest.at < this.maxAgeMs) break;
       this.byId.delete(oldestId);
       this.bytes -= oldest.bytes;
     }
-    this.byId.set(id, { fields, bytes });
+    this.byId.set(id, { fields, bytes, at: now });
     this.bytes += bytes;
     return fields;
   }
@@ -94,7 +106,7 @@ export function withPostCache(store: Store, cache: Cache, ttlSec = 600): Store {
     void cache.setMany(entries, ttlSec, true).catch(() => undefined);
   }
 
-  const parsed = new ParsedPosts();
+  const parsed = new ParsedPosts(ttlSec * 1000);
   const parse = (id: string, raw: string) => parsed.parse(id, raw);
   const forget = (id: string) => parsed.forget(id);
 
