@@ -53,6 +53,9 @@ export interface ServiceDeps {
   log: FastifyBaseLogger;
 }
 
+/** Home-timeline expiry in the in-process cache (see createServices). */
+export const IN_PROCESS_TIMELINE_TTL_SEC = 600;
+
 export async function createServices(deps: ServiceDeps): Promise<BackendServices> {
   const { config, store, cache, registry } = deps;
   const surge = resolveSurgeConfig(config.surge);
@@ -64,7 +67,12 @@ export async function createServices(deps: ServiceDeps): Promise<BackendServices
   const queue = useRedisQueue
     ? new RedisFanoutQueue(config.redis, config.redisKeyPrefix, surge.fanout.queueCapacity)
     : new MemoryFanoutQueue(surge.fanout.queueCapacity);
-  const fanout = new TimelineFanout(store, cache, queue, registry, surge.fanout);
+  // The in-process cache's memory is the heap: there, home timelines are kept IN_PROCESS_TIMELINE_TTL_SEC after their
+  // last push unless surge.fanout.timelineTtlSec says otherwise (Redis keeps them a day). A timeline that expired is
+  // cold, and a cold timeline is served by read-time merge from the store (fanout.ts), so this costs CPU, not posts.
+  const timelineTtlSet = (config.surge as { fanout?: { timelineTtlSec?: number } } | undefined)?.fanout?.timelineTtlSec !== undefined;
+  const fanoutOptions = config.redis === 'memory' && !timelineTtlSet ? { ...surge.fanout, timelineTtlSec: IN_PROCESS_TIMELINE_TTL_SEC } : surge.fanout;
+  const fanout = new TimelineFanout(store, cache, queue, registry, fanoutOptions);
   const overload = new OverloadSignal(
     { fanoutBacklog: () => queue.depth(), loopDelay, inFlight: () => admission.current() },
     surge.overload,
