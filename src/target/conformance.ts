@@ -145,14 +145,16 @@ export async function runConformance(target: Target, options: CheckOptions = {})
   // Listings the audit uses, and the other optional operations.
   if (optional('list_comments', 'list comments')) {
     if (aCtx && postId && commentId) {
-      await step('list comments', () => target.listComments!(aCtx!, postId!, 50), (page) =>
-        page.items.some((c) => c.id === commentId) ? `${page.items.length} comment(s), ours among them` : { failed: `the comment ${commentId} is not in the post's comment list (${page.items.length} read)` }, 'list_comments');
+      const ours = (page: { items: { id: string }[] }) => page.items.some((c) => c.id === commentId);
+      await step('list comments', () => readUntil(() => target.listComments!(aCtx!, postId!, 50), ours, options), (page) =>
+        ours(page) ? `${page.items.length} comment(s), ours among them` : { failed: `the comment ${commentId} is not in the post's comment list within ${options.visibilityTimeoutMs ?? 10_000} ms (${page.items.length} read)` }, 'list_comments');
     } else notRun('list comments', 'comment', 'list_comments');
   }
   if (optional('list_following', 'list following')) {
     if (aCtx && a && b && followed) {
-      await step('list following', () => target.listFollowing!(aCtx!, a.userId, 100), (page) =>
-        page.items.includes(b.userId) ? `${page.items.length} account(s), the followee among them` : { failed: `${b.userId} is not in the follower's following list (${page.items.length} read)` }, 'list_following');
+      const theirs = (page: { items: string[] }) => page.items.includes(b.userId);
+      await step('list following', () => readUntil(() => target.listFollowing!(aCtx!, a.userId, 100), theirs, options), (page) =>
+        theirs(page) ? `${page.items.length} account(s), the followee among them` : { failed: `${b.userId} is not in the follower's following list within ${options.visibilityTimeoutMs ?? 10_000} ms (${page.items.length} read)` }, 'list_following');
     } else notRun('list following', 'follow', 'list_following');
   }
   if (optional('get_user', 'get user')) {
@@ -237,6 +239,24 @@ class Steps {
     this.add({ step: name, capability: cap, status: 'skipped', detail: `not supported: ${unsupportedReason(this.target, cap)}` });
     return false;
   };
+}
+
+/**
+ * A listing read again (every pollIntervalMs, up to visibilityTimeoutMs) until it shows the write it is checked
+ * against: an eventually consistent target (an AppView indexing asynchronously) lists a write some time after
+ * acknowledging it, as the following-feed step allows for. The last answer is what the step judges.
+ */
+async function readUntil<T>(
+  read: () => Promise<OpResult<T>>,
+  shows: (value: T) => boolean,
+  options: { visibilityTimeoutMs?: number; pollIntervalMs?: number },
+): Promise<OpResult<T>> {
+  const t0 = performance.now();
+  for (;;) {
+    const r = await read();
+    if (!r.ok || shows(r.value) || performance.now() - t0 >= (options.visibilityTimeoutMs ?? 10_000)) return r;
+    await new Promise((res) => setTimeout(res, options.pollIntervalMs ?? 250));
+  }
 }
 
 /** Deterministic-per-nonce people whose handle, email and password fit the policy. */

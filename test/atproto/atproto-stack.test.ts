@@ -162,8 +162,9 @@ describe.skipIf(!RUN)('atproto target on the real AT Protocol stack', () => {
       }
     };
     let r = await check();
-    // check reads the comment listing once, right after commenting; the AppView indexes asynchronously (a fraction
-    // of a second, more on a loaded machine), so a miss there alone is retried once (see docs/targets/atproto.md).
+    // check re-reads the listings until the write shows (up to its visibility timeout); the AppView indexes
+    // asynchronously (a fraction of a second, seconds on a loaded machine), so a miss there alone is also retried
+    // with a whole new check (see docs/targets/atproto.md).
     for (let retry = 0; retry < 2; retry++) {
       const failed = r.report.rows.filter((row) => row.status === 'failed');
       if (r.code === 0 || !failed.length || !failed.every((row) => /^list (comments|following)$/.test(row.step))) break;
