@@ -157,7 +157,9 @@ async function main() {
   const harnessLoop = monitorEventLoopDelay({ resolution: 10 });
   const harnessLoopPerMinute: number[] = [];
   const snapshots: { atSec: number; file: string; heapMb: number }[] = [];
-  const snapshotAt = SNAPSHOT_DIR ? [wallSec / 6, (wallSec * 5) / 6] : [];
+  // FLASHCROWD_SOAK_SNAPSHOT_AT=11,22 takes them at those minutes instead (e.g. both after every TTL'd cache filled).
+  const snapshotMinutes = process.env.FLASHCROWD_SOAK_SNAPSHOT_AT?.split(',').map(Number).filter((m) => m > 0);
+  const snapshotAt = !SNAPSHOT_DIR ? [] : snapshotMinutes?.length ? snapshotMinutes.map((m) => m * 60).sort((a, b) => a - b) : [wallSec / 6, (wallSec * 5) / 6];
   let scrapeTimer: NodeJS.Timeout | undefined;
   let harnessTimer: NodeJS.Timeout | undefined;
   let minuteTimer: NodeJS.Timeout | undefined;
