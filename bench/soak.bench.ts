@@ -17,7 +17,8 @@
 //     FLASHCROWD_SOAK_LABEL=postgres-redis npx tsx bench/soak.bench.ts      (-> bench/results/soak.postgres-redis.*)
 //   FLASHCROWD_SOAK_RATE=40 raises the mean arrival rate (sessions/s)
 //   FLASHCROWD_SOAK_HEAPSNAPSHOTS=/tmp/dir writes two heap snapshots of the harness and two of the backend (at 1/6
-//     and 5/6 of the run, i.e. minutes 5 and 25 of 30) to compare in Chrome DevTools or bench/helpers/heap-diff.mjs; each stalls the harness for a few seconds, so do not
+//     and 5/6 of the run, i.e. minutes 5 and 25 of 30; FLASHCROWD_SOAK_SNAPSHOT_AT=11,22 picks the minutes) to compare
+//     in Chrome DevTools or bench/helpers/heap-diff.mjs; each stalls the process for a few seconds, so do not
 //     record such a run as the soak's result. FLASHCROWD_SOAK_NO_RESULTS=1 leaves bench/results/ untouched.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
