@@ -4,9 +4,9 @@
 // buffer the caller reuses for the next read (`feed(buf, len)`): whatever must outlive the call (a header block
 // split across reads) is copied.
 
+import { CHUNKED, CLOSE, CONNECTION, CONTENT_LENGTH, CR, LF, TRANSFER_ENCODING, containsLower, findCrlf, findHeadEnd, startsWithLower } from '../../target/http1/bytes.ts';
+
 const MAX_HEADER_BYTES = 64 * 1024;
-const CR = 13;
-const LF = 10;
 
 const enum State {
   Head,
@@ -18,41 +18,6 @@ const enum State {
 }
 
 export class ResponseParseError extends Error {}
-
-// Header names compared case-insensitively, as lower-case bytes including the colon.
-const CONTENT_LENGTH = Buffer.from('content-length:', 'latin1');
-const CONNECTION = Buffer.from('connection:', 'latin1');
-const TRANSFER_ENCODING = Buffer.from('transfer-encoding:', 'latin1');
-const CLOSE = Buffer.from('close', 'latin1');
-const CHUNKED = Buffer.from('chunked', 'latin1');
-
-/** Does buf[at..] start with `lower` (ASCII, compared case-insensitively)? */
-function startsWithLower(buf: Buffer, at: number, end: number, lower: Buffer): boolean {
-  if (end - at < lower.length) return false;
-  for (let i = 0; i < lower.length; i++) if ((buf[at + i] | 0x20) !== lower[i] && buf[at + i] !== lower[i]) return false;
-  return true;
-}
-
-/** Does buf[from, end) contain `lower` (ASCII, case-insensitively)? */
-function containsLower(buf: Buffer, from: number, end: number, lower: Buffer): boolean {
-  for (let at = from; at + lower.length <= end; at++) if (startsWithLower(buf, at, end, lower)) return true;
-  return false;
-}
-
-/** Index of the first CR LF at or after `from` and before `end`, or -1. */
-function findCrlf(buf: Buffer, from: number, end: number): number {
-  for (let i = from; i + 1 < end; i++) if (buf[i] === CR && buf[i + 1] === LF) return i;
-  return -1;
-}
-
-/** Index of the first CR LF CR LF at or after `from` and before `end`, or -1. */
-function findHeadEnd(buf: Buffer, from: number, end: number): number {
-  for (let i = from; i + 3 < end; i++) {
-    if (buf[i + 3] !== LF) continue; // most bytes fail here: skip ahead cheaply
-    if (buf[i] === CR && buf[i + 1] === LF && buf[i + 2] === CR) return i;
-  }
-  return -1;
-}
 
 function text(buf: Buffer, from: number, end: number): string {
   return buf.toString('latin1', from, Math.min(end, from + 40));

@@ -1,16 +1,15 @@
 // An incremental HTTP/1.1 response parser for NodeHttpClient's keep-alive connections (issue 15): one instance per
 // connection, reused for every response on it. It finds where a response ends (Content-Length, chunked, no body, or
-// the connection's close) the way blast's parser does (src/raw-load/blast/response-parser.ts, which the target layer
-// may not import), and also keeps what an adapter reads: the status, the header block (as a latin1 string, parsed
+// the connection's close) the way blast's parser does (src/raw-load/blast/response-parser.ts; both scan bytes with ./bytes.ts), and also keeps what an adapter reads: the status, the header block (as a latin1 string, parsed
 // into an object only if asked) and the body, decoded once as UTF-8 when the response is complete.
 //
 // The buffer it is fed may be reused by the caller for the next read (the connections read into one shared buffer):
 // a body that arrives in one read is decoded straight from it, with no copy; whatever must outlive a `feed` call
 // (a header block or body split across reads) is copied.
 
+import { CHUNKED, CLOSE, CONNECTION, CONTENT_LENGTH, CR, LF, TRANSFER_ENCODING, containsLower, findCrlf, findHeadEnd, startsWithLower } from './bytes.ts';
+
 const MAX_HEADER_BYTES = 64 * 1024;
-const CR = 13;
-const LF = 10;
 
 const enum State {
   Head,
@@ -32,42 +31,8 @@ export class ResponseParseError extends Error {
   }
 }
 
-// Header names compared case-insensitively, as lower-case bytes including the colon.
-const CONTENT_LENGTH = Buffer.from('content-length:', 'latin1');
-const CONNECTION = Buffer.from('connection:', 'latin1');
-const TRANSFER_ENCODING = Buffer.from('transfer-encoding:', 'latin1');
-const CLOSE = Buffer.from('close', 'latin1');
 const KEEP_ALIVE = Buffer.from('keep-alive', 'latin1');
-const CHUNKED = Buffer.from('chunked', 'latin1');
 const HTTP_1 = Buffer.from('HTTP/1.', 'latin1');
-
-/** Does buf[at..] start with `lower` (ASCII, compared case-insensitively)? */
-function startsWithLower(buf: Buffer, at: number, end: number, lower: Buffer): boolean {
-  if (end - at < lower.length) return false;
-  for (let i = 0; i < lower.length; i++) if ((buf[at + i] | 0x20) !== lower[i] && buf[at + i] !== lower[i]) return false;
-  return true;
-}
-
-/** Does buf[from, end) contain `lower` (ASCII, case-insensitively)? */
-function containsLower(buf: Buffer, from: number, end: number, lower: Buffer): boolean {
-  for (let at = from; at + lower.length <= end; at++) if (startsWithLower(buf, at, end, lower)) return true;
-  return false;
-}
-
-/** Index of the first CR LF at or after `from` and before `end`, or -1. */
-function findCrlf(buf: Buffer, from: number, end: number): number {
-  for (let i = from; i + 1 < end; i++) if (buf[i] === CR && buf[i + 1] === LF) return i;
-  return -1;
-}
-
-/** Index of the first CR LF CR LF at or after `from` and before `end`, or -1. */
-function findHeadEnd(buf: Buffer, from: number, end: number): number {
-  for (let i = from; i + 3 < end; i++) {
-    if (buf[i + 3] !== LF) continue; // most bytes fail here: skip ahead cheaply
-    if (buf[i] === CR && buf[i + 1] === LF && buf[i + 2] === CR) return i;
-  }
-  return -1;
-}
 
 function excerpt(buf: Buffer, from: number, end: number): string {
   return JSON.stringify(buf.toString('latin1', from, Math.min(end, from + 40)));
