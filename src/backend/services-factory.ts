@@ -68,7 +68,7 @@ export async function createServices(deps: ServiceDeps): Promise<BackendServices
     ? new RedisFanoutQueue(config.redis, config.redisKeyPrefix, surge.fanout.queueCapacity)
     : new MemoryFanoutQueue(surge.fanout.queueCapacity);
   // The in-process cache's memory is the heap: there, home timelines are kept IN_PROCESS_TIMELINE_TTL_SEC after their
-  // last push unless surge.fanout.timelineTtlSec says otherwise (Redis keeps them a day). A timeline that expired is
+  // owner's last read unless surge.fanout.timelineTtlSec says otherwise (Redis keeps them a day). A timeline that expired is
   // cold, and a cold timeline is served by read-time merge from the store (fanout.ts), so this costs CPU, not posts.
   const timelineTtlSet = (config.surge as { fanout?: { timelineTtlSec?: number } } | undefined)?.fanout?.timelineTtlSec !== undefined;
   const fanoutOptions = config.redis === 'memory' && !timelineTtlSet ? { ...surge.fanout, timelineTtlSec: IN_PROCESS_TIMELINE_TTL_SEC } : surge.fanout;

@@ -84,6 +84,8 @@ describe('fan-out on write', () => {
       celebrityThreshold: 1000,
     });
     for (const f of followers) await service.onFollow(f.id, author.id);
+    // Fan-out writes only into timelines somebody reads: every follower has read once.
+    for (const f of followers) expect((await service.following(reader(f), 10, undefined)).items).toEqual([]);
 
     const posts: PostRecord[] = [];
     for (let i = 0; i < 30; i++) posts.push(await post(author, `burst ${i}`));
@@ -118,6 +120,7 @@ describe('fan-out on write', () => {
     const friend = await newUser(fx.store);
     await fx.store.follow(fans[0].id, friend.id);
     const service = fanout(registry, { workers: 2, celebrityThreshold: 3, backfillOnFollow: 0 });
+    await service.following(reader(fans[0]), 10, undefined); // fans[0] reads, so fan-out writes into that timeline
 
     const fromFriend = await post(friend, 'from a friend');
     await service.onPostCreated(fromFriend);
@@ -132,6 +135,45 @@ describe('fan-out on write', () => {
     expect(page.items.map((i) => i.id)).toEqual([fromCeleb.id, fromFriend.id]);
     const cold = await service.following(reader(fans[2]), 10, undefined);
     expect(cold.items.map((i) => i.id)).toEqual([fromCeleb.id]);
+    await service.close();
+  });
+
+  test('only timelines somebody reads take fan-out writes; a cold read merges, then keeps its page', async () => {
+    const registry = new Registry();
+    const author = await newUser(fx.store);
+    const reading = await newUser(fx.store);
+    const idle = await newUser(fx.store);
+    for (const f of [reading, idle]) await fx.store.follow(f.id, author.id);
+    const service = fanout(registry, { workers: 1, backfillOnFollow: 0, celebrityThreshold: 1000 });
+    const older: PostRecord[] = [];
+    for (let i = 0; i < 8; i++) older.push(await post(author, `older ${i}`));
+    await post(reading, 'my own post');
+
+    // Cold: built by read-time merge (the reader's own posts too), then kept with a floor.
+    const first = await service.following(reader(reading), 5, undefined);
+    expect(first.items.map((i) => i.text)).toEqual(['my own post', 'older 7', 'older 6', 'older 5', 'older 4']);
+    const kept = await fx.cache.range(`tl:${reading.id}`, 0, -1);
+    expect(kept.filter((e) => !e.startsWith('~'))).toHaveLength(6);
+    expect(kept.some((e) => /^~\d+$/.test(e))).toBe(true);
+
+    const fresh = await post(author, 'fresh');
+    await service.onPostCreated(fresh);
+    await until(async () => (await histogramCount(registry, 'social_fanout_lag_seconds')) === 1, 5_000);
+    expect(await gauge(registry, 'social_fanout_items_written_total')).toBe(1); // the reader's timeline, not the idle one's
+    expect(await fx.cache.range(`tl:${idle.id}`, 0, -1)).toEqual([]);
+    expect((await fx.cache.range(`tl:${reading.id}`, 0, 0))[0]).toContain(fresh.id);
+
+    // Pages below the floor merge again: the whole history, in order, no repeats.
+    const seen: string[] = [];
+    let cursor: string | null | undefined;
+    do {
+      const page = await service.following(reader(reading), 3, cursor ?? undefined);
+      seen.push(...page.items.map((i) => i.text));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(['fresh', 'my own post', ...older.map((p) => p.text).reverse()]);
+    // The idle follower, reading for the first time, gets everything by merge.
+    expect((await service.following(reader(idle), 20, undefined)).items.map((i) => i.text)).toEqual(['fresh', ...older.map((p) => p.text).reverse()]);
     await service.close();
   });
 

@@ -30,12 +30,35 @@ for (const [name, make] of makers) {
       expect(await cache.listLength('tl:a')).toBe(4);
       expect(await cache.removeFromList('tl:a', 'p4')).toBe(1);
       expect(await cache.range('tl:a', 0, -1)).toEqual(['p5', 'p3', 'p2']);
-      await cache.pushCappedMany(['tl:b', 'tl:c'], 'p9', 2);
-      await cache.pushCappedMany(['tl:b', 'tl:c'], 'p10', 2);
-      await cache.pushCappedMany(['tl:b'], 'p11', 2);
+      // Fan-out writes only onto lists that exist: a missing one stays missing.
+      expect(await cache.touchList('tl:b', '~', 60)).toBe(false);
+      expect(await cache.touchList('tl:c', '~', 60)).toBe(false);
+      expect(await cache.pushCappedExisting(['tl:b', 'tl:c', 'tl:never'], ['p9'], 2)).toBe(2);
+      expect(await cache.pushCappedExisting(['tl:b', 'tl:c'], ['p10'], 2)).toBe(2);
+      expect(await cache.pushCappedExisting(['tl:b'], ['p11'], 2)).toBe(1);
       expect(await cache.range('tl:b', 0, -1)).toEqual(['p11', 'p10']);
       expect(await cache.range('tl:c', 0, -1)).toEqual(['p10', 'p9']);
+      expect(await cache.range('tl:never', 0, -1)).toEqual([]);
       expect(await cache.range('tl:missing', 0, -1)).toEqual([]);
+      // Touching an existing list keeps what it holds.
+      expect(await cache.touchList('tl:b', '~', 60)).toBe(true);
+      expect(await cache.range('tl:b', 0, -1)).toEqual(['p11', 'p10']);
+    });
+
+    it('keeps a timeline alive while it is read: pushes neither create it nor renew its expiry', async () => {
+      await cache.touchList('tl:life', '~', 1);
+      await new Promise((r) => setTimeout(r, 600));
+      expect(await cache.pushCappedExisting(['tl:life'], ['a', 'b'], 10)).toBe(1);
+      await new Promise((r) => setTimeout(r, 600));
+      // 1.2 s after the only touch: gone, although a push came in between.
+      expect(await cache.range('tl:life', 0, -1)).toEqual([]);
+      expect(await cache.pushCappedExisting(['tl:life'], ['c'], 10)).toBe(0);
+      await cache.touchList('tl:life', '~', 1);
+      await new Promise((r) => setTimeout(r, 600));
+      await cache.touchList('tl:life', '~', 1); // a read renews
+      await cache.pushCappedExisting(['tl:life'], ['d'], 10);
+      await new Promise((r) => setTimeout(r, 600));
+      expect(await cache.range('tl:life', 0, -1)).toEqual(['d', '~']);
     });
 
     it('gets, sets, expires and deletes values', async () => {
@@ -84,7 +107,9 @@ for (const [name, make] of makers) {
       ]);
       expect(together[4]).toEqual({ status: 'fulfilled', value: 'C' });
       if (name === 'redis') expect(together[3].status).toBe('rejected'); // WRONGTYPE
-      await cache.pushCappedMany(['tl:m1', 'tl:m2'], ['x1', 'x2', 'x3'], 2);
+      await cache.pushCapped('tl:m1', ['old'], 5);
+      await cache.pushCapped('tl:m2', ['old'], 5);
+      await cache.pushCappedExisting(['tl:m1', 'tl:m2'], ['x1', 'x2', 'x3'], 2);
       expect(await cache.range('tl:m1', 0, -1)).toEqual(['x3', 'x2']);
       expect(await cache.range('tl:m2', 0, -1)).toEqual(['x3', 'x2']);
     });

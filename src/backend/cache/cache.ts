@@ -31,8 +31,17 @@ export interface Cache {
    * only the first `cap` elements. ttlSec (optional) refreshes the list's expiry.
    */
   pushCapped(key: string, values: string[], cap: number, ttlSec?: number): Promise<void>;
-  /** The same value(s) pushed onto many capped lists in one round trip (fan-out on write), as pushCapped does. */
-  pushCappedMany(keys: string[], value: string | string[], cap: number, ttlSec?: number): Promise<void>;
+  /**
+   * LPUSHX + LTRIM on many lists in one round trip (fan-out on write): the values are pushed, as pushCapped does, onto
+   * each list that exists, which is trimmed to `cap`. A missing list is not created and no expiry is touched, so only
+   * timelines somebody reads (kept alive by touchList) take writes. Returns how many lists took the values.
+   */
+  pushCappedExisting(keys: string[], values: string[], cap: number): Promise<number>;
+  /**
+   * Keeps a list alive for ttlSec more seconds (0: no expiry); a missing list is created holding just `marker`.
+   * Returns whether the list existed.
+   */
+  touchList(key: string, marker: string, ttlSec: number): Promise<boolean>;
   /** LRANGE: inclusive indexes, negative counts from the end (-1 = last). Missing key: []. */
   range(key: string, start: number, stop: number): Promise<string[]>;
   listLength(key: string): Promise<number>;

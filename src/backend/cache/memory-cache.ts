@@ -130,9 +130,24 @@ export class MemoryCache implements Cache {
     this.put(key, { value: next, expiresAt: ttlSec ? this.expiry(ttlSec) : (prev?.expiresAt ?? 0) });
   }
 
-  async pushCappedMany(keys: string[], value: string | string[], cap: number, ttlSec?: number): Promise<void> {
-    const values = typeof value === 'string' ? [value] : value;
-    for (const key of keys) await this.pushCapped(key, values, cap, ttlSec);
+  async pushCappedExisting(keys: string[], values: string[], cap: number): Promise<number> {
+    if (values.length === 0) return 0;
+    const head = [...values].reverse();
+    let pushed = 0;
+    for (const key of keys) {
+      const existing = this.list(key);
+      if (!existing) continue;
+      // In place, keeping the expiry and the key's place in write order: a push is not a sign of life.
+      this.entries.get(key)!.value = head.concat(existing).slice(0, Math.max(0, cap));
+      pushed++;
+    }
+    return pushed;
+  }
+
+  async touchList(key: string, marker: string, ttlSec: number): Promise<boolean> {
+    const existing = this.list(key);
+    this.put(key, { value: existing ?? [marker], expiresAt: this.expiry(ttlSec) });
+    return existing !== undefined;
   }
 
   async range(key: string, start: number, stop: number): Promise<string[]> {

@@ -11,19 +11,37 @@ local cur = tonumber(raw)
 if cur == nil or tonumber(ARGV[1]) > cur then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) end
 return 0`;
 
-// Fan-out on write: the same values LPUSHed onto every key, each list trimmed to ARGV[1] and (ARGV[2] > 0) given that
-// expiry. One command for a whole page of followers instead of three per follower.
-const PUSH_CAPPED_MANY = `
+// LPUSH, LTRIM to ARGV[1] and (ARGV[2] > 0) EXPIRE in one command.
+const PUSH_CAPPED = `
 local cap, ttl = tonumber(ARGV[1]), tonumber(ARGV[2])
+redis.call('LPUSH', KEYS[1], unpack(ARGV, 3))
+redis.call('LTRIM', KEYS[1], 0, cap - 1)
+if ttl > 0 then redis.call('EXPIRE', KEYS[1], ttl) end
+return 1`;
+
+// Fan-out on write: the same values LPUSHXed onto every key that exists, each trimmed to ARGV[1]; expiry untouched.
+// One command for a whole page of followers instead of two per follower.
+const PUSH_CAPPED_EXISTING = `
+local cap, n = tonumber(ARGV[1]), 0
 for _, key in ipairs(KEYS) do
-  redis.call('LPUSH', key, unpack(ARGV, 3))
-  redis.call('LTRIM', key, 0, cap - 1)
-  if ttl > 0 then redis.call('EXPIRE', key, ttl) end
+  if redis.call('LPUSHX', key, unpack(ARGV, 2)) > 0 then
+    redis.call('LTRIM', key, 0, cap - 1)
+    n = n + 1
+  end
 end
-return #KEYS`;
+return n`;
+
+// A read keeps its timeline alive: EXPIRE (ARGV[2] > 0) when it exists, else created holding the marker ARGV[1].
+const TOUCH_LIST = `
+local existed = redis.call('EXISTS', KEYS[1])
+if existed == 0 then redis.call('LPUSH', KEYS[1], ARGV[1]) end
+if tonumber(ARGV[2]) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) else redis.call('PERSIST', KEYS[1]) end
+return existed`;
 
 type RedisWithSetMax = Redis & {
-  pushCappedMany(numberOfKeys: number, ...args: Array<string | number>): Promise<number>;
+  pushCapped(key: string, cap: number, ttlSec: number, ...values: string[]): Promise<number>;
+  pushCappedExisting(numberOfKeys: number, ...args: Array<string | number>): Promise<number>;
+  touchList(key: string, marker: string, ttlSec: number): Promise<number>;
   setmax(key: string, value: number, ttlSec: number): Promise<number>;
 };
 
@@ -35,7 +53,7 @@ export interface RedisCacheOptions {
   commandTimeoutMs?: number;
 }
 
-type Pipeline = ReturnType<Redis['pipeline']> & Pick<RedisWithSetMax, 'setmax' | 'pushCappedMany'>;
+type Pipeline = ReturnType<Redis['pipeline']> & Pick<RedisWithSetMax, 'setmax' | 'pushCapped' | 'pushCappedExisting' | 'touchList'>;
 
 /** A single command waiting for the next batch (see RedisCache.batched): how to add it to a pipeline, who waits. */
 interface Queued {
@@ -53,7 +71,9 @@ export class RedisCache implements Cache {
 
   private constructor(redis: Redis) {
     redis.defineCommand('setmax', { numberOfKeys: 1, lua: SET_MAX });
-    redis.defineCommand('pushCappedMany', { lua: PUSH_CAPPED_MANY });
+    redis.defineCommand('pushCapped', { numberOfKeys: 1, lua: PUSH_CAPPED });
+    redis.defineCommand('pushCappedExisting', { lua: PUSH_CAPPED_EXISTING });
+    redis.defineCommand('touchList', { numberOfKeys: 1, lua: TOUCH_LIST });
     this.redis = redis as RedisWithSetMax;
     this.keyPrefix = String(redis.options.keyPrefix ?? '');
   }
@@ -150,16 +170,19 @@ export class RedisCache implements Cache {
 
   async pushCapped(key: string, values: string[], cap: number, ttlSec?: number): Promise<void> {
     if (values.length === 0) return;
-    // The fan-out script with one key: LPUSH, LTRIM and EXPIRE at once, in this turn's pipeline.
+    // LPUSH, LTRIM and EXPIRE at once, in this turn's pipeline.
     const ttl = ttlSec && ttlSec > 0 ? Math.ceil(ttlSec) : 0;
-    await this.batched((p) => p.pushCappedMany(1, key, Math.max(0, cap), ttl, ...values));
+    await this.batched((p) => p.pushCapped(key, Math.max(0, cap), ttl, ...values));
   }
 
-  async pushCappedMany(keys: string[], value: string | string[], cap: number, ttlSec?: number): Promise<void> {
-    const values = typeof value === 'string' ? [value] : value;
-    if (keys.length === 0 || values.length === 0) return;
-    const ttl = ttlSec && ttlSec > 0 ? Math.ceil(ttlSec) : 0;
-    await this.batched((p) => p.pushCappedMany(keys.length, ...keys, Math.max(0, cap), ttl, ...values));
+  async pushCappedExisting(keys: string[], values: string[], cap: number): Promise<number> {
+    if (keys.length === 0 || values.length === 0) return 0;
+    return Number(await this.batched((p) => p.pushCappedExisting(keys.length, ...keys, Math.max(0, cap), ...values)));
+  }
+
+  async touchList(key: string, marker: string, ttlSec: number): Promise<boolean> {
+    const ttl = ttlSec > 0 ? Math.ceil(ttlSec) : 0;
+    return Number(await this.batched((p) => p.touchList(key, marker, ttl))) === 1;
   }
 
   async range(key: string, start: number, stop: number): Promise<string[]> {

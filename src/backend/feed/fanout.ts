@@ -1,5 +1,7 @@
 // Fan-out on write (DESIGN.md §5). A new post is queued; N workers copy a reference to it into each follower's home
-// timeline (a capped list in the Cache). Authors with at least `celebrityThreshold` followers are never fanned out:
+// timeline (a capped list in the Cache) that exists: a timeline lives while its owner reads (each read renews its
+// expiry), so memory follows the active readers, not everyone who was ever followed. A cold timeline (never read, or
+// expired) is built by read-time merge and then kept (see buildPage). Authors with at least `celebrityThreshold` followers are never fanned out:
 // their followers merge their posts at read time (store.postsByAuthors). When the queue is full, the post is not
 // queued and its author becomes a pull author for `overflowPullSec`, so followers still see it by read-time merge;
 // while the backlog is above `partialBacklog`, following reads say `degraded: "partial"` (timelines are behind).
@@ -27,7 +29,7 @@ export interface FanoutOptions {
   followerPageSize: number;
   /** Entries kept per home timeline. */
   timelineCap: number;
-  /** Home timeline expiry in seconds (0: none). */
+  /** Home timeline expiry in seconds after its owner's last read (0: none). */
   timelineTtlSec: number;
   /** Authors with at least this many followers are merged at read time instead of fanned out. */
   celebrityThreshold: number;
@@ -80,12 +82,30 @@ interface TimelineRead {
   read: number;
   entries: number;
   fromTimeline: Entry[];
+  /** A warm-up's floor marker was read: the timeline holds every followed post with a seq at or above this. */
+  floor: number | undefined;
+  /** Only the marker of a timeline being warmed was read (its warm-up has not landed, or failed). */
+  warming: boolean;
+  /** Entries at or above the floor (all of them when no floor was read). */
+  aboveFloor: number;
 }
+
+/** What a read found: a timeline to serve, or one to build by read-time merge (and warm, for a first page). */
+type TimelineState = 'warm' | 'cold' | 'warming' | 'short';
 
 const timelineKey = (userId: string) => `tl:${userId}`;
 /** Extra timeline entries read for a first page (see buildPage). */
 const FIRST_PAGE_SLACK = 32;
 const entryOf = (seq: number, postId: string, authorId: string) => `${seq}|${postId}|${authorId}`;
+/**
+ * Markers (never parsed as entries): a cold read creates the timeline holding WARMING before it merges, so fan-out
+ * writes land from then on; it then pushes the merged posts over a floor marker `~<seq>`: every followed post from
+ * seq on is in the list (merged, or written by fan-out after the timeline existed). Older pages merge again.
+ */
+const WARMING = '~';
+const floorMarker = (seq: number) => `~${seq}`;
+/** How often (at most) one process renews the expiry of a timeline that is being read. */
+const TOUCH_EVERY_FRACTION = 0.25;
 function parseEntry(raw: string): Entry | undefined {
   // indexOf and slice, not split: every page parses a few dozen entries.
   const a = raw.indexOf('|');
@@ -105,6 +125,8 @@ export class TimelineFanout implements FanoutService {
   /** Per-process, bounded (RecentMap): entries older than followingCacheMs are dropped on writes. */
   private readonly followingCache: RecentMap<string, string[]>;
   private readonly followerCounts: RecentMap<string, number>;
+  /** Timelines whose expiry this process renewed lately (see touchDue). */
+  private readonly touched: RecentMap<string, 1>;
   private readonly workers: Promise<void>[] = [];
   private closed = false;
   private readonly feed: FeedMetrics;
@@ -125,6 +147,7 @@ export class TimelineFanout implements FanoutService {
     this.stale = new StalePages(STALE_PAGES_CAPACITY, this.opts.storeTimeoutMs);
     this.followingCache = new RecentMap(50_000, this.opts.followingCacheMs);
     this.followerCounts = new RecentMap(50_000, this.opts.followingCacheMs);
+    this.touched = new RecentMap(50_000, this.opts.timelineTtlSec * 1000 * TOUCH_EVERY_FRACTION);
     this.feed = feedMetrics(registry);
     this.readDuration = this.feed.readDuration.labels({ feed: 'following' }); // labels resolved once, not per read
     observedGauge(registry, 'social_fanout_queue_depth', "Posts waiting to be fanned out into followers' home timelines", () => queue.depth());
@@ -153,8 +176,9 @@ export class TimelineFanout implements FanoutService {
   }
 
   async onPostCreated(post: PostRecord): Promise<void> {
-    // Authors always see their own posts at once (written while the post is routed, not before).
-    const own = this.cache.pushCapped(timelineKey(post.authorId), [entryOf(post.seq, post.id, post.authorId)], this.opts.timelineCap, this.opts.timelineTtlSec);
+    // Authors always see their own posts at once (written while the post is routed, not before; a cold timeline
+    // merges the reader's own posts too).
+    const own = this.cache.pushCappedExisting([timelineKey(post.authorId)], [entryOf(post.seq, post.id, post.authorId)], this.opts.timelineCap);
     try {
       await this.route(post);
     } finally {
@@ -184,7 +208,7 @@ export class TimelineFanout implements FanoutService {
     const recent = await this.store.postsByAuthors([followeeId], this.opts.backfillOnFollow);
     if (recent.items.length === 0) return;
     const entries = recent.items.map((p) => entryOf(p.seq, p.id, p.authorId)).reverse();
-    await this.cache.pushCapped(timelineKey(followerId), entries, this.opts.timelineCap, this.opts.timelineTtlSec);
+    await this.cache.pushCappedExisting([timelineKey(followerId)], entries, this.opts.timelineCap); // a cold one merges
   }
 
   async onUnfollow(followerId: string, followeeId: string): Promise<void> {
@@ -210,12 +234,15 @@ export class TimelineFanout implements FanoutService {
     // concurrent fan-out workers wrote out of order, which the slack covers. Later pages read the whole (capped) list.
     const window = before === undefined ? limit + 1 + FIRST_PAGE_SLACK : 0;
     const want = limit + 1;
-    const { read, entries, fromTimeline } = await this.readTimeline(reader.id, window, before, want + 8);
+    const tl = await this.readTimeline(reader.id, window, before, want + 8);
+    const { read, entries, fromTimeline } = tl;
     const truncated = window > 0 && read >= window;
+    const state = this.stateOf(tl, want);
 
-    // Read-time merge: pull authors the reader follows; everyone the reader follows when the timeline is cold.
+    // Read-time merge: pull authors the reader follows; the reader and everyone they follow when the timeline does
+    // not cover the page (cold, being warmed, or the page reaches below a warm-up's floor).
     let pullIds: string[] = [];
-    if (read === 0) pullIds = await this.followingOf(reader.id);
+    if (state !== 'warm') pullIds = [reader.id, ...(await this.followingOf(reader.id))];
     else if (this.pull.size() > 0) pullIds = this.pull.pulled(await this.followingOf(reader.id));
 
     const [hydrated, pulled] = await Promise.all([
@@ -231,22 +258,69 @@ export class TimelineFanout implements FanoutService {
     const more = merged.length > limit || entries > fromTimeline.length || truncated || pulled.next !== null;
     const page: FeedResult = { items, nextCursor: more && items.length ? encodeSeqCursor(items[items.length - 1].seq) : null };
     if (this.queue.depth() > this.opts.partialBacklog) page.degraded = 'partial';
+    if ((state === 'cold' || state === 'warming') && before === undefined) await this.warm(reader.id, pulled);
     return page;
   }
 
-  /** The timeline (a first page: its head), parsed, without repeats and malformed entries, newest first. */
+  private stateOf(tl: TimelineRead, want: number): TimelineState {
+    if (tl.read === 0) return 'cold';
+    if (tl.floor === undefined) return tl.warming ? 'warming' : 'warm';
+    return tl.floor > 0 && tl.aboveFloor < want ? 'short' : 'warm';
+  }
+
+  /**
+   * Keeps what a cold first page merged: the newest posts of the reader and everyone they follow, over a floor marker
+   * (everything when the merge reached the end). The timeline already exists (readTimeline created it before the
+   * merge), so a post fanned out meanwhile is in it or was committed before the merge read the store.
+   */
+  private async warm(userId: string, pulled: { items: StoredPost[]; next: number | null }): Promise<void> {
+    let floor = 0;
+    if (pulled.next !== null) for (const p of pulled.items) floor = floor === 0 ? p.seq : Math.min(floor, p.seq);
+    const values = [floorMarker(floor)];
+    for (let i = pulled.items.length - 1; i >= 0; i--) {
+      const p = pulled.items[i];
+      if (!p.removed) values.push(entryOf(p.seq, p.id, p.authorId)); // oldest first: the newest ends at the head
+    }
+    await this.cache.pushCappedExisting([timelineKey(userId)], values, this.opts.timelineCap).catch(() => 0); // next read merges again
+  }
+
+  /**
+   * The timeline (a first page: its head), parsed, without repeats and malformed entries, newest first. A missing
+   * timeline is created (holding WARMING) before the caller merges; one being read has its expiry renewed now and
+   * then (each process at most every TOUCH_EVERY_FRACTION of the expiry).
+   */
   private async readTimeline(userId: string, window: number, before: number | undefined, top: number): Promise<TimelineRead> {
-    const raw = await this.cache.range(timelineKey(userId), 0, window - 1);
+    const key = timelineKey(userId);
+    const raw = await this.cache.range(key, 0, window - 1);
+    if (raw.length === 0 || this.touchDue(userId)) await this.cache.touchList(key, WARMING, this.opts.timelineTtlSec);
     const seen = new Set<string>();
     const entries: Entry[] = [];
+    let floor: number | undefined;
+    let warming = false;
     for (let i = 0; i < raw.length; i++) {
-      const e = parseEntry(raw[i]);
+      const r = raw[i];
+      if (r.charCodeAt(0) === 126 /* ~ */) {
+        if (r.length === 1) warming = true;
+        else floor = Math.min(floor ?? Infinity, Number(r.slice(1)) || 0);
+        continue;
+      }
+      const e = parseEntry(r);
       if (!e || (before !== undefined && e.seq >= before) || seen.has(e.postId)) continue;
       seen.add(e.postId);
       entries.push(e);
     }
     entries.sort((a, b) => b.seq - a.seq);
-    return { read: raw.length, entries: entries.length, fromTimeline: entries.slice(0, top) };
+    let aboveFloor = entries.length;
+    if (floor !== undefined) aboveFloor = entries.filter((e) => e.seq >= floor!).length;
+    return { read: raw.length, entries: entries.length, fromTimeline: entries.slice(0, top), floor, warming, aboveFloor };
+  }
+
+  /** Whether this process should renew a timeline's expiry on this read (and notes that it did). */
+  private touchDue(userId: string): boolean {
+    if (this.opts.timelineTtlSec <= 0) return false;
+    if (this.touched.get(userId) !== undefined) return false;
+    this.touched.set(userId, 1);
+    return true;
   }
 
   private async followingOf(userId: string): Promise<string[]> {
@@ -301,8 +375,8 @@ export class TimelineFanout implements FanoutService {
     for (;;) {
       const page = await this.store.listFollowers(authorId, this.opts.followerPageSize, before);
       if (page.items.length) {
-        await this.cache.pushCappedMany(page.items.map(timelineKey), entries, this.opts.timelineCap, this.opts.timelineTtlSec);
-        this.written.inc(page.items.length * entries.length);
+        const pushed = await this.cache.pushCappedExisting(page.items.map(timelineKey), entries, this.opts.timelineCap);
+        this.written.inc(pushed * entries.length); // only timelines somebody reads take entries
       }
       if (page.next === null || this.closed) break;
       before = page.next;
