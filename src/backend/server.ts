@@ -23,6 +23,8 @@ import { reportsApi } from './api/reports.ts';
 import { usersApi } from './api/users.ts';
 import { translationAdminApi } from './translation/admin-api.ts';
 import { RecentMap } from './cache/recent-map.ts';
+import { FollowingPages } from './feed/following-pages.ts';
+import { localPageInvalidation, RedisPageInvalidation, type PageInvalidation } from './feed/page-invalidation.ts';
 
 /** Fields never written to logs. */
 const REDACT = [
@@ -98,6 +100,7 @@ export async function buildServer(config: BackendConfig, options: BuildOptions =
 
   let store: Store | undefined;
   let cache: Cache | undefined;
+  let invalidation: PageInvalidation | undefined;
   let serving: ServingConfig;
   try {
     store = await openStore({ ...config, observer: metrics.storeObserver });
@@ -105,9 +108,21 @@ export async function buildServer(config: BackendConfig, options: BuildOptions =
     serving = { ...config, tokenSecret: await resolveTokenSecret(config.tokenSecret, store) };
     metrics.watchPool(() => store?.poolStats());
     cache = await openCache({ redis: config.redis, keyPrefix: config.redisKeyPrefix });
+    // Rendered following pages, per process; every process sharing the cache hears of changes (feed/page-invalidation.ts).
+    const pages = new FollowingPages();
+    invalidation =
+      config.redis === 'memory' ? localPageInvalidation(pages) : await RedisPageInvalidation.connect(config.redis, config.redisKeyPrefix, pages);
+    const pageInvalidation = invalidation;
     // Post reads (pages, single posts) go through the cache; the SQL store stays the truth.
-    store = withPostCache(store, cache);
-    const services = await createServices({ config: serving, store, cache, registry: metrics.registry, log: app.log });
+    store = withPostCache(store, cache, undefined, (ids) => pageInvalidation.posts(ids));
+    const services = await createServices({
+      config: serving,
+      store,
+      cache,
+      registry: metrics.registry,
+      log: app.log,
+      pages: { pages, invalidation },
+    });
     app.decorate('backendConfig', serving);
     app.decorate('metrics', metrics);
     app.decorate('store', store);
@@ -115,10 +130,10 @@ export async function buildServer(config: BackendConfig, options: BuildOptions =
     app.decorate('services', services);
     app.addHook('onClose', async () => {
       await services.close();
-      await Promise.allSettled([store!.close(), cache!.close()]);
+      await Promise.allSettled([store!.close(), cache!.close(), pageInvalidation.close()]);
     });
   } catch (err) {
-    await Promise.allSettled([store?.close(), cache?.close(), app.close()]);
+    await Promise.allSettled([store?.close(), cache?.close(), invalidation?.close(), app.close()]);
     throw err;
   }
 

@@ -21,6 +21,9 @@ import { CacheRateLimiter } from './admission/rate-limiter.ts';
 import { RankedDiscover } from './feed/discover.ts';
 import { TimelineFanout } from './feed/fanout.ts';
 import { MemoryFanoutQueue, RedisFanoutQueue } from './feed/fanout-queue.ts';
+import { FollowingPages } from './feed/following-pages.ts';
+import { localPageInvalidation, type PageInvalidation } from './feed/page-invalidation.ts';
+import { watchTimelines } from './feed/timeline-watch.ts';
 import { OverloadSignal } from './feed/overload.ts';
 import { createLanguageDetector } from './lang/detector.ts';
 import { loadLexicon, RuleClassifier } from './moderation/classifier.ts';
@@ -40,8 +43,17 @@ export interface BackendServices {
   moderation: ModerationService;
   admission: AdmissionController;
   rateLimiter: RateLimiter;
+  /** Rendered following pages of this process, and how changes reach every process's (feed/following-pages.ts). */
+  followingPages: FollowingPagesService;
   /** Stops every service's workers, queues and timers (called once, before the store and cache close). */
   close(): Promise<void>;
+}
+
+export interface FollowingPagesService {
+  pages: FollowingPages;
+  invalidation: PageInvalidation;
+  /** Fan-out is behind (following reads say `partial`): pages are built, not served from here. */
+  behind(): boolean;
 }
 
 export interface ServiceDeps {
@@ -51,6 +63,8 @@ export interface ServiceDeps {
   /** The backend's metrics registry: register service metrics (social_*) here. */
   registry: Registry;
   log: FastifyBaseLogger;
+  /** Rendered following pages and their invalidation (server.ts); in-process ones when not given. */
+  pages?: { pages: FollowingPages; invalidation: PageInvalidation };
 }
 
 /** Home-timeline expiry in the in-process cache (see createServices). */
@@ -72,7 +86,10 @@ export async function createServices(deps: ServiceDeps): Promise<BackendServices
   // cold, and a cold timeline is served by read-time merge from the store (fanout.ts), so this costs CPU, not posts.
   const timelineTtlSet = (config.surge as { fanout?: { timelineTtlSec?: number } } | undefined)?.fanout?.timelineTtlSec !== undefined;
   const fanoutOptions = config.redis === 'memory' && !timelineTtlSet ? { ...surge.fanout, timelineTtlSec: IN_PROCESS_TIMELINE_TTL_SEC } : surge.fanout;
-  const fanout = new TimelineFanout(store, cache, queue, registry, fanoutOptions);
+  const pages = deps.pages?.pages ?? new FollowingPages();
+  const invalidation = deps.pages?.invalidation ?? localPageInvalidation(pages);
+  // Fan-out's writes to home timelines (and to the list of pull authors) void the rendered pages they change.
+  const fanout = new TimelineFanout(store, watchTimelines(cache, invalidation, () => pages.clear()), queue, registry, fanoutOptions);
   const overload = new OverloadSignal(
     { fanoutBacklog: () => queue.depth(), loopDelay, inFlight: () => admission.current() },
     surge.overload,
@@ -98,6 +115,7 @@ export async function createServices(deps: ServiceDeps): Promise<BackendServices
     moderation,
     admission,
     rateLimiter: new CacheRateLimiter(cache, registry),
+    followingPages: { pages, invalidation, behind: () => queue.depth() > surge.fanout.partialBacklog },
     async close() {
       loopDelay.close();
       await sharedSwitch?.close();

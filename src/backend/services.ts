@@ -24,6 +24,8 @@ export interface FeedResult {
   items: FeedItemRecord[];
   nextCursor: string | null;
   degraded?: 'stale-cache' | 'ranker-fallback' | 'partial';
+  /** Internal, never sent: the page merged posts of pull authors at read time (their new posts reach no timeline). */
+  pullMerged?: boolean;
 }
 
 export interface Reader {

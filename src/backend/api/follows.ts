@@ -28,7 +28,10 @@ export async function followsApi(app: FastifyInstance): Promise<void> {
       if (target === me.sub) throw new ApiError(422, 'cannot_follow_self', 'a user cannot follow themselves', { field: 'body.userId' });
       await enforceLimit(app, `writes:${me.sub}`, limits.writesPerAccount);
       const created = await app.store.follow(me.sub, target);
-      if (created) await app.services.fanout.onFollow(me.sub, target);
+      if (created) {
+        await app.services.fanout.onFollow(me.sub, target);
+        await app.services.followingPages.invalidation.readers([me.sub]); // whom they follow shapes their pages
+      }
       return reply.status(created ? 201 : 200).send({ followerId: me.sub, followeeId: target, following: true });
     },
   );
@@ -47,8 +50,10 @@ export async function followsApi(app: FastifyInstance): Promise<void> {
       const target = req.params.userId.toLowerCase();
       await enforceLimit(app, `writes:${me.sub}`, limits.writesPerAccount);
       const removed = await app.store.unfollow(me.sub, target);
-      if (removed) await app.services.fanout.onUnfollow(me.sub, target);
-      else if (!(await app.store.getUser(target))) {
+      if (removed) {
+        await app.services.fanout.onUnfollow(me.sub, target);
+        await app.services.followingPages.invalidation.readers([me.sub]);
+      } else if (!(await app.store.getUser(target))) {
         throw new ApiError(404, 'not_found', `user ${target} not found`, { field: 'params.userId' });
       }
       return reply.status(204).send();

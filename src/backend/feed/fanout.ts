@@ -258,6 +258,8 @@ export class TimelineFanout implements FanoutService {
     const more = merged.length > limit || entries > fromTimeline.length || truncated || pulled.next !== null;
     const page: FeedResult = { items, nextCursor: more && items.length ? encodeSeqCursor(items[items.length - 1].seq) : null };
     if (this.queue.depth() > this.opts.partialBacklog) page.degraded = 'partial';
+    // Posts of pull authors reach no timeline: a page merging any must not be reused (api/feeds.ts).
+    if (this.pull.size() > 0 && (state === 'warm' ? pullIds.length > 0 : this.pull.pulled(pullIds).length > 0)) page.pullMerged = true;
     if ((state === 'cold' || state === 'warming') && before === undefined) await this.warm(reader.id, pulled);
     return page;
   }

@@ -9,6 +9,8 @@
 // - A removal writes a tombstone over all three keys (and drops this process's copy): readers then go to the Store for
 //   it (and see it removed), in every process sharing the cache. Nothing is filled from a read over a tombstone, and
 //   a count write never replaces one (Redis's setMaxMany keeps it).
+// - A like, a comment or a removal is reported to `onPostsChanged` (rendered following pages hold counts) once the
+//   cache holds it, before the write is acknowledged.
 // Every other Store method passes straight through.
 import type { Cache } from '../cache/cache.ts';
 import type { CommentRecord, CreatedPost, LikeResult, NewPost, Store, StoredPost } from './store.ts';
@@ -92,7 +94,12 @@ export class ParsedPosts {
   }
 }
 
-export function withPostCache(store: Store, cache: Cache, ttlSec = 600): Store {
+export function withPostCache(
+  store: Store,
+  cache: Cache,
+  ttlSec = 600,
+  onPostsChanged: (ids: string[]) => Promise<void> = async () => undefined,
+): Store {
   function fill(posts: StoredPost[]): void {
     const live = posts.filter((p) => !p.removed);
     if (live.length === 0) return;
@@ -197,16 +204,26 @@ export function withPostCache(store: Store, cache: Cache, ttlSec = 600): Store {
           ttlSec,
         )
         .catch(() => undefined);
+      await onPostsChanged([key]);
       return removed;
     },
     async like(postId: string, userId: string): Promise<LikeResult> {
       const r = await store.like(postId, userId);
-      void cache.setMaxMany([[likesKey(postId.toLowerCase()), r.likeCount]], ttlSec).catch(() => undefined);
+      const key = postId.toLowerCase();
+      const written = cache.setMaxMany([[likesKey(key), r.likeCount]], ttlSec).catch(() => undefined);
+      if (r.created) {
+        // A new like changes the count rendered pages show: they are voided once the cache holds the new count.
+        await written;
+        await onPostsChanged([key]);
+      }
       return r;
     },
     async addComment(postId: string, authorId: string, text: string): Promise<CommentRecord> {
       const c = await store.addComment(postId, authorId, text);
-      if (c.postCommentCount !== undefined) void cache.setMaxMany([[commentsKey(c.postId), c.postCommentCount]], ttlSec).catch(() => undefined);
+      if (c.postCommentCount !== undefined) {
+        await cache.setMaxMany([[commentsKey(c.postId), c.postCommentCount]], ttlSec).catch(() => undefined);
+        await onPostsChanged([c.postId]);
+      }
       return c;
     },
   };

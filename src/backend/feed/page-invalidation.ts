@@ -1,0 +1,155 @@
+// Telling every backend process's rendered following pages (following-pages.ts) what changed. A change is applied to
+// this process's pages at once; with Redis, it is also published on one channel that every process subscribes to,
+// and the returned promise resolves once Redis has taken the message (PUBLISH answered: it sits in every subscriber's
+// connection), so a writer that awaits it before acknowledging leaves no process serving the old page beyond the
+// moment that process reads its subscription. Changes made in one event-loop turn go out as one message.
+// A process whose subscription is down may have missed messages: it serves no cached page until it is subscribed
+// again (and starts empty). A publish that fails leaves other processes' copies to their age bound (maxAgeMs).
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { FollowingPages } from './following-pages.ts';
+
+export interface PageInvalidation {
+  /** Their home timelines or follow lists changed. */
+  readers(ids: Iterable<string>): Promise<void>;
+  /** Their counts changed, or they were removed. */
+  posts(ids: Iterable<string>): Promise<void>;
+  /** Anything may have changed (e.g. which authors are merged at read time). */
+  all(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** One process: the pages are told directly. */
+export function localPageInvalidation(pages: FollowingPages): PageInvalidation {
+  return {
+    async readers(ids) {
+      pages.invalidateReaders(ids);
+    },
+    async posts(ids) {
+      pages.invalidatePosts(ids);
+    },
+    async all() {
+      pages.clear();
+    },
+    async close() {},
+  };
+}
+
+// Message: origin, then '*' or '', then reader ids, then post ids, one field per line, ids comma-separated.
+const SEP = '\n';
+
+interface Pending {
+  readers: Set<string>;
+  posts: Set<string>;
+  all: boolean;
+  done: Array<() => void>;
+}
+
+const empty = (): Pending => ({ readers: new Set(), posts: new Set(), all: false, done: [] });
+
+export class RedisPageInvalidation implements PageInvalidation {
+  private readonly origin = randomUUID().slice(0, 8);
+  private pending = empty();
+  private closed = false;
+
+  private constructor(
+    private readonly pages: FollowingPages,
+    private readonly pub: Redis,
+    private readonly sub: Redis,
+    private readonly channel: string,
+  ) {}
+
+  static async connect(url: string, keyPrefix: string, pages: FollowingPages): Promise<RedisPageInvalidation> {
+    const options = { lazyConnect: true, maxRetriesPerRequest: 2, commandTimeout: 2000 };
+    const pub = new Redis(url, options);
+    const sub = new Redis(url, { lazyConnect: true });
+    pub.on('error', () => undefined); // reported through failing publishes; reconnects by itself
+    sub.on('error', () => undefined);
+    const bus = new RedisPageInvalidation(pages, pub, sub, `${keyPrefix}feed:pages`);
+    pages.setServing(false);
+    sub.on('message', (channel: string, message: string) => {
+      if (channel === bus.channel) bus.apply(message);
+    });
+    // Lost connection: messages may be lost with it. Serve nothing cached until subscribed again.
+    sub.on('close', () => pages.setServing(false));
+    sub.on('ready', () => {
+      if (!bus.closed) void bus.resubscribe();
+    });
+    try {
+      await Promise.all([pub.connect(), sub.connect()]);
+      await bus.resubscribe();
+    } catch (err) {
+      pub.disconnect();
+      sub.disconnect();
+      throw new Error(`cannot connect to Redis at ${url}: ${(err as Error).message}`, { cause: err });
+    }
+    return bus;
+  }
+
+  private async resubscribe(): Promise<void> {
+    try {
+      await this.sub.subscribe(this.channel);
+      if (!this.closed && this.sub.status === 'ready') this.pages.setServing(true);
+    } catch {
+      // the next 'ready' tries again
+    }
+  }
+
+  readers(ids: Iterable<string>): Promise<void> {
+    const list = [...ids];
+    this.pages.invalidateReaders(list);
+    return this.enqueue((p) => {
+      for (const id of list) p.readers.add(id);
+    });
+  }
+
+  posts(ids: Iterable<string>): Promise<void> {
+    const list = [...ids];
+    this.pages.invalidatePosts(list);
+    return this.enqueue((p) => {
+      for (const id of list) p.posts.add(id);
+    });
+  }
+
+  all(): Promise<void> {
+    this.pages.clear();
+    return this.enqueue((p) => (p.all = true));
+  }
+
+  private enqueue(add: (p: Pending) => void): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    const first = this.pending.done.length === 0;
+    add(this.pending);
+    const done = new Promise<void>((resolve) => this.pending.done.push(resolve));
+    if (first) setImmediate(() => this.flush());
+    return done;
+  }
+
+  private flush(): void {
+    const p = this.pending;
+    this.pending = empty();
+    const message = [this.origin, p.all ? '*' : '', [...p.readers].join(','), [...p.posts].join(',')].join(SEP);
+    const settle = () => {
+      for (const d of p.done) d();
+    };
+    this.pub.publish(this.channel, message).then(settle, settle);
+  }
+
+  /** A message from any process (this one's own are skipped: they were applied when made). */
+  private apply(message: string): void {
+    const parts = message.split(SEP);
+    if (parts.length !== 4 || parts[0] === this.origin) return;
+    if (parts[1] === '*') this.pages.clear();
+    if (parts[2]) this.pages.invalidateReaders(parts[2].split(','));
+    if (parts[3]) this.pages.invalidatePosts(parts[3].split(','));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.pages.setServing(false);
+    await Promise.allSettled([
+      this.pub.quit().catch(() => this.pub.disconnect()),
+      this.sub.quit().catch(() => this.sub.disconnect()),
+    ]);
+  }
+}

@@ -1,0 +1,71 @@
+// The Cache as fan-out sees it, with every write to a home timeline (`tl:<reader>`) reported to the rendered following
+// pages (following-pages.ts) once it has landed: pushes by fan-out (whatever the method: own posts, backfill on
+// follow, the fan-out of a page of followers, a warm-up), removals on unfollow, a timeline created by a read. A
+// change to the shared list of pull authors voids every page (their posts are merged at read time, not pushed), and
+// so does a refresh that finds that list changed (a change made by another process).
+import type { Cache } from '../cache/cache.ts';
+import type { PageInvalidation } from './page-invalidation.ts';
+
+const TIMELINE = 'tl:';
+/** The shared list of pull authors (feed/pull-authors.ts). */
+export const PULL_AUTHORS_KEY = 'fanout:pull-authors';
+
+/** Writes whose first argument is the key (or keys) written. */
+const WRITES = new Set(['pushCapped', 'pushCappedMany', 'pushCappedExisting', 'removeFromList', 'del', 'set', 'setMany']);
+
+function readersOf(arg: unknown): string[] {
+  const keys = typeof arg === 'string' ? [arg] : Array.isArray(arg) ? arg : [];
+  const out: string[] = [];
+  for (const k of keys) {
+    const key = Array.isArray(k) ? k[0] : k; // setMany: [key, value] pairs
+    if (typeof key === 'string' && key.startsWith(TIMELINE)) out.push(key.slice(TIMELINE.length));
+  }
+  return out;
+}
+
+const touchesPullAuthors = (arg: unknown) => arg === PULL_AUTHORS_KEY || (Array.isArray(arg) && arg.includes(PULL_AUTHORS_KEY));
+
+export function watchTimelines(cache: Cache, invalidation: PageInvalidation, onLocalPullChange: () => void): Cache {
+  let lastPullAuthors: string | undefined;
+  const bound = new Map<PropertyKey, unknown>();
+  const wrap = (name: string, fn: (...args: unknown[]) => Promise<unknown>) => {
+    if (name === 'touchList') {
+      // Renewing a timeline changes nothing on it; creating one (a cold read) does.
+      return async (...args: unknown[]) => {
+        const existed = await fn(...args);
+        if (existed === false) await invalidation.readers(readersOf(args[0]));
+        return existed;
+      };
+    }
+    if (name === 'range') {
+      return async (...args: unknown[]) => {
+        const values = (await fn(...args)) as string[];
+        if (args[0] === PULL_AUTHORS_KEY) {
+          const now = values.join('\n');
+          if (now !== (lastPullAuthors ?? '')) onLocalPullChange();
+          lastPullAuthors = now;
+        }
+        return values;
+      };
+    }
+    if (!WRITES.has(name)) return fn;
+    return async (...args: unknown[]) => {
+      const result = await fn(...args);
+      if (touchesPullAuthors(args[0])) await invalidation.all();
+      else {
+        const readers = readersOf(args[0]);
+        if (readers.length) await invalidation.readers(readers);
+      }
+      return result;
+    };
+  };
+  return new Proxy(cache, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver);
+      if (typeof v !== 'function' || typeof prop !== 'string') return v;
+      let b = bound.get(prop);
+      if (!b) bound.set(prop, (b = wrap(prop, (v as (...args: unknown[]) => Promise<unknown>).bind(target))));
+      return b;
+    },
+  });
+}
