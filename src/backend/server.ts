@@ -13,6 +13,7 @@ import { createServices } from './services-factory.ts';
 import { openStore } from './store/index.ts';
 import type { Store } from './store/store.ts';
 import { withPostCache } from './store/cached-store.ts';
+import { withFollowerCache } from './store/cached-followers.ts';
 import './api/context.ts';
 import { installErrorHandling, mapError, sendError } from './api/errors.ts';
 import { feedsApi } from './api/feeds.ts';
@@ -115,6 +116,8 @@ export async function buildServer(config: BackendConfig, options: BuildOptions =
     const pageInvalidation = invalidation;
     // Post reads (pages, single posts) go through the cache; the SQL store stays the truth.
     store = withPostCache(store, cache, undefined, (ids) => pageInvalidation.posts(ids));
+    // Follower lists (fan-out reads one per post) from a per-process copy while their version in the cache is unchanged.
+    store = withFollowerCache(store, cache);
     const services = await createServices({
       config: serving,
       store,

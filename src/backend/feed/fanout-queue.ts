@@ -148,7 +148,7 @@ export class RedisFanoutQueue implements FanoutQueue {
     });
     if (n < 0) return false;
     this.lastDepth = n;
-    this.local.wakeAll();
+    this.local.wakeOne(); // one job, one worker (waking every parked worker sent one RPOP each, mostly empty)
     return true;
   }
 
