@@ -7,7 +7,6 @@ import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Registry } from 'prom-client';
 import type { CompileOverrides } from '../scenario/compile.ts';
 import type { FaultPlan, Plan } from '../scenario/plan.ts';
 import { loadWorld, worldOf } from '../run/world.ts';
@@ -235,6 +234,8 @@ async function standardPlugins(opts: ScenarioRunOptions, plan: Plan, thresholds:
   const plugins: RunPlugin[] = [feedQuality];
   let metrics: MetricsPlugin | undefined;
   if (opts.metricsPort !== undefined) {
+    // prom-client is loaded only when metrics are served (loading it costs ~50-80 ms of CPU at start-up).
+    const { Registry } = await import('prom-client');
     const registry = new Registry();
     metrics = createMetricsPlugin(registry, { feedSnapshot: () => feedQuality.snapshot() });
     plugins.push(metrics);

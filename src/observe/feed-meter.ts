@@ -6,7 +6,7 @@ import { Ledger, type LedgerOptions, type TrackedReader } from './ledger.ts';
 import { hashText, hashUnit } from '../random/index.ts';
 import { FeedQualityAccumulator } from './slis/accumulator.ts';
 import { checkBand, languageMix, primaryLanguage, type BandCheck, type LanguageBand } from './slis/language.ts';
-import { effectiveK, expectedTopK, recallOfRead, type FollowedPost } from './slis/recall.ts';
+import { effectiveK, expectedTopKOfRing, recallOfRead } from './slis/recall.ts';
 import { pageErrors } from './slis/feed-errors.ts';
 import { SampleQuantiles } from './slis/quantiles.ts';
 
@@ -98,23 +98,28 @@ export class FeedMeter implements RunObserver {
     const readerLang = primaryLanguage(s.readerPrimaryLanguage);
     const groups = this.groups(readerLang, s.readerCohort);
     const page = s.page;
+    const items = page.items;
+    const n = items.length;
     const degraded = page.degraded;
     for (const g of groups) g.addRead(degraded);
+    if (this.times.length < n) this.grow(n);
 
     const key = s.scroll === undefined ? `${s.kind}\u0000${s.readerId}` : `${s.kind}\u0000${s.readerId}\u0000${s.scroll}`;
     const previous = s.firstPage ? undefined : this.lastPage.get(key);
-    const errors = pageErrors(page.items, previous && { has: (id: string) => sortedHas(previous, hashText(id)) }, s.kind === 'following');
+    const following = s.kind === 'following';
+    const errors = pageErrors(items, previous && { has: (id: string) => sortedHas(previous, hashText(id)) }, following, this.times);
     for (const g of groups) g.addPageErrors(errors);
     // Only a page with a next cursor can be followed by a continuation worth checking against it.
-    if (page.nextCursor !== null) this.rememberPage(key, page.items);
+    if (page.nextCursor !== null) this.rememberPage(key, items);
     else this.lastPage.delete(key);
 
-    const langs: string[] = new Array(page.items.length);
+    const langs: string[] = new Array(n);
+    const slots = this.slots;
     let foreignItems = 0;
     let translated = 0;
-    for (let i = 0; i < page.items.length; i++) {
-      const item = page.items[i];
-      const slot = this.ledger.slotOf(item.id);
+    for (let i = 0; i < n; i++) {
+      const item = items[i];
+      const slot = (slots[i] = this.ledger.slotOf(item.id));
       langs[i] = slot >= 0 ? this.ledger.postLanguage(slot) : item.lang;
       if (primaryLanguage(langs[i]) !== readerLang) {
         foreignItems++;
@@ -133,15 +138,26 @@ export class FeedMeter implements RunObserver {
     if (reader) this.judgeFollowingRead(reader, s, groups);
   }
 
-  private judgeFollowingRead(reader: TrackedReader, s: FeedReadSample, groups: FeedQualityAccumulator[]): void {
+  /** Per-read scratch, indexed like the page's items: their ledger slots and createdAt (ms; following feed only). */
+  private slots = new Int32Array(128);
+  private times = new Float64Array(128);
+
+  private grow(n: number): void {
+    this.slots = new Int32Array(n);
+    this.times = new Float64Array(n);
+  }
+
+  /** After onFeedRead filled `slots` and `times` for this page. */
+  private judgeFollowingRead(reader: TrackedReader, s: FeedReadSample, groups: readonly FeedQualityAccumulator[]): void {
     const ledger = this.ledger;
     const ring = reader.ring;
     const pageSlots = new Set<number>();
     let oldestCreated = Infinity;
-    for (const item of s.page.items) {
-      const slot = ledger.slotOf(item.id);
+    const n = s.page.items.length;
+    for (let i = 0; i < n; i++) {
+      const slot = this.slots[i];
       if (slot >= 0) pageSlots.add(slot);
-      const created = Date.parse(item.createdAt);
+      const created = this.times[i];
       if (created < oldestCreated) oldestCreated = created;
     }
 
@@ -149,7 +165,8 @@ export class FeedMeter implements RunObserver {
     // (recall), and the read's own latency is not staleness (freshness; it is in the latency figures already).
     const sentAt = s.sentAt ?? s.at;
     if (Number.isNaN(reader.firstFollowingReadAt)) reader.firstFollowingReadAt = sentAt;
-    for (const p of ring.positionsNewestFirst()) {
+    for (let i = 0; i < ring.length; i++) {
+      const p = ring.position(i);
       const slot = ring.slots[p];
       if (pageSlots.has(slot)) {
         if (Number.isNaN(ring.seenAt[p])) {
@@ -167,21 +184,13 @@ export class FeedMeter implements RunObserver {
     }
 
     if (!reader.incomplete) {
-      const k = effectiveK(this.options.recallK, s.page.items.length, s.page.nextCursor !== null);
-      const expected = expectedTopK(this.followedNewestFirst(reader), sentAt, this.graceMs, k);
+      const k = effectiveK(this.options.recallK, n, s.page.nextCursor !== null);
+      const expected = expectedTopKOfRing(reader.ring, (slot) => this.ledger.isRemoved(slot), sentAt, this.graceMs, k);
       const result = recallOfRead(expected, pageSlots);
       if (result.recall === null) for (const g of groups) g.recallReadsWithoutExpectation++;
       else for (const g of groups) g.addRecall(result.recall, s.page.degraded !== undefined);
     }
     reader.lastFollowingReadAt = sentAt;
-  }
-
-  private *followedNewestFirst(reader: TrackedReader): Generator<FollowedPost> {
-    const ring = reader.ring;
-    for (const p of ring.positionsNewestFirst()) {
-      const slot = ring.slots[p];
-      yield { slot, ackAt: ring.ackAt[p], removed: this.ledger.isRemoved(slot) };
-    }
   }
 
   onPostLookup(s: PostLookupSample): void {
@@ -205,9 +214,18 @@ export class FeedMeter implements RunObserver {
     q.add(lag);
   }
 
-  private groups(readerLang: string, cohort: string | undefined): FeedQualityAccumulator[] {
-    const out = [this.run, this.bucket, this.group(this.byLanguage, readerLang)];
-    if (cohort !== undefined) out.push(this.group(this.byCohort, cohort));
+  /** The accumulators a read counts in, per reader language and cohort (reset with the bucket they hold). */
+  private readonly groupsCache = new Map<string, Map<string | undefined, readonly FeedQualityAccumulator[]>>();
+
+  private groups(readerLang: string, cohort: string | undefined): readonly FeedQualityAccumulator[] {
+    let byCohort = this.groupsCache.get(readerLang);
+    if (!byCohort) this.groupsCache.set(readerLang, (byCohort = new Map()));
+    let out = byCohort.get(cohort);
+    if (!out) {
+      const list = [this.run, this.bucket, this.group(this.byLanguage, readerLang)];
+      if (cohort !== undefined) list.push(this.group(this.byCohort, cohort));
+      byCohort.set(cohort, (out = list));
+    }
     return out;
   }
 
@@ -234,6 +252,7 @@ export class FeedMeter implements RunObserver {
   takeBucket(): TimelineBucket['feed'] | undefined {
     const b = this.bucket;
     this.bucket = new FeedQualityAccumulator(4096, this.options.seed);
+    this.groupsCache.clear();
     if (b.reads === 0 && b.moderationLagMs.count === 0 && b.lookupTranslation.den === 0) return undefined;
     const feed: NonNullable<TimelineBucket['feed']> = {};
     const fresh = b.freshnessSec();

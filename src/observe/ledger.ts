@@ -13,6 +13,7 @@
 // Up to the caps everything is kept, so runs with at most 100,000 of each kind are audited in full.
 import type { AccountAck, CommentAckSample, FollowAck, PostAckSample, RunMs } from '../run/events.ts';
 import { seededRandom } from '../random/index.ts';
+import { parseIsoTime } from './slis/iso-time.ts';
 
 export interface LedgerOptions {
   pinnedPostsCap?: number;
@@ -65,7 +66,12 @@ export class FollowedRing {
 
   /** Ring positions from newest to oldest. */
   *positionsNewestFirst(): Generator<number> {
-    for (let i = 1; i <= this.length; i++) yield (this.head - i + this.size) % this.size;
+    for (let i = 0; i < this.length; i++) yield this.position(i);
+  }
+
+  /** The ring position of the i-th newest entry (0 = newest; i < length). */
+  position(i: number): number {
+    return (this.head - 1 - i + this.size) % this.size;
   }
 }
 
@@ -238,7 +244,7 @@ export class Ledger {
     this.postIds[slot] = ack.postId;
     this.slotById.set(ack.postId, slot);
     this.postAckAt[slot] = ack.at;
-    const created = Date.parse(ack.targetCreatedAt);
+    const created = parseIsoTime(ack.targetCreatedAt);
     this.postCreatedAt[slot] = Number.isFinite(created) ? created : NaN;
     this.postRemovedAt[slot] = NaN;
     this.postLang[slot] = this.langs.id(ack.lang);

@@ -2,6 +2,9 @@
 // languageMatch.L: share of items in any language the reader reads. foreignShare.L: share of items not in the
 // reader's primary language L. A bilingual zh+en reader shown only English has languageMatch 1 and foreignShare 1.
 
+/** Language tag -> primary subtag (every feed item's language is looked up, several times per read). */
+const primaries = new Map<string, string>();
+
 /**
  * The language an item counts as: code-mixed ground truth (`zh-mixed`) counts as its primary language (`zh`);
  * region and script subtags are dropped (`zh-Hans`, `en_US` -> `zh`, `en`); case is folded.
@@ -9,8 +12,14 @@
  */
 export function primaryLanguage(lang: string | undefined | null): string {
   if (!lang) return 'und';
-  const cut = lang.search(/[-_]/);
-  return (cut === -1 ? lang : lang.slice(0, cut)).toLowerCase();
+  let out = primaries.get(lang);
+  if (out === undefined) {
+    const cut = lang.search(/[-_]/);
+    out = (cut === -1 ? lang : lang.slice(0, cut)).toLowerCase();
+    // A run sees a handful of tags; a target inventing new ones stops being remembered.
+    if (primaries.size < 1024) primaries.set(lang, out);
+  }
+  return out;
 }
 
 export interface LanguageMix {

@@ -27,6 +27,30 @@ export function expectedTopK(newestFirst: Iterable<FollowedPost>, readAt: number
   return out;
 }
 
+/** What expectedTopKOfRing reads of a reader's ring (ledger.ts FollowedRing). */
+export interface FollowedRingView {
+  readonly length: number;
+  readonly slots: Int32Array;
+  readonly ackAt: Float64Array;
+  /** Ring position of the i-th newest entry. */
+  position(i: number): number;
+}
+
+/** expectedTopK over a reader's ring (newest first), without an object per followed post. */
+export function expectedTopKOfRing(ring: FollowedRingView, isRemoved: (slot: number) => boolean, readAt: number, graceMs: number, k: number): number[] {
+  const out: number[] = [];
+  if (k <= 0) return out;
+  const cutoff = readAt - graceMs;
+  for (let i = 0; i < ring.length; i++) {
+    const p = ring.position(i);
+    const slot = ring.slots[p];
+    if (ring.ackAt[p] > cutoff || isRemoved(slot)) continue;
+    out.push(slot);
+    if (out.length === k) break;
+  }
+  return out;
+}
+
 /**
  * The k a read can be judged against: a page cut short by its own limit (fewer than k items but a next cursor)
  * can only hold as many as it has; a page that ends the feed (no cursor) is held to the full k.
