@@ -10,6 +10,7 @@ import type { BackendConfig, ServingConfig } from './config.ts';
 import { ApiError } from './errors.ts';
 import { createBackendMetrics } from './metrics.ts';
 import { createServices } from './services-factory.ts';
+import { resolveSurgeConfig } from './surge-config.ts';
 import { openStore } from './store/index.ts';
 import type { Store } from './store/store.ts';
 import { withPostCache } from './store/cached-store.ts';
@@ -110,7 +111,7 @@ export async function buildServer(config: BackendConfig, options: BuildOptions =
     metrics.watchPool(() => store?.poolStats());
     cache = await openCache({ redis: config.redis, keyPrefix: config.redisKeyPrefix });
     // Rendered following pages, per process; every process sharing the cache hears of changes (feed/page-invalidation.ts).
-    const pages = new FollowingPages();
+    const pages = new FollowingPages(resolveSurgeConfig(config.surge).followingPages);
     invalidation =
       config.redis === 'memory' ? localPageInvalidation(pages) : await RedisPageInvalidation.connect(config.redis, config.redisKeyPrefix, pages);
     const pageInvalidation = invalidation;

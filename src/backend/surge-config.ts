@@ -6,6 +6,7 @@ import { DEFAULT_ADMISSION_OPTIONS } from './admission/admission.ts';
 import { DEFAULT_DETECTOR_OPTIONS } from './lang/detector.ts';
 import { DEFAULT_DISCOVER_OPTIONS } from './feed/discover.ts';
 import { DEFAULT_FANOUT_OPTIONS } from './feed/fanout.ts';
+import { DEFAULT_FOLLOWING_PAGES_OPTIONS } from './feed/following-pages.ts';
 import { DEFAULT_OVERLOAD_OPTIONS } from './feed/overload.ts';
 import { DEFAULT_CLASSIFIER_OPTIONS } from './moderation/classifier.ts';
 import { DEFAULT_REVIEW_OPTIONS } from './moderation/review-queue.ts';
@@ -38,6 +39,8 @@ export const SurgeConfigSchema = z.strictObject({
       pollMs: int(1),
     })
     .partial(),
+  /** Rendered following pages kept per process (feed/following-pages.ts); maxPages 0 keeps none. */
+  followingPages: z.strictObject({ maxPages: int(), maxBytes: int(1), maxAgeMs: int(1), maxMarks: int(1) }).partial(),
   discover: z
     .strictObject({
       candidateLimit: int(1),
@@ -93,6 +96,7 @@ export type SurgeConfigInput = z.input<typeof SurgeConfigSchema>;
 
 export const SURGE_DEFAULTS = {
   fanout: { queue: 'auto' as 'auto' | 'memory' | 'redis', ...DEFAULT_FANOUT_OPTIONS },
+  followingPages: DEFAULT_FOLLOWING_PAGES_OPTIONS,
   discover: DEFAULT_DISCOVER_OPTIONS,
   overload: DEFAULT_OVERLOAD_OPTIONS,
   language: DEFAULT_DETECTOR_OPTIONS,
@@ -116,6 +120,7 @@ export function resolveSurgeConfig(raw: unknown): SurgeConfig {
   const s = parsed.data;
   return {
     fanout: { ...SURGE_DEFAULTS.fanout, ...s.fanout },
+    followingPages: { ...SURGE_DEFAULTS.followingPages, ...s.followingPages },
     discover: { ...SURGE_DEFAULTS.discover, ...s.discover },
     overload: { ...SURGE_DEFAULTS.overload, ...s.overload },
     language: { ...SURGE_DEFAULTS.language, ...s.language },

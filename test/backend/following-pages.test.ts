@@ -70,6 +70,14 @@ describe('FollowingPages', () => {
     expect(pages.stats().readerMarks).toBe(1);
   });
 
+  test('maxPages 0 keeps nothing (surge.followingPages.maxPages: every read is built)', () => {
+    const pages = new FollowingPages({ maxPages: 0 });
+    expect(pages.enabled).toBe(false);
+    put(pages, 'a|20|', 'a', []);
+    expect(pages.get('a|20|', 'en', false)).toBeUndefined();
+    expect(new FollowingPages().enabled).toBe(true);
+  });
+
   test('serves nothing while off (a lost subscription), and starts empty when back on', () => {
     const pages = new FollowingPages();
     put(pages, 'a|20|', 'a', []);

@@ -81,6 +81,7 @@ export async function feedsApi(app: FastifyInstance): Promise<void> {
     const cursor = req.query.cursor || undefined;
     const langs = me.lng.join(',');
     const key = FollowingPages.key(me.sub, limit, cursor);
+    if (!pages.enabled) return services.fanout.following(reader, limit, cursor).then((r) => withTranslations(r, reader));
     if (behind()) {
       bypass.inc();
       return services.fanout.following(reader, limit, cursor).then((r) => withTranslations(r, reader));

@@ -77,6 +77,11 @@ export class FollowingPages {
     this.opts = { ...DEFAULT_FOLLOWING_PAGES_OPTIONS, ...options };
   }
 
+  /** False when configured to keep no page (maxPages 0). */
+  get enabled(): boolean {
+    return this.opts.maxPages > 0;
+  }
+
   static key(readerId: string, limit: number, cursor: string | undefined): string {
     return `${readerId}|${limit}|${cursor ?? ''}`;
   }
