@@ -7,6 +7,8 @@
 // backend under `node --cpu-prof`, profiles written there), BENCH_BASELINE (an earlier backend.json whose rows are
 // shown as "before"), BENCH_OUT (file stem, default bench/results/backend), BENCH_ENDPOINTS (comma list of rows to
 // measure, default all: following, discover, comments, likes, posts, signups), BENCH_DETECTORS=0 (skip the detectors).
+// Each setup also runs a second backend keeping no rendered following pages (surge.followingPages.maxPages 0), for the
+// `following, pages off` row: what a following read costs when every one is built.
 // Results: bench/results/backend.json and bench/results/backend.md.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -44,6 +46,8 @@ interface Measure {
   requests: number;
   non2xx: number;
   errors: number;
+  /** Following rows: how the backend's rendered page cache answered during the row (social_feed_page_cache_total). */
+  pageCache?: Record<string, number>;
 }
 
 interface Server {
@@ -152,7 +156,15 @@ async function measure(opts: autocannon.Options, pid?: number): Promise<Measure>
   };
 }
 
-async function benchBackend(label: string, args: string[]): Promise<Record<string, Measure>> {
+/** social_feed_page_cache_total by result, from the backend's /metrics. */
+async function pageCacheCounts(url: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^social_feed_page_cache_total\{result="(\w+)"\} (\d+)/gm)) out[m[1]] = Number(m[2]);
+  return out;
+}
+
+async function benchBackend(label: string, args: string[], only?: string[]): Promise<Record<string, Measure>> {
   process.stdout.write(`${label}: starting\n`);
   const node = PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(PROFILE_DIR), `--cpu-prof-name=${label.replace(/\W/g, '-')}.cpuprofile`] : [];
   const server = await spawnServer([...node, path.join(ROOT, 'bin/flashcrowd.js'), 'backend', '--port', '0', '--log-level', 'error', ...args], label);
@@ -160,21 +172,26 @@ async function benchBackend(label: string, args: string[]): Promise<Record<strin
     const { tokens, postIds } = await seed(server.url);
     process.stdout.write(`${label}: seeded ${USERS} users, ${SEED_POSTS} posts\n`);
     const row = async (name: string, run: () => Promise<Measure>): Promise<Measure | undefined> => {
-      if (ENDPOINTS && !ENDPOINTS.includes(name)) return undefined;
+      if ((ENDPOINTS && !ENDPOINTS.includes(name)) || (only && !only.includes(name))) return undefined;
       const m = await run();
       process.stdout.write(`${label}: ${name} ${m.rps}/s, ${m.cpuUsPerRequest} µs CPU/request, p99 ${m.p99Ms} ms\n`);
       return m;
     };
     let n = 0;
     const pick = () => tokens[n++ % tokens.length];
-    const following = await row('following', () =>
-      measure(
-      {
-        url: server.url,
-      requests: [{ method: 'GET', path: '/v1/feed/following?limit=20', setupRequest: (req) => ({ ...req, headers: { authorization: `Bearer ${pick()}` } }) }],
-      },
-      server.pid,
-    ));
+    const following = await row('following', async () => {
+      const before = await pageCacheCounts(server.url);
+      const m = await measure(
+        {
+          url: server.url,
+          requests: [{ method: 'GET', path: '/v1/feed/following?limit=20', setupRequest: (req) => ({ ...req, headers: { authorization: `Bearer ${pick()}` } }) }],
+        },
+        server.pid,
+      );
+      const after = await pageCacheCounts(server.url);
+      m.pageCache = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));
+      return m;
+    });
     const discover = await row('discover', () =>
       measure(
       {
@@ -335,6 +352,11 @@ async function reachable(): Promise<boolean> {
 
 type Results = Record<string, Record<string, Measure>>;
 
+/** A second backend per setup keeps no rendered following pages: what every following read costs when built. */
+const PAGES_OFF = { followingPages: { maxPages: 0 } };
+const PAGES_OFF_ROW = 'following, pages off';
+const renamed = (rows: Record<string, Measure>) => (rows.following ? { [PAGES_OFF_ROW]: rows.following } : {});
+
 const CEILING = 'GET / (bare Fastify)';
 
 /** The ceiling is measured before and after the backends; ratios use the mean, so drift in load shows in both. */
@@ -342,6 +364,15 @@ function ceilingRps(results: Results): number {
   const a = results.ceiling?.[CEILING]?.rps ?? 0;
   const b = results.ceiling?.['GET / (bare Fastify), after']?.rps ?? a;
   return (a + b) / 2;
+}
+
+function pageCacheNote(results: Results): string {
+  const parts: string[] = [];
+  for (const [setup, rows] of Object.entries(results)) {
+    const c = rows.following?.pageCache;
+    if (c) parts.push(`${setup} ${c.hit ?? 0} hits, ${c.miss ?? 0} misses, ${c.uncacheable ?? 0} uncacheable`);
+  }
+  return parts.join('; ') || 'not measured';
 }
 
 async function main(): Promise<void> {
@@ -359,9 +390,13 @@ async function main(): Promise<void> {
     const prefix = `fc-bench-${id}:`;
     const dir = mkdtempSync(path.join(os.tmpdir(), 'flashcrowd-bench-backend-'));
     const configFile = path.join(dir, 'config.json');
+    const offFile = path.join(dir, 'pages-off.json');
     writeFileSync(configFile, JSON.stringify({ redisKeyPrefix: prefix }));
     try {
-      results['postgres+redis'] = await benchBackend('postgres+redis', ['--db', DATABASE_URL, '--schema', schema, '--redis', REDIS_URL, '--config', configFile]);
+      const pgArgs = ['--db', DATABASE_URL, '--schema', schema, '--redis', REDIS_URL];
+      results['postgres+redis'] = await benchBackend('postgres+redis', [...pgArgs, '--config', configFile]);
+      writeFileSync(offFile, JSON.stringify({ redisKeyPrefix: prefix, surge: PAGES_OFF }));
+      Object.assign(results['postgres+redis'], renamed(await benchBackend('postgres+redis, pages off', [...pgArgs, '--config', offFile], ['following'])));
     } finally {
       const c = new pg.Client({ connectionString: DATABASE_URL });
       await c.connect();
@@ -380,7 +415,17 @@ async function main(): Promise<void> {
   } else {
     process.stdout.write('postgres+redis: skipped (DATABASE_URL/REDIS_URL unreachable)\n');
   }
-  if (SETUPS.includes('embedded')) results.embedded = await benchBackend('embedded', ['--db', 'embedded', '--redis', 'memory']);
+  if (SETUPS.includes('embedded')) {
+    results.embedded = await benchBackend('embedded', ['--db', 'embedded', '--redis', 'memory']);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'flashcrowd-bench-backend-'));
+    try {
+      writeFileSync(path.join(dir, 'pages-off.json'), JSON.stringify({ surge: PAGES_OFF }));
+      const off = await benchBackend('embedded, pages off', ['--db', 'embedded', '--redis', 'memory', '--config', path.join(dir, 'pages-off.json')], ['following']);
+      Object.assign(results.embedded, renamed(off));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
   results.ceiling[`${CEILING}, after`] = await benchCeiling();
   process.stdout.write(`ceiling (after): ${results.ceiling[`${CEILING}, after`].rps}/s\n`);
 
@@ -442,7 +487,9 @@ ${beforeNote}
 |---|---|---|---|---|---|---|---|---|${beforeRule}
 ${rows.join('\n')}
 
-- \`following\`: GET /v1/feed/following?limit=20, tokens rotating over the seeded users (fan-out timelines + read-time merge).
+- \`following\`: GET /v1/feed/following?limit=20, tokens rotating over the seeded users (fan-out timelines + read-time merge),
+  answered from the backend's rendered pages once built (nothing is written during the row, so nearly every read is a hit:
+  ${pageCacheNote(results)}); \`following, pages off\`: a second backend with \`surge.followingPages.maxPages: 0\`, every read built.
 - \`discover\`: GET /v1/feed/discover?limit=20 (candidate pool, ranking by language, engagement and recency; admission and the overload signal in the path).
 - \`posts\`: POST /v1/posts (language detection, fan-out enqueue, moderation classification).
 - \`comments\`: POST /v1/posts/:id/comments on the seeded posts; \`likes\`: POST /v1/posts/:id/likes, every (user, post) pair once.
