@@ -1,5 +1,6 @@
 // Rendered following pages (src/backend/feed/following-pages.ts): a page is served again only while nothing on it
 // changed, in this process or, through Redis, in another one sharing the data.
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FollowingPages } from '../../src/backend/feed/following-pages.ts';
 import type { RunningBackend } from '../../src/backend/launch.ts';
@@ -204,5 +205,36 @@ describe.each(vs)('rendered following pages ($name)', (variant) => {
     await readCached(b, callB, reader.token);
     expect((await callA('DELETE', `/v1/posts/${p1}`, { token: author.token })).status).toBe(204);
     await until(async () => !(await callB('GET', '/v1/feed/following?limit=20', { token: reader.token })).body.items.some((i: Item) => i.id === p1), 1_000);
+  });
+
+  test('a process whose subscription drops serves nothing cached until it is back, then caches again', async (ctx) => {
+    if (!b) return ctx.skip();
+    const callB = client(b);
+    const reader = await signup(callA);
+    const author = await signup(callA);
+    await callA('POST', '/v1/follows', { token: reader.token, body: { userId: author.id } });
+    const p1 = (await callA('POST', '/v1/posts', { token: author.token, body: { text: 'before the drop' } })).body.id;
+    await until(async () => (await callB('GET', '/v1/feed/following?limit=20', { token: reader.token })).body.items.some((i: Item) => i.id === p1), 5_000);
+    await readCached(b, callB, reader.token);
+    // Drop process B's subscription (and only that one: connections are named after the deployment's key prefix).
+    const admin = new Redis(b.config.redis);
+    try {
+      const list = (await admin.client('LIST', 'TYPE', 'pubsub')) as string;
+      const name = `pages:${b.config.redisKeyPrefix}`.replace(/[^\w:.-]/g, '_');
+      const ids = list.split('\n').filter((l) => l.includes(` name=${name} `)).map((l) => /id=(\d+)/.exec(l)![1]);
+      expect(ids.length).toBe(2); // A's and B's
+      await admin.client('KILL', 'ID', ids[1]);
+      await admin.client('KILL', 'ID', ids[0]);
+    } finally {
+      admin.disconnect();
+    }
+    // A write while the subscriptions may be down is still seen well before the age bound, and hits come back.
+    const p2 = (await callA('POST', '/v1/posts', { token: author.token, body: { text: 'during the drop' } })).body.id;
+    await until(async () => (await callB('GET', '/v1/feed/following?limit=20', { token: reader.token })).body.items.some((i: Item) => i.id === p2), 5_000);
+    await until(async () => {
+      const hits = await pageCache(b!, 'hit');
+      await callB('GET', '/v1/feed/following?limit=20', { token: reader.token });
+      return (await pageCache(b!, 'hit')) > hits;
+    }, 5_000);
   });
 });

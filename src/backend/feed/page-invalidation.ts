@@ -62,7 +62,8 @@ export class RedisPageInvalidation implements PageInvalidation {
   static async connect(url: string, keyPrefix: string, pages: FollowingPages): Promise<RedisPageInvalidation> {
     const options = { lazyConnect: true, maxRetriesPerRequest: 2, commandTimeout: 2000 };
     const pub = new Redis(url, options);
-    const sub = new Redis(url, { lazyConnect: true });
+    // Named after the key prefix, so an operator (or a test) can tell the deployment's subscriptions apart.
+    const sub = new Redis(url, { lazyConnect: true, connectionName: `pages:${keyPrefix}`.replace(/[^\w:.-]/g, '_') });
     pub.on('error', () => undefined); // reported through failing publishes; reconnects by itself
     sub.on('error', () => undefined);
     const bus = new RedisPageInvalidation(pages, pub, sub, `${keyPrefix}feed:pages`);
