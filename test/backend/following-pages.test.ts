@@ -216,15 +216,14 @@ describe.each(vs)('rendered following pages ($name)', (variant) => {
     const p1 = (await callA('POST', '/v1/posts', { token: author.token, body: { text: 'before the drop' } })).body.id;
     await until(async () => (await callB('GET', '/v1/feed/following?limit=20', { token: reader.token })).body.items.some((i: Item) => i.id === p1), 5_000);
     await readCached(b, callB, reader.token);
-    // Drop process B's subscription (and only that one: connections are named after the deployment's key prefix).
+    // Drop both processes' subscriptions (and only theirs: connections are named after the deployment's key prefix).
     const admin = new Redis(b.config.redis);
     try {
-      const list = (await admin.client('LIST', 'TYPE', 'pubsub')) as string;
+      const list = (await admin.call('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string;
       const name = `pages:${b.config.redisKeyPrefix}`.replace(/[^\w:.-]/g, '_');
       const ids = list.split('\n').filter((l) => l.includes(` name=${name} `)).map((l) => /id=(\d+)/.exec(l)![1]);
       expect(ids.length).toBe(2); // A's and B's
-      await admin.client('KILL', 'ID', ids[1]);
-      await admin.client('KILL', 'ID', ids[0]);
+      for (const id of ids) await admin.call('CLIENT', 'KILL', 'ID', id);
     } finally {
       admin.disconnect();
     }
