@@ -49,6 +49,7 @@ const empty = (): Pending => ({ readers: new Set(), posts: new Set(), all: false
 
 export class RedisPageInvalidation implements PageInvalidation {
   private readonly origin = randomUUID().slice(0, 8);
+  private readonly ownPrefix = `${this.origin}${SEP}`;
   private pending = empty();
   private closed = false;
 
@@ -138,6 +139,7 @@ export class RedisPageInvalidation implements PageInvalidation {
 
   /** A message from any process (this one's own are skipped: they were applied when made). */
   private apply(message: string): void {
+    if (message.startsWith(this.ownPrefix)) return; // this process's own, applied when made
     const parts = message.split(SEP);
     if (parts.length !== 4 || parts[0] === this.origin) return;
     if (parts[1] === '*') this.pages.clear();
