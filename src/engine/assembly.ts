@@ -5,7 +5,7 @@
 // shards, `export k6` and the benchmarks use the same pieces.
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CompileOverrides } from '../scenario/compile.ts';
 import type { FaultPlan, Plan } from '../scenario/plan.ts';
@@ -20,7 +20,7 @@ import { createFeedQualityPlugin } from '../observe/feed-quality-plugin.ts';
 import { createMetricsPlugin, type MetricsPlugin } from '../metrics/harness-metrics.ts';
 import { startMetricsServer, type MetricsServer } from '../metrics/server.ts';
 import { createThresholdAbortPlugin, parseThreshold } from '../report/thresholds/index.ts';
-import { finalizeSummary, writeRunFolder, type SummaryParts } from '../report/write.ts';
+import { finalizeSummary, TIMELINE_SPILL_FILE, writeRunFolder, type SummaryParts } from '../report/write.ts';
 import { EXIT_OK, EXIT_THRESHOLDS_FAILED, UsageError } from '../errors/exit-codes.ts';
 import { faultsOf, startFaultableBackend } from './faults/managed-backend.ts';
 import { createEventActuatorPlugin } from './event-actuator.ts';
@@ -285,6 +285,10 @@ export async function runScenario(opts: ScenarioRunOptions, host: RunHost): Prom
     host.say(`${plan.name}: ${plan.wallDurationSec}s wall, ${plan.cohorts.length} cohort(s), target ${opened.label}`);
     // The people are shaped by the target's identity policy (handles, emails, passwords), known once it is open.
     const people = opened.target.identity ? worldOf(plan, opened.target.identity) : world;
+    // Closed timeline seconds go to a file in the run folder as they close (the harness keeps none of them); the
+    // folder's name needs startedAt, known when the measured phase begins. Deleted once timeline.json is written.
+    const runDirOf = (startedAt: string) => path.resolve(opts.out ?? path.join(opts.runsDir ?? 'runs', `${safeName(plan.name)}-${timestamp(startedAt)}`));
+    let timelineFile: string | undefined;
     const outcome = await runPlan({
       ...people,
       target: opened.target,
@@ -295,6 +299,7 @@ export async function runScenario(opts: ScenarioRunOptions, host: RunHost): Prom
       log: host.log,
       targetLabel: opened.label,
       exposeSnapshot: std.setLive,
+      timelineFile: (startedAt) => (timelineFile = path.join(runDirOf(startedAt), TIMELINE_SPILL_FILE)),
       shard: opts.shard,
       workers:
         (opts.workers ?? 1) > 1
@@ -303,8 +308,9 @@ export async function runScenario(opts: ScenarioRunOptions, host: RunHost): Prom
     });
     const summary = finalizeSummary(outcome.summary as SummaryParts, thresholds);
     std.metrics?.recordSummary(summary);
-    const runDir = path.resolve(opts.out ?? path.join(opts.runsDir ?? 'runs', `${safeName(plan.name)}-${timestamp(summary.startedAt)}`));
+    const runDir = runDirOf(summary.startedAt);
     const { files } = await writeRunFolder(runDir, { summary, timeline: outcome.timeline, plan });
+    if (timelineFile) await rm(timelineFile, { force: true });
     // Exact histograms beside the summary, so sharded runs can be merged without losing precision.
     const histogramsFile = path.join(runDir, HISTOGRAMS_FILE);
     await writeFile(histogramsFile, JSON.stringify({ version: 1, shard: opts.shard ?? null, ...outcome.recorders }) + '\n', 'utf8');

@@ -3,13 +3,15 @@
 // sessions start no new actions, and in-flight requests get plan.gracefulStopSec to finish; then (or at once on
 // `hardSignal`, a second Ctrl-C) they are aborted and counted as 'aborted', not as target errors.
 import { setMaxListeners } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import type { Plan } from '../scenario/plan.ts';
 import type { Target } from '../target/target.ts';
 import type { Summary, Timeline, TimelineBucket } from '../run/summary.ts';
 import type { PopulationView, RunContext, RunPlugin } from '../run/plugin.ts';
 import { LatencyRecorder } from '../observe/latency.ts';
 import { ScheduleRecorder } from '../observe/recorder.ts';
-import { TimelineRecorder } from '../observe/timeline.ts';
+import { FileBucketStore, TimelineRecorder } from '../observe/timeline.ts';
 import { Accounts } from './accounts.ts';
 import { fanOut } from '../run/observers.ts';
 import { createPlanScheduler, type Scheduler } from './scheduler.ts';
@@ -61,6 +63,12 @@ export interface RunOptions {
    * for --abort-on-fail and live displays. Cheap enough to call once a second.
    */
   exposeSnapshot?: (snapshot: () => Partial<Summary>) => void;
+  /**
+   * Where closed timeline seconds are appended as they close (JSON lines), given the run's startedAt: a file in the
+   * run folder, so the harness keeps nothing per closed second. The caller deletes it once timeline.json is written.
+   * Without it they are kept in memory (one JSON line per second).
+   */
+  timelineFile?: (startedAt: string) => string;
   /**
    * Run the measured phase in worker threads: each recompiles the plan from `scenario` + `overrides`, builds its own
    * target, and runs one shard of the arrivals; events come back to this thread's recorders and plugins.
@@ -188,6 +196,7 @@ class PlanRun {
   }
 
   dispose(): void {
+    this.timeline.closeStore();
     this.scheduler?.close();
     this.hardStop.abort();
     this.options.signal?.removeEventListener('abort', this.onSignal);
@@ -219,6 +228,11 @@ class PlanRun {
     this.t0 = performance.now() + leadMs;
     this.startedAt = new Date(Date.now() + leadMs).toISOString();
     this.measuring = true;
+    if (this.options.timelineFile) {
+      const file = this.options.timelineFile(this.startedAt);
+      mkdirSync(path.dirname(file), { recursive: true });
+      this.timeline.spillTo(new FileBucketStore(file));
+    }
     for (const p of this.plugins) p.start?.(this.ctx);
     this.pendingEvents = [...this.plan.events].sort((a, b) => a.atWallSec - b.atWallSec);
   }
@@ -396,6 +410,7 @@ class PlanRun {
   /** Stop plugins, take the figures, let plugins (audit, feed quality) add theirs. */
   private async finish(endMs: number, setup: SetupResult): Promise<RunOutcome> {
     this.timeline.finish(endMs, this.sessionsOpen.n);
+    this.timeline.closeStore();
     for (const p of this.plugins) await p.stop?.();
 
     // Encoded at the same moment as the figures, so histograms.json agrees with summary.json (plugins' finish,

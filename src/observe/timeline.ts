@@ -1,6 +1,9 @@
 // The per-second timeline (timeline.json): one bucket per second of the measured phase, closed as time passes.
-// Memory per open bucket is fixed (small histograms reused each second); closed buckets hold only numbers.
-// Each closed bucket is handed to the plugins' onBucket (which may add fields such as bucket.feed).
+// Memory per open bucket is fixed (small histograms reused each second). Each closed bucket is handed to the plugins'
+// onBucket (which may add fields such as bucket.feed), then goes to a BucketStore as one line of JSON: appended to a
+// file in the run folder when there is one (the harness then keeps nothing per closed second), otherwise kept in
+// memory as that line (~1.4 KB a second instead of ~2.8 KB of objects). toTimeline() reads them back whole.
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import type { ArrivalSample, RequestSample, RunEvent, RunObserver } from '../run/events.ts';
 import type { Timeline, TimelineBucket } from '../run/summary.ts';
 import { LatencyHistogram, round3 } from './latency.ts';
@@ -16,8 +19,55 @@ interface OpenBucket {
   lag: LatencyHistogram;
 }
 
+/** Where closed seconds go, in order, one JSON line each (the same text timeline.json holds for that bucket). */
+export interface BucketStore {
+  append(line: string): void;
+  /** Every bucket appended so far, parsed. */
+  readAll(): TimelineBucket[];
+  /** No more appends (a file store closes its file and keeps it; readAll still works). */
+  close(): void;
+}
+
+/** JSON lines in memory: one flat string per second instead of a tree of small objects and boxed numbers. */
+export class MemoryBucketStore implements BucketStore {
+  private readonly lines: string[] = [];
+  append(line: string): void {
+    this.lines.push(line);
+  }
+  readAll(): TimelineBucket[] {
+    return this.lines.map((l) => JSON.parse(l) as TimelineBucket);
+  }
+  close(): void {}
+}
+
+/**
+ * An append-only file of JSON lines (e.g. `<run folder>/timeline.partial.jsonl`): a closed second costs the harness
+ * no memory. Written synchronously (~1.4 KB a second, to the page cache). If the process dies mid-run, the file stays
+ * in the run folder as the timeline so far; after a normal run the run assembly deletes it once timeline.json is written.
+ */
+export class FileBucketStore implements BucketStore {
+  private fd: number | undefined;
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'w');
+  }
+  append(line: string): void {
+    if (this.fd === undefined) throw new Error(`timeline store ${this.path} is closed`);
+    writeSync(this.fd, line + '\n');
+  }
+  readAll(): TimelineBucket[] {
+    const text = readFileSync(this.path, 'utf8');
+    const out: TimelineBucket[] = [];
+    let start = 0;
+    for (let end = text.indexOf('\n'); end >= 0; start = end + 1, end = text.indexOf('\n', start)) out.push(JSON.parse(text.slice(start, end)) as TimelineBucket);
+    return out;
+  }
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
 export class TimelineRecorder implements RunObserver {
-  readonly buckets: TimelineBucket[] = [];
   readonly events: RunEvent[] = [];
   private nextT = 0; // t of the open bucket
   private readonly open: OpenBucket = {
@@ -31,7 +81,22 @@ export class TimelineRecorder implements RunObserver {
     lag: new LatencyHistogram(2),
   };
 
-  constructor(private readonly onBucket: (bucket: TimelineBucket) => void = () => {}) {}
+  constructor(
+    private readonly onBucket: (bucket: TimelineBucket) => void = () => {},
+    private store: BucketStore = new MemoryBucketStore(),
+  ) {}
+
+  /** From now on, closed seconds go to `store` (those already closed are moved there first). */
+  spillTo(store: BucketStore): void {
+    for (const b of this.store.readAll()) store.append(JSON.stringify(b));
+    this.store.close();
+    this.store = store;
+  }
+
+  /** The closed buckets so far, read back from the store (a copy: for the end of the run and for tests). */
+  get buckets(): TimelineBucket[] {
+    return this.store.readAll();
+  }
 
   onArrival(sample: ArrivalSample): void {
     const b = this.open;
@@ -77,7 +142,7 @@ export class TimelineRecorder implements RunObserver {
     return {
       scenario,
       startedAt,
-      buckets: this.buckets,
+      buckets: this.store.readAll(),
       // Seconds, like bucket.t (RunEvent times are ms).
       events: this.events.map((e) => ({ at: e.at / 1000, name: e.name, kind: e.kind, description: e.description, endAt: e.endAt === undefined ? undefined : e.endAt / 1000 })),
     };
@@ -116,8 +181,14 @@ export class TimelineRecorder implements RunObserver {
     b.errors = {};
     b.requests = 0;
     this.nextT++;
-    this.buckets.push(bucket);
     this.onBucket(bucket);
+    // After the plugins' onBucket (bucket.feed), so the line is what timeline.json will hold for this second.
+    this.store.append(JSON.stringify(bucket));
+  }
+
+  /** No more buckets: closes the store (a file store's file stays until the run folder's timeline.json replaces it). */
+  closeStore(): void {
+    this.store.close();
   }
 }
 

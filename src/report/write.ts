@@ -16,6 +16,13 @@ export const RUN_FILES = {
   html: 'report.html',
 } as const;
 
+/**
+ * While a run is measured, its closed timeline seconds are appended here (one JSON bucket per line) instead of being
+ * kept in memory; deleted once timeline.json (the same buckets, whole) is written. Left in the folder only by a
+ * harness that died mid-run: then it is the timeline up to that second.
+ */
+export const TIMELINE_SPILL_FILE = 'timeline.partial.jsonl';
+
 /** A summary before the verdict: every figure, thresholds and pass optional (replaced by finalizeSummary). */
 export type SummaryParts = Pick<Summary, 'scenario' | 'seed' | 'startedAt' | 'wallSeconds' | 'target' | 'totals' | 'endpoints' | 'schedule' | 'feedQuality' | 'audit'> &
   Partial<Pick<Summary, 'thresholds' | 'pass'>> & { [extension: string]: unknown };

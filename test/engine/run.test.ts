@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runPlan } from '../../src/engine/run.ts';
 import { HttpTarget } from '../../src/target/http-target.ts';
@@ -83,6 +86,27 @@ describe('runPlan against a live HTTP server', () => {
     // Synthetic client addresses, one per person.
     expect([...backend.stats.xff].every((ip) => /^10\.\d+\.\d+\.\d+$/.test(ip))).toBe(true);
     expect(backend.stats.xff.size).toBeGreaterThan(10);
+  });
+
+  it('appends closed timeline seconds to timelineFile while the run goes on, and returns the same buckets', async () => {
+    const { backend, target } = await setupBackend();
+    const dir = mkdtempSync(join(tmpdir(), 'fc-run-timeline-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const p = plan([cohort({ name: 'newcomers', people: 60, rate: () => 20, peakRate: 20, expectedArrivals: 40 })]);
+    const onDiskAtClose: number[] = [];
+    let startedAt = '';
+    const file = join(dir, 'run', 'timeline.partial.jsonl');
+    const plugin: RunPlugin = {
+      name: 'spy',
+      onBucket: (b) => void onDiskAtClose.push(readFileSync(file, 'utf8').split('\n').filter(Boolean).length - b.t),
+    };
+    const out = await runPlan({ plan: p, target, population: population(p), content, plugins: [plugin], targetLabel: backend.url, timelineFile: (at) => ((startedAt = at), file) });
+    expect(startedAt).toBe(out.summary.startedAt);
+    expect(out.timeline.buckets.length).toBeGreaterThanOrEqual(2);
+    expect(onDiskAtClose).toEqual(out.timeline.buckets.map(() => 0)); // every earlier second was on disk when one closed
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    expect(lines.map((l) => JSON.parse(l))).toEqual(out.timeline.buckets);
+    expect(out.timeline.buckets.reduce((n, b) => n + b.requests, 0)).toBe(out.summary.totals.requests);
   });
 
   it('finishes and classifies connect_refused when the target dies mid-run', async () => {

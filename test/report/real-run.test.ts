@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { executeRun, type ExecuteRunResult } from '../../src/cli/pipeline.ts';
 import { main } from '../../src/cli/index.ts';
+import { TIMELINE_SPILL_FILE } from '../../src/report/write.ts';
 
 const CHROMIUM = process.env.FLASHCROWD_CHROMIUM ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -49,6 +50,15 @@ describe('report on a real run', () => {
     expect(ev.at).toBeGreaterThan(4);
     expect(ev.at).toBeLessThan(8); // scenario +10m at 20m->12s: 6 s of wall time
     expect(result.timeline.buckets.at(-1)!.t).toBeGreaterThan(ev.at);
+  });
+
+  it('writes timeline.json whole, with the seconds spilled during the run, and removes the spill file', () => {
+    const onDisk = JSON.parse(readFileSync(join(result.runDir, 'timeline.json'), 'utf8'));
+    expect(onDisk.buckets.length).toBeGreaterThan(10);
+    expect(JSON.stringify(onDisk.buckets)).toBe(JSON.stringify(result.timeline.buckets));
+    expect(onDisk.buckets.map((b: { t: number }) => b.t)).toEqual(onDisk.buckets.map((_: unknown, i: number) => i));
+    expect(onDisk.buckets.some((b: { feed?: unknown }) => b.feed !== undefined)).toBe(true);
+    expect(existsSync(join(result.runDir, TIMELINE_SPILL_FILE))).toBe(false);
   });
 
   it('re-renders and compares the run folder', async () => {
