@@ -38,30 +38,45 @@ export const LEDGER_DEFAULTS: Required<LedgerOptions> = {
 const FLAG_PINNED = 1;
 const FLAG_MARKED = 2;
 
-/** The last `size` followed posts of one tracked reader, with when the reader first saw each in its following feed. */
+/** Entries a ring starts with; it doubles as followed posts arrive, up to its `size`. */
+const RING_INITIAL = 8;
+
+/**
+ * The last `size` followed posts of one tracked reader, with when the reader first saw each in its following feed.
+ * Its arrays start small and double as entries arrive (up to `size`): most tracked readers follow few posting
+ * authors, so a reader costs what it holds, not 20 bytes x `size` from the moment it is tracked.
+ */
 export class FollowedRing {
-  readonly slots: Int32Array;
-  readonly ackAt: Float64Array;
+  slots: Int32Array;
+  ackAt: Float64Array;
   /** Run ms of first appearance in the reader's following feed; NaN until seen. */
-  readonly seenAt: Float64Array;
+  seenAt: Float64Array;
   private head = 0;
   length = 0;
   /** Entries pushed out of the ring before they were ever seen. */
   evictedUnseen = 0;
 
   constructor(readonly size: number) {
-    this.slots = new Int32Array(size);
-    this.ackAt = new Float64Array(size);
-    this.seenAt = new Float64Array(size);
+    const initial = Math.min(size, RING_INITIAL);
+    this.slots = new Int32Array(initial);
+    this.ackAt = new Float64Array(initial);
+    this.seenAt = new Float64Array(initial);
+  }
+
+  /** Entries allocated now (at most `size`). */
+  get capacity(): number {
+    return this.slots.length;
   }
 
   push(slot: number, ackAt: number): void {
-    if (this.length === this.size && Number.isNaN(this.seenAt[this.head])) this.evictedUnseen++;
+    if (this.length === this.slots.length && this.length < this.size) this.grow();
+    const cap = this.slots.length;
+    if (this.length === cap && Number.isNaN(this.seenAt[this.head])) this.evictedUnseen++;
     this.slots[this.head] = slot;
     this.ackAt[this.head] = ackAt;
     this.seenAt[this.head] = NaN;
-    this.head = (this.head + 1) % this.size;
-    if (this.length < this.size) this.length++;
+    this.head = (this.head + 1) % cap;
+    if (this.length < cap) this.length++;
   }
 
   /** Ring positions from newest to oldest. */
@@ -71,7 +86,26 @@ export class FollowedRing {
 
   /** The ring position of the i-th newest entry (0 = newest; i < length). */
   position(i: number): number {
-    return (this.head - 1 - i + this.size) % this.size;
+    const cap = this.slots.length;
+    return (this.head - 1 - i + cap) % cap;
+  }
+
+  /** Full below `size`: twice the room (at most `size`), entries laid out oldest first from position 0. */
+  private grow(): void {
+    const cap = Math.min(this.size, this.slots.length * 2);
+    const slots = new Int32Array(cap);
+    const ackAt = new Float64Array(cap);
+    const seenAt = new Float64Array(cap);
+    for (let j = 0; j < this.length; j++) {
+      const from = this.position(this.length - 1 - j);
+      slots[j] = this.slots[from];
+      ackAt[j] = this.ackAt[from];
+      seenAt[j] = this.seenAt[from];
+    }
+    this.slots = slots;
+    this.ackAt = ackAt;
+    this.seenAt = seenAt;
+    this.head = this.length;
   }
 }
 

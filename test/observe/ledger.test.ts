@@ -1,7 +1,7 @@
 // The ledger's bounded memory: pinning of followed and marked posts, the reservoir beyond the caps, rings, and
 // the meter's judgement of reads against it.
 import { describe, expect, it } from 'vitest';
-import { Ledger } from '../../src/observe/ledger.ts';
+import { FollowedRing, Ledger } from '../../src/observe/ledger.ts';
 import { FeedMeter } from '../../src/observe/feed-meter.ts';
 import { chooseSample } from '../../src/observe/audit.ts';
 import type { FeedItem } from '../../src/target/target.ts';
@@ -70,6 +70,32 @@ describe('ledger', () => {
     for (let i = 0; i < 6; i++) ledger.addPost(post(`p${i}`, 'a1', i));
     expect(reader.ring.length).toBe(4);
     expect(reader.ring.evictedUnseen).toBe(2);
+  });
+
+  it('grows a ring as followed posts arrive, holding the same entries as a ring allocated whole', () => {
+    const ring = new FollowedRing(100);
+    expect(ring.capacity).toBeLessThan(16); // a tracked reader costs what it holds
+    const model: { slot: number; ackAt: number; seenAt: number }[] = []; // oldest first, at most 100
+    let evicted = 0;
+    let x = 7;
+    for (let n = 0; n < 450; n++) {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      if (model.length === 100 && Number.isNaN(model[0].seenAt)) evicted++;
+      ring.push(n, n * 10);
+      model.push({ slot: n, ackAt: n * 10, seenAt: NaN });
+      if (model.length > 100) model.shift();
+      if (x % 3 === 0) {
+        const i = x % ring.length; // mark the i-th newest seen, through the ring's positions as the meter does
+        ring.seenAt[ring.position(i)] = n;
+        model[model.length - 1 - i].seenAt = n;
+      }
+      const newestFirst = [...ring.positionsNewestFirst()].map((p) => ({ slot: ring.slots[p], ackAt: ring.ackAt[p], seenAt: ring.seenAt[p] }));
+      expect(newestFirst).toEqual([...model].reverse());
+      expect(ring.evictedUnseen).toBe(evicted);
+      expect(ring.capacity).toBeLessThanOrEqual(Math.max(8, 2 * ring.length));
+    }
+    expect(ring.capacity).toBe(100);
+    expect(evicted).toBeGreaterThan(0);
   });
 });
 
