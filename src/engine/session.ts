@@ -369,7 +369,6 @@ export class SessionRunner {
       lang: generated.lang,
       kind: generated.kind,
       marker: generated.marker,
-      text: generated.text,
     };
     const heat = Math.min(1e6, session.rnd.pareto(session.cohort.content.commentAlpha || 1.2));
     this.recent.add(hot, heat);
