@@ -24,6 +24,22 @@ describe('rule classifier', () => {
     expect(c.classify('my cat says hello')).toBeUndefined();
   });
 
+  test('remembers texts for the repeat window and no longer (memory budget)', () => {
+    let now = 0;
+    const c = new RuleClassifier([], { repeatThreshold: 3, repeatWindowSec: 60, repeatMemory: 1000 }, () => now);
+    for (let i = 0; i < 100; i++) c.classify(`distinct post number ${i}`);
+    expect(c.remembered).toBe(100);
+    now += 30_000;
+    c.classify('still within the window'); // nothing is old enough to leave yet
+    expect(c.remembered).toBe(101);
+    c.classify('distinct post number 7'); // counted again within its window
+    now += 31_000; // the first 100 texts' window is over; the later one's is not
+    expect(c.classify('a later text')).toBeUndefined();
+    expect(c.remembered).toBe(2);
+    expect(c.classify('still within the window')).toBeUndefined();
+    expect(c.classify('still within the window')).toMatchObject({ reason: 'repeated' });
+  });
+
   test('loads the project lexicon when present', () => {
     const terms = loadLexicon();
     expect(terms.length).toBeGreaterThan(0);

@@ -18,7 +18,7 @@ export interface ClassifierOptions {
   /** The same normalised text posted this many times within `repeatWindowSec` (by anyone) is flagged. */
   repeatThreshold: number;
   repeatWindowSec: number;
-  /** Distinct texts remembered for repeat detection (bounded memory). */
+  /** Distinct texts remembered for repeat detection (bounded memory); none longer than `repeatWindowSec`. */
   repeatMemory: number;
 }
 
@@ -80,16 +80,24 @@ export class RuleClassifier {
     return undefined;
   }
 
+  /** Texts remembered for repeat detection (for tests and the memory budget). */
+  get remembered(): number {
+    return this.seen.size;
+  }
+
   private countRepeat(norm: string): number {
     const now = this.now();
     let entry = this.seen.get(norm);
-    if (!entry || now - entry.since > this.opts.repeatWindowSec * 1000) {
+    const windowMs = this.opts.repeatWindowSec * 1000;
+    if (!entry || now - entry.since > windowMs) {
       entry = { count: 0, since: now };
       this.seen.delete(norm);
       this.seen.set(norm, entry);
-      if (this.seen.size > this.opts.repeatMemory) {
-        const oldest = this.seen.keys().next().value;
-        if (oldest !== undefined) this.seen.delete(oldest);
+      // Kept in order of `since` (a text is moved to the end when its window starts again): texts whose window has
+      // passed leave from the front, so a steady crowd's posts are remembered for the window and no longer.
+      for (const [text, e] of this.seen) {
+        if (this.seen.size <= this.opts.repeatMemory && now - e.since <= windowMs) break;
+        this.seen.delete(text);
       }
     }
     return ++entry.count;
