@@ -18,6 +18,7 @@ import type { DiscoverService, FeedResult, Reader } from '../services.ts';
 import { decodeDiscoverCursor, encodeDiscoverCursor, type DiscoverPosition } from './discover-cursor.ts';
 import { feedMetrics, type FeedMetrics } from './feed-metrics.ts';
 import { toFeedItem } from './items.ts';
+import { packIds, unpackIds } from './packed-ids.ts';
 import type { OverloadSignal } from './overload.ts';
 import { DEFAULT_RANKER_OPTIONS, rank, recencyOnly, type RankerOptions } from './ranker.ts';
 import { StalePages, STALE_PAGES_CAPACITY } from './stale-pages.ts';
@@ -158,7 +159,7 @@ export class RankedDiscover implements DiscoverService {
       const ordering = this.orderingFor(pool, reader.languages);
       snapshot = `${pool.id}.${ordering.key}`;
       ordering.value.saved ??= this.snapshots
-        .set(SNAPSHOT_PREFIX + snapshot, ordering.value.ids.join(','), this.opts.snapshotTtlSec)
+        .set(SNAPSHOT_PREFIX + snapshot, packIds(ordering.value.ids), this.opts.snapshotTtlSec)
         .catch(() => undefined); // a lost snapshot only makes that sequence's later pages answer invalid_cursor
       await ordering.value.saved;
       ids = ordering.value.ids;
@@ -205,7 +206,7 @@ export class RankedDiscover implements DiscoverService {
     if (raw === null) {
       throw new ApiError(400, 'invalid_cursor', 'this discover sequence has expired; start again without a cursor', { field: 'query.cursor' });
     }
-    const ids = raw === '' ? [] : raw.split(',');
+    const ids = unpackIds(raw);
     this.remote.set(snapshot, ids);
     if (this.remote.size > REMOTE_SNAPSHOTS) this.remote.delete(this.remote.keys().next().value!);
     return ids;

@@ -1,0 +1,30 @@
+// Post ids packed for discover page-sequence snapshots (kept in the Cache for snapshotTtlSec, up to ~600 ids each):
+// a lowercase UUID's 16 bytes as 22 base64url characters instead of 36, so a snapshot takes ~38 % fewer bytes in
+// Redis or in the in-process cache. Anything else is kept as it is ('~' in front when it could be read as packed);
+// ids written unpacked by an earlier version read back unchanged.
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const PACKED = 22;
+
+export function packIds(ids: readonly string[]): string {
+  let out = '';
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    const item = UUID.test(id)
+      ? Buffer.from(id.replace(/-/g, ''), 'hex').toString('base64url')
+      : id.length === PACKED || id.startsWith('~')
+        ? `~${id}`
+        : id;
+    out += i === 0 ? item : `,${item}`;
+  }
+  return out;
+}
+
+export function unpackIds(packed: string): string[] {
+  if (packed === '') return [];
+  return packed.split(',').map((item) => {
+    if (item.startsWith('~')) return item.slice(1);
+    if (item.length !== PACKED) return item;
+    const h = Buffer.from(item, 'base64url').toString('hex');
+    return [h.slice(0, 8), h.slice(8, 12), h.slice(12, 16), h.slice(16, 20), h.slice(20)].join('-'); // one flat string
+  });
+}
