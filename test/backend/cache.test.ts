@@ -117,6 +117,19 @@ for (const [name, make] of makers) {
 }
 
 describe('memory cache expiry', () => {
+  it('keeps list values exactly as pushed (they are stored as flat copies)', async () => {
+    const cache = new MemoryCache();
+    const id = 'f42252c9-01a7-4f82-b327-aa818223b16c';
+    const values = [`${41}|${id}|${id}`, 'short', `naïve 😀 ${id}`, `lone \ud800 surrogate ${id}`, `quote " and \\ ${id}`];
+    await cache.pushCapped('l', values, 10, 60);
+    await cache.touchList('t', 'marker', 60);
+    expect(await cache.pushCappedExisting(['t', 'missing'], values, 10)).toBe(1);
+    const expected = [...values].reverse();
+    expect(await cache.range('l', 0, -1)).toEqual(expected);
+    expect(await cache.range('t', 0, -1)).toEqual([...expected, 'marker']);
+    expect(await cache.removeFromList('l', values[3]!)).toBe(1);
+  });
+
   it('expires windows by the clock it is given', async () => {
     let now = 1_000_000;
     const cache = new MemoryCache(() => now);
