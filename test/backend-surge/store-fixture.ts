@@ -75,3 +75,17 @@ export async function until(check: () => Promise<boolean> | boolean, timeoutMs =
     await new Promise((r) => setTimeout(r, stepMs));
   }
 }
+
+/** The store with every method call's name appended to `calls` (what reaches SQL underneath a caching layer). */
+export function countingStore(store: Store, calls: string[]): Store {
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver);
+      if (typeof v !== 'function') return v;
+      return (...args: unknown[]) => {
+        calls.push(String(prop));
+        return v.apply(target, args);
+      };
+    },
+  });
+}

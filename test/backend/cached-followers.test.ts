@@ -1,7 +1,7 @@
 // Follower lists through a per-process copy checked against a version in the cache (src/backend/store/cached-followers.ts):
 // repeated reads skip the store, and a follow or unfollow through any process is seen by the next read in every one.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openFixture, newUser, type Fixture } from '../backend-surge/store-fixture.ts';
+import { countingStore, openFixture, newUser, type Fixture } from '../backend-surge/store-fixture.ts';
 import { withFollowerCache } from '../../src/backend/store/cached-followers.ts';
 import type { Store } from '../../src/backend/store/store.ts';
 
@@ -14,16 +14,7 @@ let now = 0;
 beforeAll(async () => {
   fx = await openFixture();
   queries = [];
-  const counting = new Proxy(fx.store, {
-    get(target, prop, receiver) {
-      const v = Reflect.get(target, prop, receiver);
-      if (typeof v !== 'function') return v;
-      return (...args: unknown[]) => {
-        queries.push(String(prop));
-        return v.apply(target, args);
-      };
-    },
-  });
+  const counting = countingStore(fx.store, queries);
   a = withFollowerCache(counting, fx.cache, { maxAgeMs: 30_000 }, () => now);
   b = withFollowerCache(counting, fx.cache, { maxAgeMs: 30_000 }, () => now);
 });

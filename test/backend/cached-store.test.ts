@@ -1,7 +1,7 @@
 // Post reads through the cache: pages hydrate from it, counts follow likes and comments, removals win over fills.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openFixture, newUser, type Fixture } from '../backend-surge/store-fixture.ts';
+import { countingStore, openFixture, newUser, type Fixture } from '../backend-surge/store-fixture.ts';
 import { withPostCache } from '../../src/backend/store/cached-store.ts';
 import type { Store } from '../../src/backend/store/store.ts';
 
@@ -12,16 +12,7 @@ beforeAll(async () => {
   fx = await openFixture();
   queries = [];
   // Count what reaches the SQL store underneath the cache.
-  const counting = new Proxy(fx.store, {
-    get(target, prop, receiver) {
-      const v = Reflect.get(target, prop, receiver);
-      if (typeof v !== 'function') return v;
-      return (...args: unknown[]) => {
-        queries.push(String(prop));
-        return v.apply(target, args);
-      };
-    },
-  });
+  const counting = countingStore(fx.store, queries);
   store = withPostCache(counting, fx.cache);
 });
 afterAll(async () => {

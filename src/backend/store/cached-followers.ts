@@ -8,6 +8,7 @@
 // (also the bound should a version write fail), at most `maxIds` follower ids in all, oldest first out.
 import { randomBytes } from 'node:crypto';
 import type { Cache } from '../cache/cache.ts';
+import { withOverrides } from './store-overrides.ts';
 import type { SeqPage, Store } from './store.ts';
 
 export interface FollowerCacheOptions {
@@ -79,15 +80,5 @@ export function withFollowerCache(store: Store, cache: Cache, options: Partial<F
       return removed;
     },
   };
-  const bound = new Map<PropertyKey, unknown>();
-  return new Proxy(store, {
-    get(target, prop, receiver) {
-      if (typeof prop === 'string' && prop in cached) return cached[prop as keyof Store];
-      const v = Reflect.get(target, prop, receiver);
-      if (typeof v !== 'function') return v;
-      let b = bound.get(prop);
-      if (!b) bound.set(prop, (b = v.bind(target)));
-      return b;
-    },
-  });
+  return withOverrides(store, cached);
 }

@@ -13,6 +13,7 @@
 //   cache holds it, before the write is acknowledged.
 // Every other Store method passes straight through.
 import type { Cache } from '../cache/cache.ts';
+import { withOverrides } from './store-overrides.ts';
 import type { CommentRecord, CreatedPost, LikeResult, NewPost, Store, StoredPost } from './store.ts';
 
 const TOMBSTONE = '-';
@@ -227,17 +228,6 @@ export function withPostCache(
       return c;
     },
   };
-  // Everything else is the store's own method, bound to it once (so methods added to Store later pass through too).
-  const bound = new Map<PropertyKey, unknown>();
-  const proxy = new Proxy(store, {
-    get(target, prop, receiver) {
-      if (typeof prop === 'string' && prop in cached) return cached[prop as keyof Store];
-      const v = Reflect.get(target, prop, receiver);
-      if (typeof v !== 'function') return v;
-      let b = bound.get(prop);
-      if (!b) bound.set(prop, (b = v.bind(target)));
-      return b;
-    },
-  });
-  return proxy;
+  // Everything else is the store's own method.
+  return withOverrides(store, cached);
 }
