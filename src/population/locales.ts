@@ -1,33 +1,50 @@
 // Locales a population can be drawn from, the language each speaks, and where its people live.
-import { Faker, allLocales, base, de, en, en_AU, en_CA, en_GB, en_US, es, es_MX, fr, ja, ko, pt_BR, zh_CN, zh_TW } from '@faker-js/faker';
-import type { LocaleDefinition, Randomizer } from '@faker-js/faker';
+//
+// Faker's locale data is loaded per locale, when a person of that locale is first named: '@faker-js/faker' itself
+// imports every one of its ~70 locales (86 modules, 2.4 MB of source, ~160 ms of CPU at start — more through the
+// TypeScript loader of a checkout), while a run usually names people of one or two. The per-locale entry points
+// ('@faker-js/faker/locale/<name>') are ES modules, loaded synchronously with require() (Node >= 20.19, the engines
+// floor), because naming a person is synchronous.
+import { createRequire } from 'node:module';
+import type { Faker, LocaleDefinition, Randomizer } from '@faker-js/faker';
 import { Rng } from '../random/index.ts';
+
+const requireModule = createRequire(import.meta.url);
 
 export interface LocaleInfo {
   /** ISO 639-1 primary language. */
   language: string;
   /** Default country when the time zone does not name one. */
   country: string;
-  definitions: LocaleDefinition[];
+  /** Faker locales whose definitions names are drawn from, most specific first (e.g. en_US, en, base). */
+  fakerChain: string[];
   /** Names and handles come from our own fixtures instead of faker (faker's zh_CN usernames are random ASCII). */
   nameSource: 'faker' | 'zh';
 }
 
+/** Each chain is the one faker's own `@faker-js/faker/locale/<first>` instance is built from (checked by a test). */
 export const LOCALES: Record<string, LocaleInfo> = {
-  en_US: { language: 'en', country: 'US', definitions: [en_US, en, base], nameSource: 'faker' },
-  en_GB: { language: 'en', country: 'GB', definitions: [en_GB, en, base], nameSource: 'faker' },
-  en_CA: { language: 'en', country: 'CA', definitions: [en_CA, en, base], nameSource: 'faker' },
-  en_AU: { language: 'en', country: 'AU', definitions: [en_AU, en, base], nameSource: 'faker' },
-  zh_CN: { language: 'zh', country: 'CN', definitions: [zh_CN, en, base], nameSource: 'zh' },
-  zh_TW: { language: 'zh', country: 'TW', definitions: [zh_TW, en, base], nameSource: 'zh' },
-  es: { language: 'es', country: 'ES', definitions: [es, en, base], nameSource: 'faker' },
-  es_MX: { language: 'es', country: 'MX', definitions: [es_MX, es, en, base], nameSource: 'faker' },
-  pt_BR: { language: 'pt', country: 'BR', definitions: [pt_BR, en, base], nameSource: 'faker' },
-  fr: { language: 'fr', country: 'FR', definitions: [fr, en, base], nameSource: 'faker' },
-  de: { language: 'de', country: 'DE', definitions: [de, en, base], nameSource: 'faker' },
-  ja: { language: 'ja', country: 'JP', definitions: [ja, en, base], nameSource: 'faker' },
-  ko: { language: 'ko', country: 'KR', definitions: [ko, en, base], nameSource: 'faker' },
+  en_US: { language: 'en', country: 'US', fakerChain: ['en_US', 'en', 'base'], nameSource: 'faker' },
+  en_GB: { language: 'en', country: 'GB', fakerChain: ['en_GB', 'en', 'base'], nameSource: 'faker' },
+  en_CA: { language: 'en', country: 'CA', fakerChain: ['en_CA', 'en', 'base'], nameSource: 'faker' },
+  en_AU: { language: 'en', country: 'AU', fakerChain: ['en_AU', 'en', 'base'], nameSource: 'faker' },
+  zh_CN: { language: 'zh', country: 'CN', fakerChain: ['zh_CN', 'en', 'base'], nameSource: 'zh' },
+  zh_TW: { language: 'zh', country: 'TW', fakerChain: ['zh_TW', 'en', 'base'], nameSource: 'zh' },
+  es: { language: 'es', country: 'ES', fakerChain: ['es', 'en', 'base'], nameSource: 'faker' },
+  es_MX: { language: 'es', country: 'MX', fakerChain: ['es_MX', 'es', 'en', 'base'], nameSource: 'faker' },
+  pt_BR: { language: 'pt', country: 'BR', fakerChain: ['pt_BR', 'en', 'base'], nameSource: 'faker' },
+  fr: { language: 'fr', country: 'FR', fakerChain: ['fr', 'en', 'base'], nameSource: 'faker' },
+  de: { language: 'de', country: 'DE', fakerChain: ['de', 'en', 'base'], nameSource: 'faker' },
+  ja: { language: 'ja', country: 'JP', fakerChain: ['ja', 'en', 'base'], nameSource: 'faker' },
+  ko: { language: 'ko', country: 'KR', fakerChain: ['ko', 'en', 'base'], nameSource: 'faker' },
 };
+
+type FakerIndex = { Faker: typeof Faker; allLocales: Record<string, LocaleDefinition> };
+let index: FakerIndex | undefined;
+/** Every faker locale (the whole package): only for locales outside LOCALES. */
+function fakerIndex(): FakerIndex {
+  return (index ??= requireModule('@faker-js/faker') as FakerIndex);
+}
 
 const derived = new Map<string, LocaleInfo>();
 const LOCALE_PATTERN = /^([a-z]{2,3})(?:[_-]([A-Z]{2}))?$/;
@@ -41,18 +58,19 @@ export function localeInfo(locale: string, where = 'locale'): LocaleInfo {
   const known = LOCALES[locale] ?? derived.get(locale);
   if (known) return known;
   const m = LOCALE_PATTERN.exec(locale);
-  const all = allLocales as Record<string, LocaleDefinition>;
+  const all = fakerIndex().allLocales;
   const language = m?.[1];
-  const exact = m ? all[locale.replace('-', '_')] : undefined;
-  const family = language ? (all[language] ?? Object.values(LOCALES).find((l) => l.language === language)?.definitions[0]) : undefined;
+  const exactName = m ? locale.replace('-', '_') : undefined;
+  const exact = exactName && all[exactName] ? exactName : undefined;
+  const family = language ? (all[language] ? language : Object.values(LOCALES).find((l) => l.language === language)?.fakerChain[0]) : undefined;
   if (!m || !language || (!exact && !family)) {
     throw new Error(`${where}: unknown locale '${locale}' (use ll or ll_CC with a language faker knows, e.g. ${Object.keys(LOCALES).join(', ')})`);
   }
-  const defs = [exact, family, en, base].filter((d, i, a): d is LocaleDefinition => !!d && a.indexOf(d) === i);
+  const chain = [exact, family, 'en', 'base'].filter((d, i, a): d is string => !!d && a.indexOf(d) === i);
   const info: LocaleInfo = {
     language,
     country: m[2] ?? Object.values(LOCALES).find((l) => l.language === language)?.country ?? language.toUpperCase(),
-    definitions: defs,
+    fakerChain: chain,
     nameSource: language === 'zh' ? 'zh' : 'faker',
   };
   derived.set(locale, info);
@@ -81,7 +99,16 @@ function fastRandomizer(): Randomizer {
 export function fakerFor(locale: string): Faker {
   let f = fakers.get(locale);
   if (!f) {
-    f = new Faker({ locale: localeInfo(locale).definitions, randomizer: fastRandomizer() });
+    const info = localeInfo(locale);
+    if (LOCALES[locale] === info) {
+      // Faker's own instance for this locale is built from the same chain: its merged definitions, and its class.
+      const own = (requireModule(`@faker-js/faker/locale/${info.fakerChain[0]}`) as { faker: Faker }).faker;
+      const FakerClass = own.constructor as typeof Faker;
+      f = new FakerClass({ locale: own.rawDefinitions, randomizer: fastRandomizer() });
+    } else {
+      const { Faker: FakerClass, allLocales } = fakerIndex();
+      f = new FakerClass({ locale: info.fakerChain.map((name) => allLocales[name]), randomizer: fastRandomizer() });
+    }
     fakers.set(locale, f);
   }
   return f;
