@@ -20,6 +20,9 @@ import type {
   UserWithSecret,
 } from './store.ts';
 
+/** Post inserts running at once (see SqlStore.schedulePostFlush). */
+const MAX_POST_BATCHES_IN_FLIGHT = 2;
+
 /** Larger than any seq: "before the end". */
 const NO_UPPER_BOUND = Number.MAX_SAFE_INTEGER;
 
@@ -96,6 +99,31 @@ function toPost(r: PostRow): StoredPost {
     commentCount: Number(r.comment_count),
     removed: r.removed,
     removedReason: r.removed_reason,
+  };
+}
+
+/** What a batched insert returns: the rest of a new post is what was sent (the row holds exactly that). */
+interface CreatedPostRow {
+  id: string;
+  seq: string | number;
+  author_id: string;
+  created_at: Date | string;
+}
+
+function newPost(post: NewPost, r: CreatedPostRow): StoredPost {
+  return {
+    id: r.id,
+    seq: Number(r.seq),
+    authorId: r.author_id,
+    text: post.text,
+    lang: post.lang,
+    tags: post.tags,
+    media: post.media,
+    createdAt: iso(r.created_at),
+    likeCount: 0,
+    commentCount: 0,
+    removed: false,
+    removedReason: null,
   };
 }
 
@@ -270,15 +298,37 @@ export class SqlStore implements Store {
   createPost(post: NewPost): Promise<CreatedPost> {
     return new Promise<CreatedPost>((resolve, reject) => {
       this.postBatch.push({ post, resolve, reject });
-      if (this.postBatch.length === 1) setImmediate(() => void this.flushPosts());
+      this.schedulePostFlush();
     });
   }
 
   private postBatch: PendingPost[] = [];
+  private postBatchesInFlight = 0;
+  private postFlushScheduled = false;
+
+  /**
+   * At most MAX_POST_BATCHES_IN_FLIGHT inserts at once: while they run, new posts wait and go out together when one
+   * returns. Without the bound every event-loop turn sent its own small statement (about two posts each at 16
+   * connections), and each statement costs a round trip, a commit and the syscalls on both sides.
+   */
+  private schedulePostFlush(): void {
+    if (this.postFlushScheduled || this.postBatch.length === 0) return;
+    if (this.postBatchesInFlight >= MAX_POST_BATCHES_IN_FLIGHT) return;
+    this.postFlushScheduled = true;
+    setImmediate(() => {
+      this.postFlushScheduled = false;
+      this.postBatchesInFlight++;
+      void this.flushPosts().catch(() => undefined).finally(() => {
+        this.postBatchesInFlight--;
+        this.schedulePostFlush();
+      });
+    });
+  }
 
   private async flushPosts(): Promise<void> {
     const batch = this.postBatch;
     this.postBatch = [];
+    if (batch.length === 0) return;
     const alone = (p: PendingPost) => this.createPostAlone(p.post).then(p.resolve, p.reject);
     if (batch.length === 1) return alone(batch[0]);
     const now: PendingPost[] = [];
@@ -294,16 +344,16 @@ export class SqlStore implements Store {
       now.push(p);
     }
     const ids = now.map(() => randomUUID());
-    let rows: PostRow[];
+    let rows: CreatedPostRow[];
     try {
-      rows = await this.run<PostRow>(
+      rows = await this.run<CreatedPostRow>(
         'create_posts',
         `INSERT INTO posts (id, author_id, text, lang, tags, media, idempotency_key)
          SELECT id, author_id, text, lang, ARRAY(SELECT jsonb_array_elements_text(tags)), media, idempotency_key
          FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::jsonb[], $7::text[])
            AS t(id, author_id, text, lang, tags, media, idempotency_key)
          ON CONFLICT (author_id, idempotency_key) DO NOTHING
-         RETURNING ${POST_COLUMNS}`,
+         RETURNING id, seq, author_id, created_at`,
         [
           ids,
           now.map((p) => p.post.authorId),
@@ -323,7 +373,7 @@ export class SqlStore implements Store {
     const retry: PendingPost[] = [...later];
     now.forEach((p, i) => {
       const row = byId.get(ids[i]);
-      if (row) p.resolve({ post: toPost(row), created: true });
+      if (row) p.resolve({ post: newPost(p.post, row), created: true });
       else retry.push(p);
     });
     await Promise.all(retry.map(alone));
