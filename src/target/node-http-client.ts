@@ -349,16 +349,35 @@ function abortError(reason: unknown): Error {
   return e;
 }
 
-/** The response, its headers parsed (lower-case names, repeated ones joined by ", ") on first read. */
+/**
+ * The response, its headers parsed (lower-case names, repeated ones joined by ", ") on first read. A class with the
+ * getter on its prototype: an object literal with a getter costs ~0.5 µs to build (V8 creates it in the runtime),
+ * a class instance ~25 ns. `headers` is read like a field; JSON.stringify includes it (toJSON).
+ */
+class Answer implements HttpResponse {
+  // Private (#) fields are not own enumerable properties: the response's keys stay status and body.
+  readonly #raw: Buffer[] | string[] | string | null;
+  #parsed: Record<string, string> | undefined = undefined;
+  constructor(
+    readonly status: number,
+    readonly body: string,
+    raw: Buffer[] | string[] | string | null,
+  ) {
+    this.#raw = raw;
+  }
+
+  get headers(): Record<string, string> {
+    const raw = this.#raw;
+    return (this.#parsed ??= typeof raw === 'string' ? parseHeaderBlock(raw) : parseRawHeaders(raw));
+  }
+
+  toJSON(): HttpResponse {
+    return { status: this.status, headers: this.headers, body: this.body };
+  }
+}
+
 function response(status: number, raw: Buffer[] | string[] | string | null, body: string): HttpResponse {
-  let headers: Record<string, string> | undefined;
-  return {
-    status,
-    body,
-    get headers() {
-      return (headers ??= typeof raw === 'string' ? parseHeaderBlock(raw) : parseRawHeaders(raw));
-    },
-  };
+  return new Answer(status, body, raw);
 }
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);

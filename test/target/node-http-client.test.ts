@@ -44,6 +44,18 @@ describe('NodeHttpClient (the HttpClient adapters get under Node) and the adapte
     await expect(client.request({ method: 'GET', path: '/echo' })).rejects.toBeInstanceOf(TransportError);
   });
 
+  it('answers with status, body and headers readable as fields; JSON keeps all three', async () => {
+    const client = new NodeHttpClient({ url });
+    const res = await client.request({ method: 'GET', path: '/busy' });
+    expect(res.status).toBe(503);
+    expect(JSON.parse(res.body)).toEqual({ kind: 'busy', message: 'try later' });
+    expect(res.headers['retry-after']).toBe('2');
+    expect(res.headers).toBe(res.headers); // parsed once
+    expect(JSON.parse(JSON.stringify(res))).toEqual({ status: 503, headers: res.headers, body: res.body });
+    expect(Object.keys(res).sort()).toEqual(['body', 'status']);
+    await client.close();
+  });
+
   it('rejects with a classified TransportError when no complete answer came: deadline, size cap, refused', async () => {
     const client = new NodeHttpClient({ url, timeoutMs: 200, maxResponseBytes: 1024 });
     const drip = await client.request({ method: 'GET', path: '/drip' }).catch((e: unknown) => e);
