@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Cache } from './cache/cache.ts';
+import { RedisCache } from './cache/redis-cache.ts';
 import type { ServingConfig } from './config.ts';
 import type {
   AdmissionController,
@@ -22,7 +23,7 @@ import { RankedDiscover } from './feed/discover.ts';
 import { TimelineFanout } from './feed/fanout.ts';
 import { MemoryFanoutQueue, RedisFanoutQueue } from './feed/fanout-queue.ts';
 import { FollowingPages } from './feed/following-pages.ts';
-import { localPageInvalidation, type PageInvalidation } from './feed/page-invalidation.ts';
+import { localPageInvalidation, RedisPageInvalidation, type PageInvalidation } from './feed/page-invalidation.ts';
 import { watchTimelines } from './feed/timeline-watch.ts';
 import { OverloadSignal } from './feed/overload.ts';
 import { createLanguageDetector } from './lang/detector.ts';
@@ -78,9 +79,12 @@ export async function createServices(deps: ServiceDeps): Promise<BackendServices
   const admission = new PriorityAdmissionController(surge.admission, admissionMetrics(registry), loopDelay);
   const useRedisQueue = surge.fanout.queue === 'redis' || (surge.fanout.queue === 'auto' && config.redis !== 'memory');
   if (useRedisQueue && config.redis === 'memory') throw new Error("surge.fanout.queue 'redis' needs --redis redis://…");
-  const queue = useRedisQueue
-    ? new RedisFanoutQueue(config.redis, config.redisKeyPrefix, surge.fanout.queueCapacity)
-    : new MemoryFanoutQueue(surge.fanout.queueCapacity);
+  if (useRedisQueue && !(cache instanceof RedisCache)) throw new Error("surge.fanout.queue 'redis' needs the Redis cache");
+  // On Redis, the queue shares the cache's connection and per-turn pipeline (fanout-queue.ts).
+  const queue =
+    useRedisQueue && cache instanceof RedisCache
+      ? new RedisFanoutQueue(cache, surge.fanout.queueCapacity, { jobsPerWake: surge.fanout.batchSize })
+      : new MemoryFanoutQueue(surge.fanout.queueCapacity);
   // The in-process cache's memory is the heap: there, home timelines are kept IN_PROCESS_TIMELINE_TTL_SEC after their
   // owner's last read unless surge.fanout.timelineTtlSec says otherwise (Redis keeps them a day). A timeline that expired is
   // cold, and a cold timeline is served by read-time merge from the store (fanout.ts), so this costs CPU, not posts.
@@ -88,6 +92,8 @@ export async function createServices(deps: ServiceDeps): Promise<BackendServices
   const fanoutOptions = config.redis === 'memory' && !timelineTtlSet ? { ...surge.fanout, timelineTtlSec: IN_PROCESS_TIMELINE_TTL_SEC } : surge.fanout;
   const pages = deps.pages?.pages ?? new FollowingPages();
   const invalidation = deps.pages?.invalidation ?? localPageInvalidation(pages);
+  // Invalidation messages ride the cache's per-turn pipeline, with the timeline writes they announce.
+  if (invalidation instanceof RedisPageInvalidation && cache instanceof RedisCache) invalidation.publishThrough(cache);
   // Fan-out's writes to home timelines (and to the list of pull authors) void the rendered pages they change.
   const fanout = new TimelineFanout(store, watchTimelines(cache, invalidation, () => pages.clear()), queue, registry, fanoutOptions);
   const overload = new OverloadSignal(

@@ -1,5 +1,6 @@
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { RedisCache } from '../../src/backend/cache/redis-cache.ts';
 import { RankedDiscover } from '../../src/backend/feed/discover.ts';
 import { TimelineFanout, type FanoutOptions } from '../../src/backend/feed/fanout.ts';
 import { MemoryFanoutQueue, RedisFanoutQueue, type FanoutQueue } from '../../src/backend/feed/fanout-queue.ts';
@@ -38,7 +39,7 @@ let queues = 0;
 function queue(capacity: number): FanoutQueue {
   // The Redis-backed queue when Redis is configured (as in production), else in process.
   return redisUrl
-    ? new RedisFanoutQueue(redisUrl, `${fx.redisPrefix}q${++queues}:`, capacity, 50)
+    ? new RedisFanoutQueue(fx.cache as RedisCache, capacity, { key: `q${++queues}:fanout:queue`, pollMs: 50 })
     : new MemoryFanoutQueue(capacity);
 }
 

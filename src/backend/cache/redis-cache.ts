@@ -38,7 +38,32 @@ if existed == 0 then redis.call('LPUSH', KEYS[1], ARGV[1]) end
 if tonumber(ARGV[2]) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) else redis.call('PERSIST', KEYS[1]) end
 return existed`;
 
+// SET EX on every key (ARGV[1]: seconds), NX when ARGV[2] is 'NX'; values in ARGV[3..]. One command for the keys of
+// a call (a new post's fields and counts) instead of one SET each.
+const SET_MANY = `
+local ttl, nx = ARGV[1], ARGV[2] == 'NX'
+for i, key in ipairs(KEYS) do
+  if nx then redis.call('SET', key, ARGV[i + 2], 'EX', ttl, 'NX') else redis.call('SET', key, ARGV[i + 2], 'EX', ttl) end
+end
+return 0`;
+
+// A bounded queue on a list: ARGV[2..] offered in order, each LPUSHed only while the list holds fewer than ARGV[1];
+// per value, the length after its push, or -1 when it did not fit.
+const OFFER_BOUNDED = `
+local cap = tonumber(ARGV[1])
+local n = redis.call('LLEN', KEYS[1])
+local out = {}
+for i = 2, #ARGV do
+  if n >= cap then out[#out + 1] = -1 else
+    n = redis.call('LPUSH', KEYS[1], ARGV[i])
+    out[#out + 1] = n
+  end
+end
+return out`;
+
 type RedisWithSetMax = Redis & {
+  setMany(numberOfKeys: number, ...args: Array<string | number>): Promise<number>;
+  offerBounded(key: string, cap: number, ...values: string[]): Promise<number[]>;
   pushCapped(key: string, cap: number, ttlSec: number, ...values: string[]): Promise<number>;
   pushCappedExisting(numberOfKeys: number, ...args: Array<string | number>): Promise<number>;
   touchList(key: string, marker: string, ttlSec: number): Promise<number>;
@@ -53,7 +78,8 @@ export interface RedisCacheOptions {
   commandTimeoutMs?: number;
 }
 
-type Pipeline = ReturnType<Redis['pipeline']> & Pick<RedisWithSetMax, 'setmax' | 'pushCapped' | 'pushCappedExisting' | 'touchList'>;
+type Pipeline = ReturnType<Redis['pipeline']> &
+  Pick<RedisWithSetMax, 'setmax' | 'setMany' | 'offerBounded' | 'pushCapped' | 'pushCappedExisting' | 'touchList'>;
 
 /** A single command waiting for the next batch (see RedisCache.batched): how to add it to a pipeline, who waits. */
 interface Queued {
@@ -74,6 +100,8 @@ export class RedisCache implements Cache {
     redis.defineCommand('pushCapped', { numberOfKeys: 1, lua: PUSH_CAPPED });
     redis.defineCommand('pushCappedExisting', { lua: PUSH_CAPPED_EXISTING });
     redis.defineCommand('touchList', { numberOfKeys: 1, lua: TOUCH_LIST });
+    redis.defineCommand('setMany', { lua: SET_MANY });
+    redis.defineCommand('offerBounded', { numberOfKeys: 1, lua: OFFER_BOUNDED });
     this.redis = redis as RedisWithSetMax;
     this.keyPrefix = String(redis.options.keyPrefix ?? '');
   }
@@ -159,7 +187,11 @@ export class RedisCache implements Cache {
   async setMany(entries: Array<[string, string]>, ttlSec: number, onlyIfAbsent = false): Promise<void> {
     if (entries.length === 0) return;
     const ttl = Math.max(1, Math.ceil(ttlSec));
-    await Promise.all(entries.map(([k, v]) => this.batched((p) => (onlyIfAbsent ? p.set(k, v, 'EX', ttl, 'NX') : p.set(k, v, 'EX', ttl)))));
+    const args: Array<string | number> = [];
+    for (const [k] of entries) args.push(k);
+    args.push(ttl, onlyIfAbsent ? 'NX' : '');
+    for (const [, v] of entries) args.push(v);
+    await this.batched((p) => p.setMany(entries.length, ...args));
   }
 
   async setMaxMany(entries: Array<[string, number]>, ttlSec: number): Promise<void> {
@@ -211,6 +243,29 @@ export class RedisCache implements Cache {
     const [[e1, count], , [e3, ttl]] = results!;
     if (e1 || e3) throw e1 ?? e3;
     return { count: Number(count), ttlSec: Math.max(1, Number(ttl)) };
+  }
+
+  /**
+   * A bounded queue on the list at key (fan-out's, feed/fanout-queue.ts), in this turn's pipeline: the values are
+   * LPUSHed in order while the list holds fewer than cap; per value, the list's length after its push, or -1.
+   */
+  async offerBounded(key: string, values: string[], cap: number): Promise<number[]> {
+    if (values.length === 0) return [];
+    const depths = await this.batched<number[]>((p) => p.offerBounded(key, cap, ...values));
+    return depths.map(Number);
+  }
+
+  /** RPOP key max, in this turn's pipeline: up to max values from the tail (the oldest first); [] when empty. */
+  async popMany(key: string, max: number): Promise<string[]> {
+    return (await this.batched<string[] | null>((p) => p.rpop(key, max))) ?? [];
+  }
+
+  /**
+   * PUBLISH in this turn's pipeline (the channel is not prefixed), so it reaches subscribers after every command
+   * issued before it on this connection has run: a write and the message announcing it can share one flush.
+   */
+  async publish(channel: string, message: string): Promise<void> {
+    await this.batched((p) => p.publish(channel, message));
   }
 
   async ping(): Promise<void> {

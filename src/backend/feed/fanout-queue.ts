@@ -2,7 +2,7 @@
 // offer() refuses when the queue is full (the caller then falls back to read-time merge for that post).
 // Delivery is at-most-once: a job popped by a process that then dies is lost, and its post is still reachable
 // through read-time merge only if its author is a pull author; timelines are a cache, the store is the truth.
-import { Redis } from 'ioredis';
+import type { RedisCache } from '../cache/redis-cache.ts';
 
 export interface FanoutJob {
   postId: string;
@@ -92,51 +92,62 @@ export class MemoryFanoutQueue implements FanoutQueue {
   }
 }
 
-// LPUSH only below capacity; returns the new length, or -1 when full.
-// Offers ARGV[2..] in order, each pushed only while the queue holds fewer than ARGV[1]; per job, the depth after its
-// push, or -1 when it did not fit.
-const OFFER_SCRIPT = `
-local cap = tonumber(ARGV[1])
-local n = redis.call('LLEN', KEYS[1])
-local out = {}
-for i = 2, #ARGV do
-  if n >= cap then out[#out + 1] = -1 else
-    n = redis.call('LPUSH', KEYS[1], ARGV[i])
-    out[#out + 1] = n
-  end
-end
-return out`;
+export interface RedisFanoutQueueOptions {
+  /** The list's key under the cache's prefix. */
+  key?: string;
+  /** How often the depth of a queue shared with other processes is read. */
+  pollMs?: number;
+  /** Jobs a worker takes at once: a flush of offers wakes one parked worker per this many jobs it queued. */
+  jobsPerWake?: number;
+}
 
+/**
+ * The queue as a Redis list, on the backend cache's connection: offers and takes ride the same per-turn pipeline as
+ * the cache's own commands (the post's fields, the author's own timeline, the invalidation message), so a post's
+ * Redis work costs one socket write per turn instead of one per connection. Offers made in one turn go out as one
+ * script call (RedisCache.offerBounded), which refuses jobs beyond the capacity.
+ */
 export class RedisFanoutQueue implements FanoutQueue {
   readonly kind = 'redis' as const;
-  private readonly redis: Redis;
   private readonly key: string;
+  private readonly jobsPerWake: number;
   private lastDepth = 0;
   private readonly poll: NodeJS.Timeout;
   private readonly local = new Wakeups();
+  /** Offers made in this event-loop turn, sent as one script call (see flushOffers). */
+  private offers: Array<{ job: string; settle(depth: number): void; fail(err: unknown): void }> = [];
 
-  constructor(url: string, keyPrefix: string, private readonly capacity: number, pollMs = 250) {
-    // No auto-pipelining (see redis-cache.ts: an outage made ioredis reject its internal pipeline unhandled).
-    this.redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2 });
-    this.redis.on('error', () => undefined); // reported through failing commands; reconnects by itself
-    // EVALSHA after the first call: the script's text is not sent (and hashed by Redis) with every post.
-    this.redis.defineCommand('fanoutOffer', { numberOfKeys: 1, lua: OFFER_SCRIPT });
-    this.key = `${keyPrefix}fanout:queue`;
+  constructor(
+    private readonly cache: RedisCache,
+    private readonly capacity: number,
+    options: RedisFanoutQueueOptions = {},
+  ) {
+    this.key = options.key ?? 'fanout:queue';
+    this.jobsPerWake = Math.max(1, options.jobsPerWake ?? 16);
     this.poll = setInterval(() => {
-      this.redis.llen(this.key).then((n) => (this.lastDepth = n), () => undefined);
-    }, pollMs);
+      this.cache.listLength(this.key).then((n) => (this.lastDepth = n), () => undefined);
+    }, options.pollMs ?? 250);
     this.poll.unref();
   }
-
-  /** Offers made in one event-loop turn, sent as one script call (see flushOffers). */
-  private offers: Array<{ job: string; settle(depth: number): void; fail(err: unknown): void }> = [];
 
   private flushOffers(): void {
     const batch = this.offers;
     this.offers = [];
-    const redis = this.redis as Redis & { fanoutOffer(key: string, capacity: number, ...jobs: string[]): Promise<number[]> };
-    redis.fanoutOffer(this.key, this.capacity, ...batch.map((o) => o.job)).then(
-      (depths) => batch.forEach((o, i) => o.settle(Number(depths[i] ?? -1))),
+    this.cache.offerBounded(this.key, batch.map((o) => o.job), this.capacity).then(
+      (depths) => {
+        let queued = 0;
+        for (let i = 0; i < batch.length; i++) {
+          const n = depths[i] ?? -1;
+          if (n >= 0) {
+            queued++;
+            this.lastDepth = n;
+          }
+          batch[i].settle(n);
+        }
+        // One worker per jobsPerWake jobs (a worker takes that many at once): waking one per job sent one RPOP
+        // each, all but the first finding the queue empty.
+        for (let w = Math.ceil(queued / this.jobsPerWake); w > 0; w--) this.local.wakeOne();
+      },
       (err: unknown) => batch.forEach((o) => o.fail(err)),
     );
   }
@@ -146,15 +157,12 @@ export class RedisFanoutQueue implements FanoutQueue {
       this.offers.push({ job: JSON.stringify(job), settle, fail });
       if (this.offers.length === 1) setImmediate(() => this.flushOffers());
     });
-    if (n < 0) return false;
-    this.lastDepth = n;
-    this.local.wakeOne(); // one job, one worker (waking every parked worker sent one RPOP each, mostly empty)
-    return true;
+    return n >= 0;
   }
 
   async take(max: number): Promise<FanoutJob[]> {
-    const raw = await this.redis.rpop(this.key, max);
-    if (!raw || raw.length === 0) {
+    const raw = await this.cache.popMany(this.key, max);
+    if (raw.length === 0) {
       this.lastDepth = 0;
       return [];
     }
@@ -175,6 +183,5 @@ export class RedisFanoutQueue implements FanoutQueue {
   async close(): Promise<void> {
     clearInterval(this.poll);
     this.local.wakeAll();
-    await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }

@@ -366,6 +366,9 @@ export class TimelineFanout implements FanoutService {
           this.apply(group).catch(() => undefined), // the posts stay reachable through the store; a failed group must not stop the worker
         ),
       );
+      // A short batch emptied the queue as far as this process knows: wait for the next offer (or the poll) instead
+      // of asking again at once, which on Redis was one more RPOP per batch, nearly always answered empty.
+      if (jobs.length < this.opts.batchSize && !this.closed) await this.queue.waitForWork(this.opts.pollMs);
     }
   }
 

@@ -7,6 +7,7 @@
 // again (and starts empty). A publish that fails leaves other processes' copies to their age bound (maxAgeMs).
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import type { RedisCache } from '../cache/redis-cache.ts';
 import type { FollowingPages } from './following-pages.ts';
 
 export interface PageInvalidation {
@@ -52,13 +53,27 @@ export class RedisPageInvalidation implements PageInvalidation {
   private readonly ownPrefix = `${this.origin}${SEP}`;
   private pending = empty();
   private closed = false;
+  /** Where messages go: this bus's own connection, or the cache's per-turn pipeline (publishThrough). */
+  private publish: (channel: string, message: string) => Promise<unknown>;
 
   private constructor(
     private readonly pages: FollowingPages,
     private readonly pub: Redis,
     private readonly sub: Redis,
     private readonly channel: string,
-  ) {}
+  ) {
+    this.publish = (channel, message) => this.pub.publish(channel, message);
+  }
+
+  /**
+   * Publishes through the cache's connection from now on (its own publishing connection is closed): a message then
+   * rides the same per-turn pipeline as the writes it announces (one socket write instead of two), and Redis runs it
+   * after every cache command issued before it. The cache must be on the same Redis.
+   */
+  publishThrough(cache: Pick<RedisCache, 'publish'>): void {
+    this.publish = (channel, message) => cache.publish(channel, message);
+    this.pub.quit().catch(() => this.pub.disconnect());
+  }
 
   static async connect(url: string, keyPrefix: string, pages: FollowingPages): Promise<RedisPageInvalidation> {
     const options = { lazyConnect: true, maxRetriesPerRequest: 2, commandTimeout: 2000 };
@@ -134,7 +149,7 @@ export class RedisPageInvalidation implements PageInvalidation {
     const settle = () => {
       for (const d of p.done) d();
     };
-    this.pub.publish(this.channel, message).then(settle, settle);
+    this.publish(this.channel, message).then(settle, settle);
   }
 
   /** A message from any process (this one's own are skipped: they were applied when made). */
