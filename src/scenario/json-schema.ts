@@ -1,6 +1,6 @@
 // JSON Schema of the scenario input, for editor completion in JSON scenarios ("$schema": "./scenario.schema.json").
 // Generated from the zod schema; refinements (e.g. "size or curve") are checked only by the loader.
-import { z } from 'zod';
+import { z } from './zod.ts';
 import { ScenarioSchema } from './schema.ts';
 
 export function scenarioJsonSchema(): Record<string, unknown> {

@@ -1,6 +1,7 @@
 // Numeric ranges a scenario and the command line both accept, defined once: the zod schema and the CLI flag layer
 // (src/cli/flags.ts) check against the same objects, so `--sample 150` and `timeline.sample: 150` fail alike.
-import { z } from 'zod';
+import type { z as Z } from 'zod';
+import { z } from './zod.ts';
 
 export interface NumericRange {
   /** Words for messages, e.g. "a volume factor". */
@@ -41,7 +42,7 @@ export function rangeProblem(n: number, r: NumericRange): string | undefined {
 }
 
 /** The zod schema of a number in this range (for the scenario schema; keeps the bounds in the JSON Schema export). */
-export function zodInRange(r: NumericRange): z.ZodNumber {
+export function zodInRange(r: NumericRange): Z.ZodNumber {
   const message = `expected ${describeRange(r)} (${r.what})`;
   let n = z.number({ message });
   if (r.integer) n = n.int({ message });

@@ -1,7 +1,8 @@
 // The scenario as its author writes it (TypeScript via defineScenario, or JSON), validated with zod. Output is
 // normalised: durations become seconds and curves plain numeric data. Defaults are NOT filled here but in
 // compile.ts from defaults.ts, so that one place holds them.
-import { z } from 'zod';
+import type { z as Z } from 'zod';
+import { z } from './zod.ts';
 import { parseCompression, parseDuration, parseInstant } from './clock.ts';
 import type { Curve } from './curves.ts';
 import { PERSONAS, POST_KINDS } from './vocabulary.ts';
@@ -49,7 +50,7 @@ const share = () => z.number().min(0, { message: 'expected a share between 0 and
 const count = () => z.number().int({ message: 'expected a whole number' }).min(0, { message: 'expected a whole number >= 0' });
 
 /** A mix: name -> non-negative weight, with at least one positive weight. Weights are normalised by the compiler. */
-function mix<K extends z.ZodType<string, string>>(key: K) {
+function mix<K extends Z.ZodType<string, string>>(key: K) {
   return z
     .partialRecord(key, nonNeg())
     .refine((m) => Object.values(m).some((w) => (w as number) > 0), { message: 'expected at least one positive weight' });
@@ -95,7 +96,7 @@ export type CurveInput =
   | { kind: 'product'; of: CurveInput[] }
   | { kind: 'scale'; factor: number; of: CurveInput };
 
-export const CurveSchema: z.ZodType<Curve, CurveInput> = z.lazy(() =>
+export const CurveSchema: Z.ZodType<Curve, CurveInput> = z.lazy(() =>
   z.discriminatedUnion(
     'kind',
     [
@@ -151,7 +152,7 @@ export const CurveSchema: z.ZodType<Curve, CurveInput> = z.lazy(() =>
   // shock: decay defaults to rise; done here because it depends on a sibling field
   if (c.kind === 'shock' && c.decay === undefined) return { ...c, decay: c.rise };
   return c;
-}) as unknown as z.ZodType<Curve, CurveInput>;
+}) as unknown as Z.ZodType<Curve, CurveInput>;
 
 // ---- cohorts ---------------------------------------------------------------------------------------------------
 
@@ -375,8 +376,8 @@ export const ScenarioSchema = z
   });
 
 /** What an author writes (durations as strings allowed, everything optional that has a default). */
-export type ScenarioInput = z.input<typeof ScenarioSchema>;
+export type ScenarioInput = Z.input<typeof ScenarioSchema>;
 /** A validated scenario, durations in seconds, defaults not yet filled. */
-export type Scenario = z.output<typeof ScenarioSchema>;
-export type CohortInput = z.input<typeof CohortSchema>;
-export type Cohort = z.output<typeof CohortSchema>;
+export type Scenario = Z.output<typeof ScenarioSchema>;
+export type CohortInput = Z.input<typeof CohortSchema>;
+export type Cohort = Z.output<typeof CohortSchema>;
