@@ -113,6 +113,30 @@ for (const [name, make] of makers) {
       expect(await cache.range('tl:m1', 0, -1)).toEqual(['x3', 'x2']);
       expect(await cache.range('tl:m2', 0, -1)).toEqual(['x3', 'x2']);
     });
+
+    it('calls made in one turn (Redis: one command per kind) each get their own answer', async () => {
+      await cache.touchList('tl:t1', '~', 60);
+      await cache.touchList('tl:t2', '~', 60);
+      await cache.set('t:v1', 'one');
+      await cache.setMany([['t:nx', 'kept']], 60);
+      const [p1, p2, p3, g1, g2, g3] = await Promise.all([
+        cache.pushCappedExisting(['tl:t1', 'tl:t2', 'tl:tnone'], ['a1', 'a2'], 2),
+        cache.pushCappedExisting(['tl:tnone'], ['b1'], 5),
+        cache.pushCappedExisting(['tl:t2'], ['c1'], 5),
+        cache.get('t:v1'),
+        cache.get('t:none'),
+        cache.get('t:v1'),
+        cache.setMany([['t:nx', 'lost'], ['t:f1', 'F1']], 60, true),
+        cache.setMany([['t:f2', 'F2']], 1, true),
+      ]);
+      expect([p1, p2, p3]).toEqual([2, 0, 1]);
+      expect([g1, g2, g3]).toEqual(['one', null, 'one']);
+      expect(await cache.range('tl:t1', 0, -1)).toEqual(['a2', 'a1']); // its own cap (2)
+      expect(await cache.range('tl:t2', 0, -1)).toEqual(['c1', 'a2', 'a1']);
+      expect(await cache.getMany(['t:nx', 't:f1', 't:f2'])).toEqual(['kept', 'F1', 'F2']);
+      await new Promise((r) => setTimeout(r, 1100));
+      expect(await cache.getMany(['t:f1', 't:f2'])).toEqual(['F1', null]); // each call's own expiry
+    });
   });
 }
 

@@ -19,17 +19,27 @@ redis.call('LTRIM', KEYS[1], 0, cap - 1)
 if ttl > 0 then redis.call('EXPIRE', KEYS[1], ttl) end
 return 1`;
 
-// Fan-out on write: the same values LPUSHXed onto every key that exists, each trimmed to ARGV[1]; expiry untouched.
-// One command for a whole page of followers instead of two per follower.
-const PUSH_CAPPED_EXISTING = `
-local cap, n = tonumber(ARGV[1]), 0
-for _, key in ipairs(KEYS) do
-  if redis.call('LPUSHX', key, unpack(ARGV, 2)) > 0 then
-    redis.call('LTRIM', key, 0, cap - 1)
-    n = n + 1
+// Fan-out on write, for every pushCappedExisting call of a turn at once: groups of keys, each group's values LPUSHXed
+// onto every key of the group that exists, which is then trimmed to the group's cap; expiry untouched. ARGV holds, per
+// group, its key count, its cap, its value count and its values; KEYS every group's keys in order. Per group, how
+// many lists took the values. One command for a turn's own-timeline pushes and pages of followers.
+const PUSH_CAPPED_EXISTING_MANY = `
+local out, k, a = {}, 1, 1
+while a <= #ARGV do
+  local nk, cap, nv = tonumber(ARGV[a]), tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+  local first, last = a + 3, a + 2 + nv
+  local n = 0
+  for j = k, k + nk - 1 do
+    if redis.call('LPUSHX', KEYS[j], unpack(ARGV, first, last)) > 0 then
+      redis.call('LTRIM', KEYS[j], 0, cap - 1)
+      n = n + 1
+    end
   end
+  out[#out + 1] = n
+  k = k + nk
+  a = last + 1
 end
-return n`;
+return out`;
 
 // A read keeps its timeline alive: EXPIRE (ARGV[2] > 0) when it exists, else created holding the marker ARGV[1].
 const TOUCH_LIST = `
@@ -38,12 +48,13 @@ if existed == 0 then redis.call('LPUSH', KEYS[1], ARGV[1]) end
 if tonumber(ARGV[2]) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) else redis.call('PERSIST', KEYS[1]) end
 return existed`;
 
-// SET EX on every key (ARGV[1]: seconds), NX when ARGV[2] is 'NX'; values in ARGV[3..]. One command for the keys of
-// a call (a new post's fields and counts) instead of one SET each.
+// SET key value EX ttl for every key, NX when ARGV[1] is 'NX'; ARGV[2..] holds each key's value and ttl in turn. One
+// command for a call's keys (a new post's fields and counts), or for every fill of a turn.
 const SET_MANY = `
-local ttl, nx = ARGV[1], ARGV[2] == 'NX'
+local nx = ARGV[1] == 'NX'
 for i, key in ipairs(KEYS) do
-  if nx then redis.call('SET', key, ARGV[i + 2], 'EX', ttl, 'NX') else redis.call('SET', key, ARGV[i + 2], 'EX', ttl) end
+  local v, ttl = ARGV[2 * i], ARGV[2 * i + 1]
+  if nx then redis.call('SET', key, v, 'EX', ttl, 'NX') else redis.call('SET', key, v, 'EX', ttl) end
 end
 return 0`;
 
@@ -65,7 +76,7 @@ type RedisWithSetMax = Redis & {
   setMany(numberOfKeys: number, ...args: Array<string | number>): Promise<number>;
   offerBounded(key: string, cap: number, ...values: string[]): Promise<number[]>;
   pushCapped(key: string, cap: number, ttlSec: number, ...values: string[]): Promise<number>;
-  pushCappedExisting(numberOfKeys: number, ...args: Array<string | number>): Promise<number>;
+  pushCappedExistingMany(numberOfKeys: number, ...args: Array<string | number>): Promise<number[]>;
   touchList(key: string, marker: string, ttlSec: number): Promise<number>;
   setmax(key: string, value: number, ttlSec: number): Promise<number>;
 };
@@ -79,7 +90,51 @@ export interface RedisCacheOptions {
 }
 
 type Pipeline = ReturnType<Redis['pipeline']> &
-  Pick<RedisWithSetMax, 'setmax' | 'setMany' | 'offerBounded' | 'pushCapped' | 'pushCappedExisting' | 'touchList'>;
+  Pick<RedisWithSetMax, 'setmax' | 'setMany' | 'offerBounded' | 'pushCapped' | 'pushCappedExistingMany' | 'touchList'>;
+
+/**
+ * Calls of one kind made during an event-loop turn, sent as ONE command when the cache flushes the turn (at its end,
+ * see RedisCache.atFlush): a turn's follower-list versions as one MGET, its timeline pushes as one script call, its
+ * cache fills as one. Each call gets its own part of the answer.
+ */
+class TurnGroup<I, R> {
+  private items: I[] = [];
+  private waiters: Array<{ resolve(r: R): void; reject(err: unknown): void }> = [];
+
+  constructor(
+    private readonly atFlush: (fn: () => void) => void,
+    private readonly send: (items: I[]) => Promise<R[]>,
+  ) {}
+
+  add(item: I): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      if (this.items.length === 0) this.atFlush(() => this.flush());
+      this.items.push(item);
+      this.waiters.push({ resolve, reject });
+    });
+  }
+
+  private flush(): void {
+    const items = this.items;
+    const waiters = this.waiters;
+    this.items = [];
+    this.waiters = [];
+    this.send(items).then(
+      (results) => {
+        for (let i = 0; i < waiters.length; i++) waiters[i].resolve(results[i]);
+      },
+      (err: unknown) => {
+        for (const w of waiters) w.reject(err);
+      },
+    );
+  }
+}
+
+interface PushGroup {
+  keys: string[];
+  values: string[];
+  cap: number;
+}
 
 /** A single command waiting for the next batch (see RedisCache.batched): how to add it to a pipeline, who waits. */
 interface Queued {
@@ -94,11 +149,48 @@ export class RedisCache implements Cache {
   /** Commands issued since the last flush (at most one event-loop turn's worth). */
   private queued: Queued[] = [];
   private flushScheduled = false;
+  /** Run when the turn's batch is flushed, before it is sent (see atFlush); the last ones after the others. */
+  private hooks: Array<() => void> = [];
+  private lastHooks: Array<() => void> = [];
+  /** A turn's GETs as one MGET. */
+  private readonly gets = new TurnGroup<string, string | null>(
+    (fn) => this.atFlush(fn),
+    (keys) => this.batched((p) => p.mget(keys)),
+  );
+  /** A turn's pushCappedExisting calls as one script call. */
+  private readonly pushes = new TurnGroup<PushGroup, number>(
+    (fn) => this.atFlush(fn),
+    (groups) => {
+      const keys: string[] = [];
+      const args: Array<string | number> = [];
+      for (const g of groups) {
+        for (const k of g.keys) keys.push(k);
+        args.push(g.keys.length, g.cap, g.values.length);
+        for (const v of g.values) args.push(v);
+      }
+      return this.batched<number[]>((p) => p.pushCappedExistingMany(keys.length, ...keys, ...args));
+    },
+  );
+  /** A turn's NX fills (setMany onlyIfAbsent) as one script call. */
+  private readonly fills = new TurnGroup<{ entries: Array<[string, string]>; ttl: number }, void>(
+    (fn) => this.atFlush(fn),
+    (calls) => {
+      const keys: string[] = [];
+      const args: Array<string | number> = ['NX'];
+      for (const c of calls) {
+        for (const [k, v] of c.entries) {
+          keys.push(k);
+          args.push(v, c.ttl);
+        }
+      }
+      return this.batched<unknown>((p) => p.setMany(keys.length, ...keys, ...args)).then(() => calls.map(() => undefined));
+    },
+  );
 
   private constructor(redis: Redis) {
     redis.defineCommand('setmax', { numberOfKeys: 1, lua: SET_MAX });
     redis.defineCommand('pushCapped', { numberOfKeys: 1, lua: PUSH_CAPPED });
-    redis.defineCommand('pushCappedExisting', { lua: PUSH_CAPPED_EXISTING });
+    redis.defineCommand('pushCappedExistingMany', { lua: PUSH_CAPPED_EXISTING_MANY });
     redis.defineCommand('touchList', { numberOfKeys: 1, lua: TOUCH_LIST });
     redis.defineCommand('setMany', { lua: SET_MANY });
     redis.defineCommand('offerBounded', { numberOfKeys: 1, lua: OFFER_BOUNDED });
@@ -146,10 +238,36 @@ export class RedisCache implements Cache {
     });
   }
 
+  /**
+   * Runs fn when this turn's batch is flushed, just before it is sent: commands fn issues (through this cache's
+   * methods) join the batch after every command issued during the turn, in the order the hooks were registered. A
+   * subsystem that gathers a turn's work into one command (the fan-out queue's offers, the page-invalidation message)
+   * sends it this way in the same socket write as the writes it follows, and Redis runs it after them.
+   */
+  atFlush(fn: () => void, last = false): void {
+    (last ? this.lastHooks : this.hooks).push(fn);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
   private flush(): void {
+    // Hooks first: their commands land in this batch (flushScheduled is still set, so none schedules another flush).
+    for (const hooks of [this.hooks, this.lastHooks]) {
+      for (let i = 0; i < hooks.length; i++) {
+        try {
+          hooks[i]();
+        } catch {
+          // a hook settles its own callers; one that throws must not hold up the batch
+        }
+      }
+    }
+    this.hooks = [];
+    this.lastHooks = [];
     this.flushScheduled = false;
     const batch = this.queued;
     this.queued = [];
+    if (batch.length === 0) return;
     const p = this.redis.pipeline() as Pipeline;
     for (const q of batch) q.add(p);
     p.exec().then(
@@ -167,7 +285,7 @@ export class RedisCache implements Cache {
   }
 
   async get(key: string): Promise<string | null> {
-    return this.batched((p) => p.get(key));
+    return this.gets.add(key);
   }
 
   async set(key: string, value: string, ttlSec?: number): Promise<void> {
@@ -187,11 +305,14 @@ export class RedisCache implements Cache {
   async setMany(entries: Array<[string, string]>, ttlSec: number, onlyIfAbsent = false): Promise<void> {
     if (entries.length === 0) return;
     const ttl = Math.max(1, Math.ceil(ttlSec));
-    const args: Array<string | number> = [];
-    for (const [k] of entries) args.push(k);
-    args.push(ttl, onlyIfAbsent ? 'NX' : '');
-    for (const [, v] of entries) args.push(v);
-    await this.batched((p) => p.setMany(entries.length, ...args));
+    if (onlyIfAbsent) return this.fills.add({ entries, ttl });
+    const keys: string[] = [];
+    const args: Array<string | number> = [''];
+    for (const [k, v] of entries) {
+      keys.push(k);
+      args.push(v, ttl);
+    }
+    await this.batched((p) => p.setMany(keys.length, ...keys, ...args));
   }
 
   async setMaxMany(entries: Array<[string, number]>, ttlSec: number): Promise<void> {
@@ -209,7 +330,7 @@ export class RedisCache implements Cache {
 
   async pushCappedExisting(keys: string[], values: string[], cap: number): Promise<number> {
     if (keys.length === 0 || values.length === 0) return 0;
-    return Number(await this.batched((p) => p.pushCappedExisting(keys.length, ...keys, Math.max(0, cap), ...values)));
+    return Number(await this.pushes.add({ keys, values, cap: Math.max(0, cap) }));
   }
 
   async touchList(key: string, marker: string, ttlSec: number): Promise<boolean> {

@@ -102,10 +102,10 @@ export interface RedisFanoutQueueOptions {
 }
 
 /**
- * The queue as a Redis list, on the backend cache's connection: offers and takes ride the same per-turn pipeline as
- * the cache's own commands (the post's fields, the author's own timeline, the invalidation message), so a post's
- * Redis work costs one socket write per turn instead of one per connection. Offers made in one turn go out as one
- * script call (RedisCache.offerBounded), which refuses jobs beyond the capacity.
+ * The queue as a Redis list, on the backend cache's connection: a turn's offers go out as one script call
+ * (RedisCache.offerBounded, which refuses jobs beyond the capacity) and its takes as RPOPs right after it, both at
+ * the end of the cache's batch for that turn (RedisCache.atFlush), in the same socket write as the post's other cache
+ * commands. A worker woken by an offer takes in the same turn, so its RPOP follows the offer's LPUSH in one pipeline.
  */
 export class RedisFanoutQueue implements FanoutQueue {
   readonly kind = 'redis' as const;
@@ -114,8 +114,10 @@ export class RedisFanoutQueue implements FanoutQueue {
   private lastDepth = 0;
   private readonly poll: NodeJS.Timeout;
   private readonly local = new Wakeups();
-  /** Offers made in this event-loop turn, sent as one script call (see flushOffers). */
+  /** This turn's offers and takes, sent when the cache flushes the turn (see send). */
   private offers: Array<{ job: string; settle(depth: number): void; fail(err: unknown): void }> = [];
+  private takes: Array<{ max: number; settle(raw: string[]): void; fail(err: unknown): void }> = [];
+  private hooked = false;
 
   constructor(
     private readonly cache: RedisCache,
@@ -130,38 +132,49 @@ export class RedisFanoutQueue implements FanoutQueue {
     this.poll.unref();
   }
 
-  private flushOffers(): void {
-    const batch = this.offers;
+  private schedule(): void {
+    if (this.hooked) return;
+    this.hooked = true;
+    this.cache.atFlush(() => this.send());
+  }
+
+  private send(): void {
+    this.hooked = false;
+    const offers = this.offers;
+    const takes = this.takes;
     this.offers = [];
-    this.cache.offerBounded(this.key, batch.map((o) => o.job), this.capacity).then(
-      (depths) => {
-        let queued = 0;
-        for (let i = 0; i < batch.length; i++) {
-          const n = depths[i] ?? -1;
-          if (n >= 0) {
-            queued++;
-            this.lastDepth = n;
+    this.takes = [];
+    if (offers.length) {
+      this.cache.offerBounded(this.key, offers.map((o) => o.job), this.capacity).then(
+        (depths) => {
+          for (let i = 0; i < offers.length; i++) {
+            const n = depths[i] ?? -1;
+            if (n >= 0) this.lastDepth = n;
+            offers[i].settle(n);
           }
-          batch[i].settle(n);
-        }
-        // One worker per jobsPerWake jobs (a worker takes that many at once): waking one per job sent one RPOP
-        // each, all but the first finding the queue empty.
-        for (let w = Math.ceil(queued / this.jobsPerWake); w > 0; w--) this.local.wakeOne();
-      },
-      (err: unknown) => batch.forEach((o) => o.fail(err)),
-    );
+        },
+        (err: unknown) => offers.forEach((o) => o.fail(err)),
+      );
+    }
+    for (const t of takes) this.cache.popMany(this.key, t.max).then(t.settle, t.fail);
   }
 
   async offer(job: FanoutJob): Promise<boolean> {
     const n = await new Promise<number>((settle, fail) => {
       this.offers.push({ job: JSON.stringify(job), settle, fail });
-      if (this.offers.length === 1) setImmediate(() => this.flushOffers());
+      this.schedule();
+      // One parked worker per jobsPerWake jobs (a worker takes that many at once), woken now: its take joins this
+      // turn's batch, after the offers. Waking one per job sent one RPOP each, all but the first finding it empty.
+      if (this.offers.length % this.jobsPerWake === 1 || this.jobsPerWake === 1) this.local.wakeOne();
     });
     return n >= 0;
   }
 
   async take(max: number): Promise<FanoutJob[]> {
-    const raw = await this.cache.popMany(this.key, max);
+    const raw = await new Promise<string[]>((settle, fail) => {
+      this.takes.push({ max, settle, fail });
+      this.schedule();
+    });
     if (raw.length === 0) {
       this.lastDepth = 0;
       return [];
@@ -176,7 +189,7 @@ export class RedisFanoutQueue implements FanoutQueue {
 
   /** Local offers wake workers at once; jobs offered by other processes are found by polling every waitMs. */
   waitForWork(waitMs: number): Promise<void> {
-    if (this.lastDepth > 0) return Promise.resolve();
+    if (this.lastDepth > 0 || this.offers.length > 0) return Promise.resolve();
     return this.local.wait(waitMs);
   }
 

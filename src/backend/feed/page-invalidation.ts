@@ -11,10 +11,13 @@ import type { RedisCache } from '../cache/redis-cache.ts';
 import type { FollowingPages } from './following-pages.ts';
 
 export interface PageInvalidation {
-  /** Their home timelines or follow lists changed. */
-  readers(ids: Iterable<string>): Promise<void>;
-  /** Their counts changed, or they were removed. */
-  posts(ids: Iterable<string>): Promise<void>;
+  /**
+   * Their home timelines or follow lists changed. `landed`: the cache write that changes them, issued in this turn and
+   * still in flight; pages are voided once it has landed (and, with Redis, the message may ride with it).
+   */
+  readers(ids: Iterable<string>, landed?: Promise<unknown>): Promise<void>;
+  /** Their counts changed, or they were removed (`landed` as for readers). */
+  posts(ids: Iterable<string>, landed?: Promise<unknown>): Promise<void>;
   /** Anything may have changed (e.g. which authors are merged at read time). */
   all(): Promise<void>;
   close(): Promise<void>;
@@ -23,10 +26,12 @@ export interface PageInvalidation {
 /** One process: the pages are told directly. */
 export function localPageInvalidation(pages: FollowingPages): PageInvalidation {
   return {
-    async readers(ids) {
+    async readers(ids, landed) {
+      await landed?.catch(() => undefined);
       pages.invalidateReaders(ids);
     },
-    async posts(ids) {
+    async posts(ids, landed) {
+      await landed?.catch(() => undefined);
       pages.invalidatePosts(ids);
     },
     async all() {
@@ -55,6 +60,8 @@ export class RedisPageInvalidation implements PageInvalidation {
   private closed = false;
   /** Where messages go: this bus's own connection, or the cache's per-turn pipeline (publishThrough). */
   private publish: (channel: string, message: string) => Promise<unknown>;
+  /** Set by publishThrough: a turn's message is sent when this cache flushes the turn, after the turn's writes. */
+  private through: Pick<RedisCache, 'publish' | 'atFlush'> | undefined;
 
   private constructor(
     private readonly pages: FollowingPages,
@@ -70,7 +77,8 @@ export class RedisPageInvalidation implements PageInvalidation {
    * rides the same per-turn pipeline as the writes it announces (one socket write instead of two), and Redis runs it
    * after every cache command issued before it. The cache must be on the same Redis.
    */
-  publishThrough(cache: Pick<RedisCache, 'publish'>): void {
+  publishThrough(cache: Pick<RedisCache, 'publish' | 'atFlush'>): void {
+    this.through = cache;
     this.publish = (channel, message) => cache.publish(channel, message);
     this.pub.quit().catch(() => this.pub.disconnect());
   }
@@ -112,20 +120,42 @@ export class RedisPageInvalidation implements PageInvalidation {
     }
   }
 
-  readers(ids: Iterable<string>): Promise<void> {
+  readers(ids: Iterable<string>, landed?: Promise<unknown>): Promise<void> {
     const list = [...ids];
-    this.pages.invalidateReaders(list);
-    return this.enqueue((p) => {
-      for (const id of list) p.readers.add(id);
-    });
+    return this.change(
+      () => this.pages.invalidateReaders(list),
+      (p) => {
+        for (const id of list) p.readers.add(id);
+      },
+      landed,
+    );
   }
 
-  posts(ids: Iterable<string>): Promise<void> {
+  posts(ids: Iterable<string>, landed?: Promise<unknown>): Promise<void> {
     const list = [...ids];
-    this.pages.invalidatePosts(list);
-    return this.enqueue((p) => {
-      for (const id of list) p.posts.add(id);
-    });
+    return this.change(
+      () => this.pages.invalidatePosts(list),
+      (p) => {
+        for (const id of list) p.posts.add(id);
+      },
+      landed,
+    );
+  }
+
+  /**
+   * This process's pages are voided once the write has landed (a page built from before it, started earlier, is then
+   * void). Other processes must not hear of it before it has landed either: through the cache's connection the
+   * message is queued now, behind the write in the same pipeline (Redis runs it after the write, and the writer waits
+   * one round trip instead of two); on a connection of its own it is queued only once the write has landed.
+   */
+  private change(local: () => void, add: (p: Pending) => void, landed: Promise<unknown> | undefined): Promise<void> {
+    if (!landed) {
+      local();
+      return this.enqueue(add);
+    }
+    const after = landed.then(local, local);
+    if (!this.through) return after.then(() => this.enqueue(add));
+    return Promise.all([this.enqueue(add), after]).then(() => undefined);
   }
 
   all(): Promise<void> {
@@ -138,7 +168,10 @@ export class RedisPageInvalidation implements PageInvalidation {
     const first = this.pending.done.length === 0;
     add(this.pending);
     const done = new Promise<void>((resolve) => this.pending.done.push(resolve));
-    if (first) setImmediate(() => this.flush());
+    if (first) {
+      if (this.through) this.through.atFlush(() => this.flush(), true); // last: after the writes it announces
+      else setImmediate(() => this.flush());
+    }
     return done;
   }
 

@@ -49,14 +49,15 @@ export function watchTimelines(cache: Cache, invalidation: PageInvalidation, onL
       };
     }
     if (!WRITES.has(name)) return fn;
-    return async (...args: unknown[]) => {
-      const result = await fn(...args);
-      if (touchesPullAuthors(args[0])) await invalidation.all();
-      else {
-        const readers = readersOf(args[0]);
-        if (readers.length) await invalidation.readers(readers);
-      }
-      return result;
+    return (...args: unknown[]) => {
+      const result = fn(...args);
+      if (touchesPullAuthors(args[0])) return result.then(async (r) => (await invalidation.all(), r));
+      const readers = readersOf(args[0]);
+      if (!readers.length) return result;
+      // Told while the write is in flight: pages are voided once it has landed (page-invalidation.ts), and with
+      // Redis the message to other processes follows it in the same pipeline.
+      const told = invalidation.readers(readers, result);
+      return Promise.all([result, told]).then(([r]) => r);
     };
   };
   return new Proxy(cache, {
