@@ -58,6 +58,13 @@ for i, key in ipairs(KEYS) do
 end
 return 0`;
 
+// INCRBY ARGV[1]; a new key (no expiry yet) expires after ARGV[2] seconds (EXPIRE NX, Redis >= 7), so an existing
+// window is not extended. Returns the count and the seconds left. Rate limits and counters, in the turn's pipeline.
+const INCR_WINDOW = `
+local n = redis.call('INCRBY', KEYS[1], ARGV[1])
+if tonumber(ARGV[2]) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[2], 'NX') end
+return {n, redis.call('TTL', KEYS[1])}`;
+
 // A bounded queue on a list: ARGV[2..] offered in order, each LPUSHed only while the list holds fewer than ARGV[1];
 // per value, the length after its push, or -1 when it did not fit.
 const OFFER_BOUNDED = `
@@ -75,6 +82,7 @@ return out`;
 type RedisWithSetMax = Redis & {
   setMany(numberOfKeys: number, ...args: Array<string | number>): Promise<number>;
   offerBounded(key: string, cap: number, ...values: string[]): Promise<number[]>;
+  incrWindow(key: string, by: number, ttlSec: number): Promise<[number, number]>;
   pushCapped(key: string, cap: number, ttlSec: number, ...values: string[]): Promise<number>;
   pushCappedExistingMany(numberOfKeys: number, ...args: Array<string | number>): Promise<number[]>;
   touchList(key: string, marker: string, ttlSec: number): Promise<number>;
@@ -90,7 +98,7 @@ export interface RedisCacheOptions {
 }
 
 type Pipeline = ReturnType<Redis['pipeline']> &
-  Pick<RedisWithSetMax, 'setmax' | 'setMany' | 'offerBounded' | 'pushCapped' | 'pushCappedExistingMany' | 'touchList'>;
+  Pick<RedisWithSetMax, 'setmax' | 'setMany' | 'offerBounded' | 'incrWindow' | 'pushCapped' | 'pushCappedExistingMany' | 'touchList'>;
 
 /**
  * Calls of one kind made during an event-loop turn, sent as ONE command when the cache flushes the turn (at its end,
@@ -194,6 +202,7 @@ export class RedisCache implements Cache {
     redis.defineCommand('touchList', { numberOfKeys: 1, lua: TOUCH_LIST });
     redis.defineCommand('setMany', { lua: SET_MANY });
     redis.defineCommand('offerBounded', { numberOfKeys: 1, lua: OFFER_BOUNDED });
+    redis.defineCommand('incrWindow', { numberOfKeys: 1, lua: INCR_WINDOW });
     this.redis = redis as RedisWithSetMax;
     this.keyPrefix = String(redis.options.keyPrefix ?? '');
   }
@@ -289,12 +298,12 @@ export class RedisCache implements Cache {
   }
 
   async set(key: string, value: string, ttlSec?: number): Promise<void> {
-    if (ttlSec && ttlSec > 0) await this.redis.set(key, value, 'EX', Math.ceil(ttlSec));
-    else await this.redis.set(key, value);
+    if (ttlSec && ttlSec > 0) await this.batched((p) => p.set(key, value, 'EX', Math.ceil(ttlSec)));
+    else await this.batched((p) => p.set(key, value));
   }
 
   async del(key: string): Promise<void> {
-    await this.redis.del(key);
+    await this.batched((p) => p.del(key));
   }
 
   async getMany(keys: string[]): Promise<(string | null)[]> {
@@ -343,26 +352,20 @@ export class RedisCache implements Cache {
   }
 
   async listLength(key: string): Promise<number> {
-    return this.redis.llen(key);
+    return Number(await this.batched((p) => p.llen(key)));
   }
 
   async removeFromList(key: string, value: string): Promise<number> {
-    return this.redis.lrem(key, 0, value);
+    return Number(await this.batched((p) => p.lrem(key, 0, value)));
   }
 
   async incr(key: string, by = 1, ttlSec?: number): Promise<number> {
-    if (!ttlSec) return this.redis.incrby(key, by);
-    // EXPIRE NX (Redis >= 7): only a new key gets the TTL, so an existing window is not extended.
-    const results = await this.redis.multi().incrby(key, by).expire(key, Math.ceil(ttlSec), 'NX').exec();
-    const [err, value] = results![0];
-    if (err) throw err;
-    return Number(value);
+    const [n] = await this.batched<[number, number]>((p) => p.incrWindow(key, by, ttlSec ? Math.ceil(ttlSec) : 0));
+    return Number(n);
   }
 
   async windowHit(key: string, windowSec: number): Promise<WindowHit> {
-    const results = await this.redis.multi().incr(key).expire(key, Math.ceil(windowSec), 'NX').ttl(key).exec();
-    const [[e1, count], , [e3, ttl]] = results!;
-    if (e1 || e3) throw e1 ?? e3;
+    const [count, ttl] = await this.batched<[number, number]>((p) => p.incrWindow(key, 1, Math.ceil(windowSec)));
     return { count: Number(count), ttlSec: Math.max(1, Number(ttl)) };
   }
 

@@ -1,8 +1,10 @@
 // Telling every backend process's rendered following pages (following-pages.ts) what changed. A change is applied to
-// this process's pages at once; with Redis, it is also published on one channel that every process subscribes to,
-// and the returned promise resolves once Redis has taken the message (PUBLISH answered: it sits in every subscriber's
-// connection), so a writer that awaits it before acknowledging leaves no process serving the old page beyond the
-// moment that process reads its subscription. Changes made in one event-loop turn go out as one message.
+// this process's pages at once (or, told with the write still in flight, once it has landed); with Redis, it is also
+// published on one channel that every process subscribes to, and the returned promise resolves once Redis has taken
+// the message (PUBLISH answered: it sits in every subscriber's connection), so a writer that awaits it before
+// acknowledging leaves no process serving the old page beyond the moment that process reads its subscription. Changes
+// made in one event-loop turn go out as one message; published through the cache's connection (publishThrough), it
+// is the last command of that turn's pipeline, behind the writes it announces.
 // A process whose subscription is down may have missed messages: it serves no cached page until it is subscribed
 // again (and starts empty). A publish that fails leaves other processes' copies to their age bound (maxAgeMs).
 import { randomUUID } from 'node:crypto';

@@ -1,5 +1,5 @@
 // The Cache as fan-out sees it, with every write to a home timeline (`tl:<reader>`) reported to the rendered following
-// pages (following-pages.ts) once it has landed: pushes by fan-out (whatever the method: own posts, backfill on
+// pages (following-pages.ts) as it is issued, voiding them once it has landed (page-invalidation.ts): pushes by fan-out (whatever the method: own posts, backfill on
 // follow, the fan-out of a page of followers, a warm-up), removals on unfollow, a timeline created by a read. A
 // change to the shared list of pull authors voids every page (their posts are merged at read time, not pushed), and
 // so does a refresh that finds that list changed (a change made by another process).
