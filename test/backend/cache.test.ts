@@ -114,6 +114,21 @@ for (const [name, make] of makers) {
       expect(await cache.range('tl:m2', 0, -1)).toEqual(['x3', 'x2']);
     });
 
+    it('fan-out pushes keep a list at its cap, Redis trimming in steps of cap/16', async () => {
+      await cache.touchList('tl:cap', '~', 60);
+      const lengths: number[] = [];
+      for (let i = 0; i < 40; i++) {
+        await cache.pushCappedExisting(['tl:cap'], [`e${i}`], 32);
+        lengths.push(await cache.listLength('tl:cap'));
+      }
+      // Memory trims at once; Redis lets a list reach 32 + 2 and then trims it back to 32.
+      if (name === 'redis') expect(lengths.slice(29, 37)).toEqual([31, 32, 33, 34, 32, 33, 34, 32]);
+      else expect(Math.max(...lengths)).toBe(32);
+      const list = await cache.range('tl:cap', 0, -1);
+      expect(list[0]).toBe('e39');
+      expect(list.slice(0, 32)).toEqual(Array.from({ length: 32 }, (_, i) => `e${39 - i}`)); // the newest, in order
+    });
+
     it('calls made in one turn (Redis: one command per kind) each get their own answer', async () => {
       await cache.touchList('tl:t1', '~', 60);
       await cache.touchList('tl:t2', '~', 60);

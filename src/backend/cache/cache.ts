@@ -33,7 +33,8 @@ export interface Cache {
   pushCapped(key: string, values: string[], cap: number, ttlSec?: number): Promise<void>;
   /**
    * LPUSHX + LTRIM on many lists in one round trip (fan-out on write): the values are pushed, as pushCapped does, onto
-   * each list that exists, which is trimmed to `cap`. A missing list is not created and no expiry is touched, so only
+   * each list that exists, which is trimmed to `cap` (Redis trims in steps: a list may hold up to cap/16 more
+   * elements until its next trim). A missing list is not created and no expiry is touched, so only
    * timelines somebody reads (kept alive by touchList) take writes. Returns how many lists took the values.
    */
   pushCappedExisting(keys: string[], values: string[], cap: number): Promise<number>;
