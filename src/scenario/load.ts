@@ -102,7 +102,9 @@ async function importScenario(file: string): Promise<unknown> {
 async function importModule(file: string): Promise<Record<string, unknown>> {
   const url = pathToFileURL(file).href;
   try {
-    return (await import(url)) as Record<string, unknown>;
+    // Through a module loaded now, after the hooks (see import-user-module.ts), not import() from here.
+    const { importUserModule } = await import('../target/import-user-module.ts');
+    return await importUserModule(url);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const message = String((err as Error).message);

@@ -44,7 +44,9 @@ export async function loadAdapter(file: string, cwd = process.cwd()): Promise<Ta
   }
   let mod: { default?: unknown };
   try {
-    mod = (await import(pathToFileURL(resolved).href)) as { default?: unknown };
+    // Through a module loaded now, after the hooks (see import-user-module.ts), not import() from here.
+    const { importUserModule } = await import('./import-user-module.ts');
+    mod = (await importUserModule(pathToFileURL(resolved).href)) as { default?: unknown };
   } catch (err) {
     throw new AdapterLoadError(`adapter ${file} failed to load: ${(err as Error).message}`);
   }
