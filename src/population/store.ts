@@ -4,7 +4,7 @@ import type { Plan, PlanCohort } from '../scenario/plan.ts';
 import type { Person, PopulationView } from './person.ts';
 import { PERSONAS, type Persona } from '../scenario/vocabulary.ts';
 import { Rng, WeightedTable } from '../random/index.ts';
-import { checkTimeZone, countryOf, DEFAULT_SECOND_LANGUAGES, localeInfo } from './locales.ts';
+import { checkTimeZone, countryOf, DEFAULT_SECOND_LANGUAGES, fakerFor, localeInfo } from './locales.ts';
 import { identityOf } from './names.ts';
 import type { IdentityPolicy } from '../target/target.ts';
 import { DEFAULT_POLICY, mergeIdentityPolicies, resolveIdentityPolicy, type ResolvedIdentityPolicy } from '../target/identity-policy.ts';
@@ -189,7 +189,9 @@ export class Population implements PopulationView {
 function validateCohort(c: CohortSpec, where: string): void {
   if (!c.name) throw new Error(`${where}.name: required`);
   if (!Number.isInteger(c.people) || c.people < 0) throw new Error(`${where}.people: must be an integer >= 0 (got ${c.people})`);
-  for (const l of Object.keys(c.locales)) localeInfo(l, `${where}.locales`);
+  // Faker's data for each locale is loaded here, before any traffic: loading it at the first person named stalled a
+  // running schedule (tens of ms of synchronous module loading per locale).
+  for (const l of Object.keys(c.locales)) if (localeInfo(l, `${where}.locales`).nameSource === 'faker') fakerFor(l);
   for (const tz of Object.keys(c.timeZones)) checkTimeZone(tz, `${where}.timeZones`);
   for (const p of Object.keys(c.personas ?? {})) {
     if (!(PERSONAS as readonly string[]).includes(p)) throw new Error(`${where}.personas: unknown persona '${p}' (known: ${PERSONAS.join(', ')})`);
