@@ -69,7 +69,10 @@ function extractBaseline(ref: string | undefined, only: string[] | undefined): s
       }
     }
   } else {
-    execSync(`git archive ${ref} src bin package.json tsconfig.json | tar -x -C ${dir}`, { cwd: root });
+    // The ref's own build script and build config where it has them: today's scripts/build.mjs names modules an
+    // older src/ may not have.
+    const own = execSync(`git ls-tree --name-only ${ref} -- scripts tsconfig.build.json`, { cwd: root }).toString().split('\n').filter(Boolean);
+    execSync(`git archive ${ref} src bin package.json tsconfig.json ${own.join(' ')} | tar -x -C ${dir}`, { cwd: root });
     if (!existsSync(path.join(dir, 'scripts/build.mjs'))) cpSync(path.join(root, 'scripts'), path.join(dir, 'scripts'), { recursive: true });
   }
   symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
