@@ -116,7 +116,7 @@ export async function buildServer(config: BackendConfig, options: BuildOptions =
       config.redis === 'memory' ? localPageInvalidation(pages) : await RedisPageInvalidation.connect(config.redis, config.redisKeyPrefix, pages);
     const pageInvalidation = invalidation;
     // Post reads (pages, single posts) go through the cache; the SQL store stays the truth.
-    store = withPostCache(store, cache, undefined, (ids) => pageInvalidation.posts(ids));
+    store = withPostCache(store, cache, undefined, (ids, landed) => pageInvalidation.posts(ids, landed));
     // Follower lists (fan-out reads one per post) from a per-process copy while their version in the cache is unchanged.
     store = withFollowerCache(store, cache);
     const services = await createServices({

@@ -9,8 +9,9 @@
 // - A removal writes a tombstone over all three keys (and drops this process's copy): readers then go to the Store for
 //   it (and see it removed), in every process sharing the cache. Nothing is filled from a read over a tombstone, and
 //   a count write never replaces one (Redis's setMaxMany keeps it).
-// - A like, a comment or a removal is reported to `onPostsChanged` (rendered following pages hold counts) once the
-//   cache holds it, before the write is acknowledged.
+// - A like, a comment or a removal is reported to `onPostsChanged` (rendered following pages hold counts) with the
+//   cache write still in flight (`landed`): pages are voided once it has landed, and with Redis the message rides in
+//   the same pipeline, behind the write; the write is acknowledged only after both.
 // Every other Store method passes straight through.
 import type { Cache } from '../cache/cache.ts';
 import { withOverrides } from './store-overrides.ts';
@@ -99,7 +100,7 @@ export function withPostCache(
   store: Store,
   cache: Cache,
   ttlSec = 600,
-  onPostsChanged: (ids: string[]) => Promise<void> = async () => undefined,
+  onPostsChanged: (ids: string[], landed?: Promise<unknown>) => Promise<void> = async (_ids, landed) => void (await landed),
 ): Store {
   function fill(posts: StoredPost[]): void {
     const live = posts.filter((p) => !p.removed);
@@ -195,7 +196,7 @@ export function withPostCache(
       // Written whether or not this call removed it: the tombstone must win over any fill in flight.
       const key = id.toLowerCase();
       forget(key);
-      await cache
+      const tombstoned = cache
         .setMany(
           [
             [postKey(key), TOMBSTONE],
@@ -205,7 +206,7 @@ export function withPostCache(
           ttlSec,
         )
         .catch(() => undefined);
-      await onPostsChanged([key]);
+      await onPostsChanged([key], tombstoned);
       return removed;
     },
     async like(postId: string, userId: string): Promise<LikeResult> {
@@ -214,16 +215,15 @@ export function withPostCache(
       const written = cache.setMaxMany([[likesKey(key), r.likeCount]], ttlSec).catch(() => undefined);
       if (r.created) {
         // A new like changes the count rendered pages show: they are voided once the cache holds the new count.
-        await written;
-        await onPostsChanged([key]);
+        await onPostsChanged([key], written);
       }
       return r;
     },
     async addComment(postId: string, authorId: string, text: string): Promise<CommentRecord> {
       const c = await store.addComment(postId, authorId, text);
       if (c.postCommentCount !== undefined) {
-        await cache.setMaxMany([[commentsKey(c.postId), c.postCommentCount]], ttlSec).catch(() => undefined);
-        await onPostsChanged([c.postId]);
+        const written = cache.setMaxMany([[commentsKey(c.postId), c.postCommentCount]], ttlSec).catch(() => undefined);
+        await onPostsChanged([c.postId], written);
       }
       return c;
     },
