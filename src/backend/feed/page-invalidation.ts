@@ -89,7 +89,14 @@ export class RedisPageInvalidation implements PageInvalidation {
     const options = { lazyConnect: true, maxRetriesPerRequest: 2, commandTimeout: 2000 };
     const pub = new Redis(url, options);
     // Named after the key prefix, so an operator (or a test) can tell the deployment's subscriptions apart.
-    const sub = new Redis(url, { lazyConnect: true, connectionName: `pages:${keyPrefix}`.replace(/[^\w:.-]/g, '_') });
+    // autoResubscribe off: the 'ready' handler below resubscribes (and says when pages may be served again). ioredis's
+    // own resubscription after a reconnect is a promise nobody holds, rejected unhandled ("Connection is closed.") when
+    // the connection closes before Redis answers it (seen in CI: a subscription killed, then the backend closed).
+    const sub = new Redis(url, {
+      lazyConnect: true,
+      autoResubscribe: false,
+      connectionName: `pages:${keyPrefix}`.replace(/[^\w:.-]/g, '_'),
+    });
     pub.on('error', () => undefined); // reported through failing publishes; reconnects by itself
     sub.on('error', () => undefined);
     const bus = new RedisPageInvalidation(pages, pub, sub, `${keyPrefix}feed:pages`);
