@@ -60,4 +60,36 @@ describe('post group commit', () => {
     }
     expect(created.map((c) => c.post.seq)).toEqual(created.map((c) => c.post.seq).sort((a, b) => a - b));
   });
+
+  it('fails every caller of a batch whose answer cannot be read, instead of leaving them waiting', async () => {
+    const driver = await createPgliteDriver({ schema: `fc_gc_${randomBytes(3).toString('hex')}` });
+    // The real database, but the batched insert's rows come back with a created_at that is not a time.
+    const garbled: SqlDriver = {
+      kind: driver.kind,
+      poolStats: () => driver.poolStats(),
+      close: () => driver.close(),
+      async query<R>(text: string, params?: unknown[]): Promise<R[]> {
+        const rows = await driver.query<R>(text, params);
+        return text.includes('unnest(') ? rows.map((r) => ({ ...r, created_at: 'not a time' })) : rows;
+      },
+    };
+    const broken = new SqlStore(garbled);
+    try {
+      const author = await broken.createUser({
+        handle: `gc_${randomBytes(3).toString('hex')}`,
+        passwordHash: 'scrypt$2$8$1$x$y',
+        displayName: 'x',
+        locale: 'en-US',
+        languages: ['en'],
+        country: 'US',
+        tz: 'UTC',
+      });
+      const settled = await Promise.allSettled(
+        [1, 2, 3].map((i) => broken.createPost({ authorId: author.id, text: `p${i}`, lang: 'en', tags: [], media: [] })),
+      );
+      expect(settled.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    } finally {
+      await broken.close();
+    }
+  });
 });

@@ -317,18 +317,20 @@ export class SqlStore implements Store {
     this.postFlushScheduled = true;
     setImmediate(() => {
       this.postFlushScheduled = false;
+      const batch = this.postBatch;
+      this.postBatch = [];
       this.postBatchesInFlight++;
-      void this.flushPosts().catch(() => undefined).finally(() => {
-        this.postBatchesInFlight--;
-        this.schedulePostFlush();
-      });
+      this.flushPosts(batch)
+        // Anything unexpected fails the batch's callers (a settled one ignores it) rather than leaving them waiting.
+        .catch((err: unknown) => batch.forEach((p) => p.reject(err)))
+        .finally(() => {
+          this.postBatchesInFlight--;
+          this.schedulePostFlush();
+        });
     });
   }
 
-  private async flushPosts(): Promise<void> {
-    const batch = this.postBatch;
-    this.postBatch = [];
-    if (batch.length === 0) return;
+  private async flushPosts(batch: PendingPost[]): Promise<void> {
     const alone = (p: PendingPost) => this.createPostAlone(p.post).then(p.resolve, p.reject);
     if (batch.length === 1) return alone(batch[0]);
     const now: PendingPost[] = [];
