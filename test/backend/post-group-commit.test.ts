@@ -22,6 +22,17 @@ function slowInserts(driver: SqlDriver, delayMs: number, inserts: number[]): Sql
   };
 }
 
+const newAuthor = (store: SqlStore) =>
+  store.createUser({
+    handle: `gc_${randomBytes(3).toString('hex')}`,
+    passwordHash: 'scrypt$2$8$1$x$y',
+    displayName: 'x',
+    locale: 'en-US',
+    languages: ['en'],
+    country: 'US',
+    tz: 'UTC',
+  });
+
 describe('post group commit', () => {
   const inserts: number[] = [];
   let store: SqlStore;
@@ -34,15 +45,7 @@ describe('post group commit', () => {
   });
 
   it('sends posts that arrive while inserts are in flight as a few statements, each answered with its stored row', async () => {
-    const author = await store.createUser({
-      handle: `gc_${randomBytes(3).toString('hex')}`,
-      passwordHash: 'scrypt$2$8$1$x$y',
-      displayName: 'x',
-      locale: 'en-US',
-      languages: ['en'],
-      country: 'US',
-      tz: 'UTC',
-    });
+    const author = await newAuthor(store);
     const asked: ReturnType<SqlStore['createPost']>[] = [];
     for (let i = 0; i < 30; i++) {
       asked.push(store.createPost({ authorId: author.id, text: `post ${i} 第${i}`, lang: 'en', tags: [`t${i}`], media: [{ kind: 'image', bytes: i }] }));
@@ -75,15 +78,7 @@ describe('post group commit', () => {
     };
     const broken = new SqlStore(garbled);
     try {
-      const author = await broken.createUser({
-        handle: `gc_${randomBytes(3).toString('hex')}`,
-        passwordHash: 'scrypt$2$8$1$x$y',
-        displayName: 'x',
-        locale: 'en-US',
-        languages: ['en'],
-        country: 'US',
-        tz: 'UTC',
-      });
+      const author = await newAuthor(broken);
       const settled = await Promise.allSettled(
         [1, 2, 3].map((i) => broken.createPost({ authorId: author.id, text: `p${i}`, lang: 'en', tags: [], media: [] })),
       );
