@@ -4,7 +4,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import { Ajv } from 'ajv';
 import { verifyToken, type TokenClaims } from './auth/tokens.ts';
 import { resolveTokenSecret } from './auth/token-secret.ts';
-import { openCache } from './cache/index.ts';
+import { openCache, RedisCache } from './cache/index.ts';
 import type { Cache } from './cache/cache.ts';
 import type { BackendConfig, ServingConfig } from './config.ts';
 import { ApiError } from './errors.ts';
@@ -113,7 +113,9 @@ export async function buildServer(config: BackendConfig, options: BuildOptions =
     // Rendered following pages, per process; every process sharing the cache hears of changes (feed/page-invalidation.ts).
     const pages = new FollowingPages(resolveSurgeConfig(config.surge).followingPages);
     invalidation =
-      config.redis === 'memory' ? localPageInvalidation(pages) : await RedisPageInvalidation.connect(config.redis, config.redisKeyPrefix, pages);
+      cache instanceof RedisCache
+        ? await RedisPageInvalidation.connect(cache, config.redis, config.redisKeyPrefix, pages)
+        : localPageInvalidation(pages);
     const pageInvalidation = invalidation;
     // Post reads (pages, single posts) go through the cache; the SQL store stays the truth.
     store = withPostCache(store, cache, undefined, (ids, landed) => pageInvalidation.posts(ids, landed));

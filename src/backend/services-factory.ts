@@ -23,7 +23,7 @@ import { RankedDiscover } from './feed/discover.ts';
 import { TimelineFanout } from './feed/fanout.ts';
 import { MemoryFanoutQueue, RedisFanoutQueue } from './feed/fanout-queue.ts';
 import { FollowingPages } from './feed/following-pages.ts';
-import { localPageInvalidation, RedisPageInvalidation, type PageInvalidation } from './feed/page-invalidation.ts';
+import { localPageInvalidation, type PageInvalidation } from './feed/page-invalidation.ts';
 import { watchTimelines } from './feed/timeline-watch.ts';
 import { OverloadSignal } from './feed/overload.ts';
 import { createLanguageDetector } from './lang/detector.ts';
@@ -92,8 +92,6 @@ export async function createServices(deps: ServiceDeps): Promise<BackendServices
   const fanoutOptions = config.redis === 'memory' && !timelineTtlSet ? { ...surge.fanout, timelineTtlSec: IN_PROCESS_TIMELINE_TTL_SEC } : surge.fanout;
   const pages = deps.pages?.pages ?? new FollowingPages();
   const invalidation = deps.pages?.invalidation ?? localPageInvalidation(pages);
-  // Invalidation messages ride the cache's per-turn pipeline, with the timeline writes they announce.
-  if (invalidation instanceof RedisPageInvalidation && cache instanceof RedisCache) invalidation.publishThrough(cache);
   // Fan-out's writes to home timelines (and to the list of pull authors) void the rendered pages they change.
   const fanout = new TimelineFanout(store, watchTimelines(cache, invalidation, () => pages.clear()), queue, registry, fanoutOptions);
   const overload = new OverloadSignal(

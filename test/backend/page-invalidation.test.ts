@@ -1,4 +1,4 @@
-// Page invalidation through the cache's connection (src/backend/feed/page-invalidation.ts, publishThrough): the
+// Page invalidation through the cache's connection (src/backend/feed/page-invalidation.ts): the
 // message announcing a timeline write rides in the same pipeline as the write, so it must reach other processes only
 // after the write has run, and this process's pages are voided only once the write has landed.
 import { randomUUID } from 'node:crypto';
@@ -22,8 +22,7 @@ describe.skipIf(!url)('page invalidation through the cache connection', () => {
   beforeAll(async () => {
     cache = await RedisCache.connect({ url: url!, keyPrefix: prefix });
     pages = new FollowingPages();
-    bus = await RedisPageInvalidation.connect(url!, prefix, pages);
-    bus.publishThrough(cache);
+    bus = await RedisPageInvalidation.connect(cache, url!, prefix, pages);
     observer = new Redis(url!);
     reader = new Redis(url!);
   });

@@ -3,8 +3,8 @@
 // published on one channel that every process subscribes to, and the returned promise resolves once Redis has taken
 // the message (PUBLISH answered: it sits in every subscriber's connection), so a writer that awaits it before
 // acknowledging leaves no process serving the old page beyond the moment that process reads its subscription. Changes
-// made in one event-loop turn go out as one message; published through the cache's connection (publishThrough), it
-// is the last command of that turn's pipeline, behind the writes it announces.
+// made in one event-loop turn go out as one message, published through the cache's connection: it is the last command
+// of that turn's pipeline, behind the writes it announces.
 // A process whose subscription is down may have missed messages: it serves no cached page until it is subscribed
 // again (and starts empty). A publish that fails leaves other processes' copies to their age bound (maxAgeMs).
 import { randomUUID } from 'node:crypto';
@@ -60,34 +60,23 @@ export class RedisPageInvalidation implements PageInvalidation {
   private readonly ownPrefix = `${this.origin}${SEP}`;
   private pending = empty();
   private closed = false;
-  /** Where messages go: this bus's own connection, or the cache's per-turn pipeline (publishThrough). */
-  private publish: (channel: string, message: string) => Promise<unknown>;
-  /** Set by publishThrough: a turn's message is sent when this cache flushes the turn, after the turn's writes. */
-  private through: Pick<RedisCache, 'publish' | 'atFlush'> | undefined;
-
+  /**
+   * `cache`: where messages are published, on the Redis the subscription is on. A turn's message rides the cache's
+   * per-turn pipeline, after the writes it announces (one socket write for both), and Redis runs it after them.
+   */
   private constructor(
     private readonly pages: FollowingPages,
-    private readonly pub: Redis,
+    private readonly cache: Pick<RedisCache, 'publish' | 'atFlush'>,
     private readonly sub: Redis,
     private readonly channel: string,
-  ) {
-    this.publish = (channel, message) => this.pub.publish(channel, message);
-  }
+  ) {}
 
-  /**
-   * Publishes through the cache's connection from now on (its own publishing connection is closed): a message then
-   * rides the same per-turn pipeline as the writes it announces (one socket write instead of two), and Redis runs it
-   * after every cache command issued before it. The cache must be on the same Redis.
-   */
-  publishThrough(cache: Pick<RedisCache, 'publish' | 'atFlush'>): void {
-    this.through = cache;
-    this.publish = (channel, message) => cache.publish(channel, message);
-    this.pub.quit().catch(() => this.pub.disconnect());
-  }
-
-  static async connect(url: string, keyPrefix: string, pages: FollowingPages): Promise<RedisPageInvalidation> {
-    const options = { lazyConnect: true, maxRetriesPerRequest: 2, commandTimeout: 2000 };
-    const pub = new Redis(url, options);
+  static async connect(
+    cache: Pick<RedisCache, 'publish' | 'atFlush'>,
+    url: string,
+    keyPrefix: string,
+    pages: FollowingPages,
+  ): Promise<RedisPageInvalidation> {
     // Named after the key prefix, so an operator (or a test) can tell the deployment's subscriptions apart.
     // autoResubscribe off: the 'ready' handler below resubscribes (and says when pages may be served again). ioredis's
     // own resubscription after a reconnect is a promise nobody holds, rejected unhandled ("Connection is closed.") when
@@ -97,9 +86,8 @@ export class RedisPageInvalidation implements PageInvalidation {
       autoResubscribe: false,
       connectionName: `pages:${keyPrefix}`.replace(/[^\w:.-]/g, '_'),
     });
-    pub.on('error', () => undefined); // reported through failing publishes; reconnects by itself
-    sub.on('error', () => undefined);
-    const bus = new RedisPageInvalidation(pages, pub, sub, `${keyPrefix}feed:pages`);
+    sub.on('error', () => undefined); // reconnects by itself; pages are not served meanwhile (see 'close')
+    const bus = new RedisPageInvalidation(pages, cache, sub, `${keyPrefix}feed:pages`);
     pages.setServing(false);
     sub.on('message', (channel: string, message: string) => {
       if (channel === bus.channel) bus.apply(message);
@@ -110,10 +98,9 @@ export class RedisPageInvalidation implements PageInvalidation {
       if (!bus.closed) void bus.resubscribe();
     });
     try {
-      await Promise.all([pub.connect(), sub.connect()]);
+      await sub.connect();
       await bus.resubscribe();
     } catch (err) {
-      pub.disconnect();
       sub.disconnect();
       throw new Error(`cannot connect to Redis at ${url}: ${(err as Error).message}`, { cause: err });
     }
@@ -153,18 +140,15 @@ export class RedisPageInvalidation implements PageInvalidation {
 
   /**
    * This process's pages are voided once the write has landed (a page built from before it, started earlier, is then
-   * void). Other processes must not hear of it before it has landed either: through the cache's connection the
-   * message is queued now, behind the write in the same pipeline (Redis runs it after the write, and the writer waits
-   * one round trip instead of two); on a connection of its own it is queued only once the write has landed.
+   * void). Other processes must not hear of it before it has landed either: the message is queued now, behind the
+   * write in the same pipeline (Redis runs it after the write, and the writer waits one round trip instead of two).
    */
   private change(local: () => void, add: (p: Pending) => void, landed: Promise<unknown> | undefined): Promise<void> {
     if (!landed) {
       local();
       return this.enqueue(add);
     }
-    const after = landed.then(local, local);
-    if (!this.through) return after.then(() => this.enqueue(add));
-    return Promise.all([this.enqueue(add), after]).then(() => undefined);
+    return Promise.all([this.enqueue(add), landed.then(local, local)]).then(() => undefined);
   }
 
   all(): Promise<void> {
@@ -177,10 +161,7 @@ export class RedisPageInvalidation implements PageInvalidation {
     const first = this.pending.done.length === 0;
     add(this.pending);
     const done = new Promise<void>((resolve) => this.pending.done.push(resolve));
-    if (first) {
-      if (this.through) this.through.atFlush(() => this.flush(), true); // last: after the writes it announces
-      else setImmediate(() => this.flush());
-    }
+    if (first) this.cache.atFlush(() => this.flush(), true); // last: after the writes it announces
     return done;
   }
 
@@ -191,7 +172,7 @@ export class RedisPageInvalidation implements PageInvalidation {
     const settle = () => {
       for (const d of p.done) d();
     };
-    this.publish(this.channel, message).then(settle, settle);
+    this.cache.publish(this.channel, message).then(settle, settle);
   }
 
   /** A message from any process (this one's own are skipped: they were applied when made). */
@@ -207,9 +188,6 @@ export class RedisPageInvalidation implements PageInvalidation {
   async close(): Promise<void> {
     this.closed = true;
     this.pages.setServing(false);
-    await Promise.allSettled([
-      this.pub.quit().catch(() => this.pub.disconnect()),
-      this.sub.quit().catch(() => this.sub.disconnect()),
-    ]);
+    await this.sub.quit().catch(() => this.sub.disconnect());
   }
 }
