@@ -53,6 +53,9 @@ export function createBackendMetrics(options: { defaultMetrics?: boolean } = {})
     registers: [registry],
   });
 
+  const okQueries = new Map<string, { observe(v: number): void }>();
+  const failedQueries = new Map<string, { observe(v: number): void }>();
+
   let poolStats: () => PoolStats | undefined = () => undefined;
   const poolGauge = (name: string, help: string, pick: (s: PoolStats) => number) =>
     new Gauge({
@@ -74,7 +77,11 @@ export function createBackendMetrics(options: { defaultMetrics?: boolean } = {})
     httpDuration,
     storeObserver: {
       query(operation, seconds, ok) {
-        queryDuration.observe({ operation, outcome: ok ? 'ok' : 'error' }, seconds);
+        // One child per (operation, outcome), resolved once: a labelled observe hashes its labels on every call.
+        const children = ok ? okQueries : failedQueries;
+        let child = children.get(operation);
+        if (!child) children.set(operation, (child = queryDuration.labels({ operation, outcome: ok ? 'ok' : 'error' })));
+        child.observe(seconds);
       },
       poolWait(seconds) {
         poolWait.observe(seconds);

@@ -14,7 +14,9 @@ function slowInserts(driver: SqlDriver, delayMs: number, inserts: number[]): Sql
     close: () => driver.close(),
     async query<R>(text: string, params?: unknown[]): Promise<R[]> {
       if (/^\s*INSERT INTO posts/.test(text)) {
-        inserts.push(Array.isArray(params?.[0]) ? (params[0] as unknown[]).length : 1);
+        // A batch is one jsonb parameter holding its rows; a lone insert has the post's id first.
+        const first = params?.[0];
+        inserts.push(typeof first === 'string' && first.startsWith('[') ? (JSON.parse(first) as unknown[]).length : 1);
         await new Promise((r) => setTimeout(r, delayMs));
       }
       return driver.query<R>(text, params);
@@ -73,7 +75,7 @@ describe('post group commit', () => {
       close: () => driver.close(),
       async query<R>(text: string, params?: unknown[]): Promise<R[]> {
         const rows = await driver.query<R>(text, params);
-        return text.includes('unnest(') ? rows.map((r) => ({ ...r, created_at: 'not a time' })) : rows;
+        return text.includes('jsonb_to_recordset(') ? rows.map((r) => ({ ...r, created_at: 'not a time' })) : rows;
       },
     };
     const broken = new SqlStore(garbled);

@@ -51,6 +51,8 @@ export class PriorityAdmissionController implements AdmissionController {
   private inFlight = 0;
   private readonly perPriority: Record<Priority, number> = { critical: 0, sheddable: 0 };
   private readonly opts: AdmissionOptions;
+  /** The in-flight gauge's child per class, resolved once (a labelled set hashes its labels on every call). */
+  private readonly inFlightGauge: Record<Priority, { set(v: number): void }>;
 
   constructor(
     options: Partial<AdmissionOptions>,
@@ -58,7 +60,8 @@ export class PriorityAdmissionController implements AdmissionController {
     private readonly loopDelay?: LoopDelayMonitor,
   ) {
     this.opts = { ...DEFAULT_ADMISSION_OPTIONS, ...options };
-    for (const p of ['critical', 'sheddable'] as const) metrics.inFlight.set({ priority: p }, 0);
+    this.inFlightGauge = { critical: metrics.inFlight.labels({ priority: 'critical' }), sheddable: metrics.inFlight.labels({ priority: 'sheddable' }) };
+    for (const p of ['critical', 'sheddable'] as const) this.inFlightGauge[p].set(0);
   }
 
   current(): number {
@@ -78,7 +81,8 @@ export class PriorityAdmissionController implements AdmissionController {
     }
     this.inFlight++;
     this.perPriority[priority]++;
-    this.metrics.inFlight.set({ priority }, this.perPriority[priority]);
+    const gauge = this.inFlightGauge[priority];
+    gauge.set(this.perPriority[priority]);
     let released = false;
     return {
       release: () => {
@@ -86,7 +90,7 @@ export class PriorityAdmissionController implements AdmissionController {
         released = true;
         this.inFlight--;
         this.perPriority[priority]--;
-        this.metrics.inFlight.set({ priority }, this.perPriority[priority]);
+        gauge.set(this.perPriority[priority]);
       },
     };
   }

@@ -1,5 +1,5 @@
 // Posts, comments and likes. A new post is stored first (idempotently), then handed to fan-out and moderation.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { ApiError } from '../errors.ts';
 import type { PostRecord } from '../services.ts';
@@ -98,6 +98,11 @@ const toRecord = (p: StoredPost): PostRecord => ({
   seq: p.seq,
 });
 
+/** A post's fan-out or moderation hook failed: logged, the post stays acknowledged. */
+function hookFailed(req: FastifyRequest, name: string, postId: string, err: unknown): void {
+  req.log.error({ err, postId }, `${name} hook failed`);
+}
+
 export async function postsApi(app: FastifyInstance): Promise<void> {
   postRoutes(app);
   engagementRoutes(app);
@@ -145,12 +150,8 @@ function postRoutes(app: FastifyInstance): void {
         // The post is durable and acknowledged either way: a failing hook must not turn into an error the
         // client retries (the retry would find the post and skip the hooks).
         const record = toRecord(post);
-        for (const [name, hook] of [
-          ['fanout', () => app.services.fanout.onPostCreated(record)],
-          ['moderation', () => app.services.moderation.onPostCreated(record)],
-        ] as const) {
-          await hook().catch((err: unknown) => req.log.error({ err, postId: post.id }, `${name} hook failed`));
-        }
+        await app.services.fanout.onPostCreated(record).catch((err: unknown) => hookFailed(req, 'fanout', post.id, err));
+        await app.services.moderation.onPostCreated(record).catch((err: unknown) => hookFailed(req, 'moderation', post.id, err));
       }
       return reply
         .status(created ? 201 : 200)
