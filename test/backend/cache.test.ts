@@ -151,6 +151,17 @@ for (const [name, make] of makers) {
       expect(await cache.getMany(['t:nx', 't:f1', 't:f2'])).toEqual(['kept', 'F1', 'F2']);
       await new Promise((r) => setTimeout(r, 1100));
       expect(await cache.getMany(['t:f1', 't:f2'])).toEqual(['F1', null]); // each call's own expiry
+      // Pushes in one turn with guards: each group is pushed only if its guard's key holds the value ('' = missing).
+      await cache.set('t:ver', 'v1');
+      const [q1, q2, q3, q4] = await Promise.all([
+        cache.pushCappedExisting(['tl:t1'], ['g1'], 5, { key: 't:ver', value: 'v1' }),
+        cache.pushCappedExisting(['tl:t1'], ['g2'], 5, { key: 't:ver', value: 'v0' }),
+        cache.pushCappedExisting(['tl:t2'], ['g3'], 5, { key: 't:never-set', value: '' }),
+        cache.pushCappedExisting(['tl:t2'], ['g4'], 5, { key: 't:never-set', value: 'v1' }),
+      ]);
+      expect([q1, q2, q3, q4]).toEqual([1, -1, 1, -1]);
+      expect(await cache.range('tl:t1', 0, 0)).toEqual(['g1']);
+      expect(await cache.range('tl:t2', 0, 0)).toEqual(['g3']);
       // Redis sends a call's keys joined by NUL: a key holding one is refused, not split.
       if (name === 'redis') {
         await expect(cache.pushCappedExisting(['tl:t1\0tl:t2'], ['z'], 5)).rejects.toThrow(/NUL/);

@@ -75,3 +75,36 @@ describe(`follower lists (${process.env.REDIS_URL ? 'redis' : 'memory'} cache wh
     expect(queries).toEqual(['listFollowers', 'listFollowers']); // expired copy: read again
   });
 });
+
+describe('guarded follower pages (fan-out: the copy is checked in the same step as the push)', () => {
+  it('answers from the copy without reading the version, and a push under a copy made stale by a follow anywhere fails', async () => {
+    const author = await newUser(fx.store);
+    const f1 = await newUser(fx.store);
+    const f2 = await newUser(fx.store);
+    await a.follow(f1.id, author.id);
+    const key = `tl:guard-test-${author.id}`;
+    await fx.cache.touchList(key, '~', 60);
+    const first = await a.listFollowersGuarded!(author.id, 500);
+    expect(first.items).toEqual([f1.id]);
+    expect(first.guard).toBeDefined();
+    expect(await fx.cache.pushCappedExisting([key], ['e1'], 10, first.guard)).toBe(1);
+
+    // The copy is answered as it is (no store read), with the version it was read under.
+    queries.length = 0;
+    const again = await a.listFollowersGuarded!(author.id, 500);
+    expect(again.items).toEqual([f1.id]);
+    expect(queries).toEqual([]);
+
+    await b.follow(f2.id, author.id); // through the other process: a's copy is stale now
+    expect(await fx.cache.pushCappedExisting([key], ['e2'], 10, again.guard)).toBe(-1);
+    expect(await fx.cache.range(key, 0, -1)).toEqual(['e1', '~']); // nothing pushed
+    again.guard!.stale();
+    const fresh = await a.listFollowersGuarded!(author.id, 500);
+    expect([...fresh.items].sort()).toEqual([f1.id, f2.id].sort());
+    expect(await fx.cache.pushCappedExisting([key], ['e2'], 10, fresh.guard)).toBe(1);
+    expect(await fx.cache.range(key, 0, -1)).toEqual(['e2', 'e1', '~']);
+    // The unguarded read still checks the version first, as before.
+    await b.unfollow(f1.id, author.id);
+    expect(await listFollowers(a, author.id)).toEqual([f2.id]);
+  });
+});

@@ -9,6 +9,12 @@ export interface WindowHit {
   ttlSec: number;
 }
 
+/** A condition on one string key: it holds `value` ('' when the key is missing). See Cache.pushCappedExisting. */
+export interface CacheGuard {
+  key: string;
+  value: string;
+}
+
 export interface Cache {
   readonly kind: 'redis' | 'memory';
 
@@ -36,8 +42,10 @@ export interface Cache {
    * each list that exists, which is trimmed to `cap` (Redis trims in steps: a list may hold up to cap/16 more
    * elements until its next trim). A missing list is not created and no expiry is touched, so only
    * timelines somebody reads (kept alive by touchList) take writes. Returns how many lists took the values.
+   * With a guard, the push happens only if the guard's key holds its value ('' for a missing key), checked in the same
+   * step as the push (one script on Redis); otherwise nothing is pushed and the answer is -1.
    */
-  pushCappedExisting(keys: string[], values: string[], cap: number): Promise<number>;
+  pushCappedExisting(keys: string[], values: string[], cap: number, guard?: CacheGuard): Promise<number>;
   /**
    * Keeps a list alive for ttlSec more seconds (0: no expiry); a missing list is created holding just `marker`.
    * Returns whether the list existed.

@@ -5,7 +5,7 @@
 //
 // Memory budget: at most `maxKeys` keys; beyond it the least recently written keys are evicted (Redis's
 // `maxmemory-policy allkeys-lru`, approximated by write order: every write moves its key to the end).
-import type { Cache, WindowHit } from './cache.ts';
+import type { Cache, CacheGuard, WindowHit } from './cache.ts';
 
 interface Entry {
   value: string | string[];
@@ -137,8 +137,9 @@ export class MemoryCache implements Cache {
     this.put(key, { value: next, expiresAt: ttlSec ? this.expiry(ttlSec) : (prev?.expiresAt ?? 0) });
   }
 
-  async pushCappedExisting(keys: string[], values: string[], cap: number): Promise<number> {
-    if (values.length === 0) return 0;
+  async pushCappedExisting(keys: string[], values: string[], cap: number, guard?: CacheGuard): Promise<number> {
+    if (keys.length === 0 || values.length === 0) return 0;
+    if (guard && (this.live(guard.key)?.value ?? '') !== guard.value) return -1;
     const head = values.map(flat).reverse(); // one flat copy, shared by every list it goes into
     let pushed = 0;
     for (const key of keys) {

@@ -1,6 +1,6 @@
 // Cache on Redis (ioredis): shared by every backend process and replica. All keys get the configured prefix.
 import { Redis } from 'ioredis';
-import type { Cache, WindowHit } from './cache.ts';
+import type { Cache, CacheGuard, WindowHit } from './cache.ts';
 
 // SET key value EX ttl unless the key holds a larger integer (so out-of-order writers never lower a counter) or a
 // tombstone ('-': a removed post's counts stay removed whatever like or comment was still in flight).
@@ -21,7 +21,9 @@ return 1`;
 // Fan-out on write, for every pushCappedExisting call of a turn at once: groups of keys, each group's values LPUSHXed
 // onto every key of the group that exists, which is then trimmed to the group's cap; expiry untouched. ARGV[1] is the
 // connection's key prefix; then, per group, its keys joined by NUL (unprefixed), its cap, its value count and its
-// values. Per group, how many lists took the values. One command for a turn's own-timeline pushes and pages of
+// values, then its guard: a key (unprefixed; '' for none) and the value it must hold ('' = missing) for the group to
+// be pushed at all (else -1; a fan-out page checks that its follower list is still current in the same step as the
+// push, see store/cached-followers.ts). Per group, how many lists took the values. One command for a turn's own-timeline pushes and pages of
 // followers. A list is trimmed back to its cap only once a push took it past cap + cap/16 (LPUSHX answers the
 // length): an LTRIM per follower and post, on timelines that stay at their cap, was a third of Redis's time for a
 // post; now it is one per cap/16 pushes (exact below a cap of 16). The keys travel as one string per group, named inside the script: declared one by one (KEYS), ioredis
@@ -30,21 +32,25 @@ return 1`;
 const PUSH_CAPPED_EXISTING_MANY = `
 local prefix, out, a = ARGV[1], {}, 2
 while a <= #ARGV do
-  local keys, cap, nv = ARGV[a], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+  local keys, cap, nv, gk, gv = ARGV[a], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), ARGV[a + 3], ARGV[a + 4]
   local slack = cap + math.floor(cap / 16)
-  local first, last = a + 3, a + 2 + nv
-  local n, i = 0, 1
-  while i <= #keys do
-    local j = string.find(keys, '\0', i, true) or (#keys + 1)
-    local key = prefix .. string.sub(keys, i, j - 1)
-    local len = redis.call('LPUSHX', key, unpack(ARGV, first, last))
-    if len > 0 then
-      if len > slack then redis.call('LTRIM', key, 0, cap - 1) end
-      n = n + 1
+  local first, last = a + 5, a + 4 + nv
+  if gk ~= '' and (redis.call('GET', prefix .. gk) or '') ~= gv then
+    out[#out + 1] = -1
+  else
+    local n, i = 0, 1
+    while i <= #keys do
+      local j = string.find(keys, '\0', i, true) or (#keys + 1)
+      local key = prefix .. string.sub(keys, i, j - 1)
+      local len = redis.call('LPUSHX', key, unpack(ARGV, first, last))
+      if len > 0 then
+        if len > slack then redis.call('LTRIM', key, 0, cap - 1) end
+        n = n + 1
+      end
+      i = j + 1
     end
-    i = j + 1
+    out[#out + 1] = n
   end
-  out[#out + 1] = n
   a = last + 1
 end
 return out`;
@@ -155,6 +161,7 @@ interface PushGroup {
   keys: string[];
   values: string[];
   cap: number;
+  guard?: CacheGuard;
 }
 
 /** A single command waiting for the next batch (see RedisCache.batched): how to add it to a pipeline, who waits. */
@@ -184,7 +191,7 @@ export class RedisCache implements Cache {
     (groups) => {
       const args: Array<string | number> = [];
       for (const g of groups) {
-        args.push(g.keys.join('\0'), g.cap, g.values.length);
+        args.push(g.keys.join('\0'), g.cap, g.values.length, g.guard?.key ?? '', g.guard?.value ?? '');
         for (const v of g.values) args.push(v);
       }
       return this.batched<number[]>((p) => p.pushCappedExistingMany(this.keyPrefix, ...args));
@@ -354,10 +361,10 @@ export class RedisCache implements Cache {
     await this.batched((p) => p.pushCapped(key, Math.max(0, cap), ttl, ...values));
   }
 
-  async pushCappedExisting(keys: string[], values: string[], cap: number): Promise<number> {
+  async pushCappedExisting(keys: string[], values: string[], cap: number, guard?: CacheGuard): Promise<number> {
     if (keys.length === 0 || values.length === 0) return 0;
     if (keys.some((k) => k.includes('\0'))) throw new Error('pushCappedExisting: a key holds NUL, which separates keys');
-    return Number(await this.pushes.add({ keys, values, cap: Math.max(0, cap) }));
+    return Number(await this.pushes.add({ keys, values, cap: Math.max(0, cap), guard }));
   }
 
   async touchList(key: string, marker: string, ttlSec: number): Promise<boolean> {

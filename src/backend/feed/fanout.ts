@@ -8,7 +8,7 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { observedGauge } from '../metrics.ts';
 import type { Cache } from '../cache/cache.ts';
-import type { Store, StoredPost } from '../store/store.ts';
+import type { GuardedPage, Store, StoredPost } from '../store/store.ts';
 import type { FanoutService, FeedItemRecord, FeedResult, PostRecord, Reader } from '../services.ts';
 import { decodeSeqCursor, encodeSeqCursor } from './cursor.ts';
 import { feedMetrics, type FeedMetrics } from './feed-metrics.ts';
@@ -69,7 +69,10 @@ export const DEFAULT_FANOUT_OPTIONS: FanoutOptions = {
   pollMs: 100,
 };
 
-type FeedStore = Pick<Store, 'listFollowers' | 'listFollowing' | 'followerCount' | 'getPosts' | 'postsByAuthors'>;
+type FeedStore = Pick<Store, 'listFollowers' | 'listFollowersGuarded' | 'listFollowing' | 'followerCount' | 'getPosts' | 'postsByAuthors'>;
+
+/** Guarded follower pages found stale in one job before fan-out reads the list unguarded (followers changing all along). */
+const MAX_STALE_COPIES = 3;
 
 interface Entry {
   seq: number;
@@ -134,6 +137,8 @@ export class TimelineFanout implements FanoutService {
   private readonly lag: Histogram;
   private readonly written: Counter;
   private readonly posts: Counter<'path'>;
+  /** social_fanout_posts_total's children, resolved once (a labelled inc hashes its labels on every call). */
+  private readonly postsBy: Record<'fanout' | 'celebrity' | 'overflow', { inc(): void }>;
 
   constructor(
     private readonly store: FeedStore,
@@ -168,6 +173,11 @@ export class TimelineFanout implements FanoutService {
       labelNames: ['path'],
       registers: [registry],
     });
+    this.postsBy = {
+      fanout: this.posts.labels({ path: 'fanout' }),
+      celebrity: this.posts.labels({ path: 'celebrity' }),
+      overflow: this.posts.labels({ path: 'overflow' }),
+    };
     for (let i = 0; i < this.opts.workers; i++) this.workers.push(this.workerLoop());
   }
 
@@ -187,18 +197,20 @@ export class TimelineFanout implements FanoutService {
   }
 
   private async route(post: PostRecord): Promise<void> {
-    if ((await this.cachedFollowerCount(post.authorId)) >= this.opts.celebrityThreshold) {
+    // The follower count is nearly always this process's copy: no promise to wait for then.
+    const followers = this.followerCounts.get(post.authorId) ?? (await this.cachedFollowerCount(post.authorId));
+    if (followers >= this.opts.celebrityThreshold) {
       await this.pull.add(post.authorId);
-      this.posts.inc({ path: 'celebrity' });
+      this.postsBy.celebrity.inc();
       return;
     }
     const job: FanoutJob = { postId: post.id, authorId: post.authorId, seq: post.seq, enqueuedAt: Date.now() };
     if (await this.queue.offer(job)) {
-      this.posts.inc({ path: 'fanout' });
+      this.postsBy.fanout.inc();
       return;
     }
     await this.pull.add(post.authorId, Date.now() + this.opts.overflowPullSec * 1000);
-    this.posts.inc({ path: 'overflow' });
+    this.postsBy.overflow.inc();
   }
 
   async onFollow(followerId: string, followeeId: string): Promise<void> {
@@ -377,10 +389,21 @@ export class TimelineFanout implements FanoutService {
     const authorId = jobs[0].authorId;
     const entries = [...jobs].sort((a, b) => a.seq - b.seq).map((j) => entryOf(j.seq, j.postId, j.authorId));
     let before: number | undefined;
+    let staleCopies = 0;
     for (;;) {
-      const page = await this.store.listFollowers(authorId, this.opts.followerPageSize, before);
+      // A guarded page (a per-process copy of the followers, not checked first) is pushed only if it is still
+      // current, checked in the same script as the push; when it is not, the copy is dropped and the page read again.
+      const page: GuardedPage =
+        this.store.listFollowersGuarded && staleCopies < MAX_STALE_COPIES
+          ? await this.store.listFollowersGuarded(authorId, this.opts.followerPageSize, before)
+          : await this.store.listFollowers(authorId, this.opts.followerPageSize, before);
       if (page.items.length) {
-        const pushed = await this.cache.pushCappedExisting(page.items.map(timelineKey), entries, this.opts.timelineCap);
+        const pushed = await this.cache.pushCappedExisting(page.items.map(timelineKey), entries, this.opts.timelineCap, page.guard);
+        if (pushed < 0) {
+          page.guard?.stale();
+          staleCopies++;
+          continue;
+        }
         this.written.inc(pushed * entries.length); // only timelines somebody reads take entries
       }
       if (page.next === null || this.closed) break;

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Cache } from '../cache/cache.ts';
 import { withOverrides } from './store-overrides.ts';
-import type { SeqPage, Store } from './store.ts';
+import type { GuardedPage, SeqPage, Store } from './store.ts';
 
 export interface FollowerCacheOptions {
   maxAgeMs: number;
@@ -53,21 +53,58 @@ export function withFollowerCache(store: Store, cache: Cache, options: Partial<F
     await cache.set(versionKey(followeeId), randomBytes(8).toString('base64url'), VERSION_TTL_SEC).catch(() => undefined);
   }
 
+  /** The page under the version just read: the copy when it was read under it, else the store's answer (kept). */
+  async function current(userId: string, limit: number, beforeSeq: number | undefined, key: string): Promise<Copy | undefined> {
+    let version: string;
+    try {
+      version = (await cache.get(versionKey(userId))) ?? '';
+    } catch {
+      return undefined; // cache unreachable: the store answers alone
+    }
+    const copy = copies.get(key);
+    if (copy && copy.version === version && now() - copy.at < opts.maxAgeMs) return copy;
+    const at = now();
+    const fresh: Copy = { version, page: await store.listFollowers(userId, limit, beforeSeq), at };
+    keep(key, fresh);
+    return fresh;
+  }
+
+  const pageKey = (userId: string, limit: number, beforeSeq?: number) => `${userId.toLowerCase()}|${limit}|${beforeSeq ?? ''}`;
+
+  /** The page with its version as a guard: stale() forgets the copy (if it is still this one). */
+  function guarded(userId: string, key: string, copy: Copy): GuardedPage {
+    return {
+      items: copy.page.items,
+      next: copy.page.next,
+      guard: {
+        key: versionKey(userId),
+        value: copy.version,
+        stale: () => {
+          if (copies.get(key) !== copy) return;
+          copies.delete(key);
+          ids -= copy.page.items.length;
+        },
+      },
+    };
+  }
+
   const cached: Partial<Store> = {
     async listFollowers(userId: string, limit: number, beforeSeq?: number): Promise<SeqPage<string>> {
-      let version: string;
-      try {
-        version = (await cache.get(versionKey(userId))) ?? '';
-      } catch {
-        return store.listFollowers(userId, limit, beforeSeq); // cache unreachable: the store answers alone
-      }
-      const key = `${userId.toLowerCase()}|${limit}|${beforeSeq ?? ''}`;
+      const copy = await current(userId, limit, beforeSeq, pageKey(userId, limit, beforeSeq));
+      return copy ? copy.page : store.listFollowers(userId, limit, beforeSeq);
+    },
+    /**
+     * Fan-out's read: a copy within its age is answered as it is, without reading the version first (a Redis round
+     * trip per page of followers), and the version it was read under goes with it as the guard of the push that uses
+     * it, which Redis checks in the same script as the push. So a follow acknowledged anywhere before the push is still
+     * seen by it (the guard fails, the copy is forgotten and fan-out asks again), as when the version was read first.
+     */
+    async listFollowersGuarded(userId: string, limit: number, beforeSeq?: number): Promise<GuardedPage> {
+      const key = pageKey(userId, limit, beforeSeq);
       const copy = copies.get(key);
-      if (copy && copy.version === version && now() - copy.at < opts.maxAgeMs) return copy.page;
-      const at = now();
-      const page = await store.listFollowers(userId, limit, beforeSeq);
-      keep(key, { version, page, at });
-      return page;
+      if (copy && now() - copy.at < opts.maxAgeMs) return guarded(userId, key, copy);
+      const fresh = await current(userId, limit, beforeSeq, key);
+      return fresh ? guarded(userId, key, fresh) : store.listFollowers(userId, limit, beforeSeq);
     },
     async follow(followerId: string, followeeId: string): Promise<boolean> {
       const created = await store.follow(followerId, followeeId);

@@ -10,6 +10,7 @@
 //   seq order is stable under concurrent inserts: a late commit with a lower seq shows up in a later page, never
 //   as a duplicate;
 // - failures the API maps to 4xx are thrown as StoreError (./errors.ts); anything else is a server fault.
+import type { CacheGuard } from '../cache/cache.ts';
 import type { FeedItemRecord } from '../services.ts';
 
 export interface NewUser {
@@ -85,6 +86,11 @@ export interface SeqPage<T> {
   next: number | null;
 }
 
+/** A page of follower ids with the condition under which it is current (see Store.listFollowersGuarded). */
+export interface GuardedPage extends SeqPage<string> {
+  guard?: CacheGuard & { stale(): void };
+}
+
 export interface LikeResult {
   /** False when the user had already liked the post. */
   created: boolean;
@@ -132,6 +138,12 @@ export interface Store {
   listFollowing(userId: string, limit: number, beforeSeq?: number): Promise<SeqPage<string>>;
   /** Who follows userId, most recent first (fan-out workers page through this). */
   listFollowers(userId: string, limit: number, beforeSeq?: number): Promise<SeqPage<string>>;
+  /**
+   * Fan-out's listFollowers (optional; store/cached-followers.ts): the page may be a per-process copy that was not
+   * checked to be current; it then comes with the check as a cache guard, to be made in the same step as the write
+   * that uses the page (Cache.pushCappedExisting). A failed guard means the list changed: call stale() and ask again.
+   */
+  listFollowersGuarded?(userId: string, limit: number, beforeSeq?: number): Promise<GuardedPage>;
   followerCount(userId: string): Promise<number>;
 
   // posts
