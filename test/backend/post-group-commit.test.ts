@@ -54,7 +54,7 @@ describe('post group commit', () => {
       await new Promise((r) => setImmediate(r)); // one post per event-loop turn, as requests arrive
     }
     const created = await Promise.all(asked);
-    // Unbounded, every turn sent its own insert (30 statements); two in flight at most, the rest wait together.
+    // Unbounded, every turn sent its own insert (30 statements); one in flight at most, the rest wait together.
     expect(inserts.reduce((a, b) => a + b, 0)).toBe(30);
     expect(inserts.length).toBeLessThanOrEqual(6);
     expect(new Set(created.map((c) => c.post.id)).size).toBe(30);
