@@ -8,6 +8,7 @@
 // (a header block or body split across reads) is copied.
 
 import { CHUNKED, CLOSE, CONNECTION, CONTENT_LENGTH, CR, LF, TRANSFER_ENCODING, containsLower, findCrlf, findHeadEnd, startsWithLower } from './bytes.ts';
+import { utf8Text } from './utf8.ts';
 
 const MAX_HEADER_BYTES = 64 * 1024;
 
@@ -194,8 +195,10 @@ export class ResponseParser {
   /** The body, decoded as UTF-8 once; lets go of the views into the read buffers. */
   body(): string {
     let out = '';
-    if (this.pieces) out = Buffer.concat(this.pieces, this.bodyBytes).toString();
-    else if (this.one) out = this.one.toString('utf8', this.oneStart, this.oneEnd);
+    if (this.pieces) {
+      const all = Buffer.concat(this.pieces, this.bodyBytes);
+      out = utf8Text(all, 0, all.length);
+    } else if (this.one) out = utf8Text(this.one, this.oneStart, this.oneEnd);
     this.clearBody();
     return out;
   }
