@@ -16,17 +16,21 @@ export function pageErrors(
   /** When given (at least items.length long), receives each item's createdAt as epoch ms (NaN if unparseable) when checkOrder. */
   times?: Float64Array,
 ): PageErrors {
-  const seen = new Set<string>();
+  const n = items.length;
+  // A page is short (a feed's limit, 20 here): comparing ids pairwise costs less than building a Set per page. Longer
+  // pages take the Set.
+  const seen = n > SMALL_PAGE ? new Set<string>() : undefined;
   let duplicatesInPage = 0;
   let duplicatesAcrossPages = 0;
   let orderingViolations = 0;
   let previousTime = Infinity;
-  for (let i = 0; i < items.length; i++) {
+  for (let i = 0; i < n; i++) {
     const item = items[i];
-    if (seen.has(item.id)) duplicatesInPage++;
+    const id = item.id;
+    if (seen ? seen.has(id) : seenBefore(items, i, id)) duplicatesInPage++;
     else {
-      seen.add(item.id);
-      if (previousPageIds?.has(item.id)) duplicatesAcrossPages++;
+      seen?.add(id);
+      if (previousPageIds?.has(id)) duplicatesAcrossPages++;
     }
     if (checkOrder) {
       const t = parseIsoTime(item.createdAt);
@@ -38,4 +42,12 @@ export function pageErrors(
     }
   }
   return { duplicatesInPage, duplicatesAcrossPages, orderingViolations };
+}
+
+const SMALL_PAGE = 48;
+
+/** Does an item before index `i` have this id? (Same comparison as a Set's: SameValueZero, strings by content.) */
+function seenBefore(items: readonly { id: string }[], i: number, id: string): boolean {
+  for (let j = 0; j < i; j++) if (items[j].id === id) return true;
+  return false;
 }

@@ -30,18 +30,28 @@ export interface LanguageMix {
   foreign: number;
 }
 
-export function languageMix(itemLanguages: readonly string[], readerPrimary: string, readerLanguages: readonly string[]): LanguageMix {
+export function languageMix(
+  itemLanguages: readonly string[],
+  readerPrimary: string,
+  readerLanguages: readonly string[],
+  /** Items to count (the first `count` of itemLanguages; a caller's scratch array may be longer). */
+  count = itemLanguages.length,
+): LanguageMix {
   const primary = primaryLanguage(readerPrimary);
-  const reads = new Set(readerLanguages.map(primaryLanguage));
-  reads.add(primary);
   let matching = 0;
   let foreign = 0;
-  for (const raw of itemLanguages) {
-    const lang = primaryLanguage(raw);
-    if (reads.has(lang)) matching++;
+  for (let i = 0; i < count; i++) {
+    const lang = primaryLanguage(itemLanguages[i]);
+    if (lang === primary || reads(readerLanguages, lang)) matching++;
     if (lang !== primary) foreign++;
   }
-  return { items: itemLanguages.length, matching, foreign };
+  return { items: count, matching, foreign };
+}
+
+/** Is `lang` (a primary subtag) one of the reader's languages? A reader has one to three: no Set per page. */
+function reads(readerLanguages: readonly string[], lang: string): boolean {
+  for (let i = 0; i < readerLanguages.length; i++) if (primaryLanguage(readerLanguages[i]) === lang) return true;
+  return false;
 }
 
 export interface LanguageBand {
