@@ -95,6 +95,15 @@ for (const [name, make] of makers) {
       await cache.setMany([['m:gone', '-']], 60);
       await cache.setMaxMany([['m:gone', 7]], 60);
       expect(await cache.getMany(['m:gone'])).toEqual(['-']);
+      // Raised together in one turn (Redis: one script call for the lot), in call order, each settled.
+      await Promise.all([
+        cache.setMaxMany([['m:t', 4]], 60),
+        cache.setMaxMany([['m:t', 9], ['m:u', 2]], 60),
+        cache.setMaxMany([['m:t', 6], ['m:gone', 8]], 60),
+        cache.setMaxMany([['m:u', 1]], 60),
+      ]);
+      expect(await cache.getMany(['m:t', 'm:u', 'm:gone'])).toEqual(['9', '2', '-']);
+      if (name === 'redis') await expect(cache.setMaxMany([['m:a\0m:b', 1]], 60)).rejects.toThrow(/NUL/);
       await cache.pushCapped('tl:look', ['1|a|u', '2|b|u', '3|zz|u'], 10);
       await cache.setMany([['va:a', 'A'], ['vb:a', 'a2'], ['va:b', 'B']], 60);
       // Issued together (Redis: one pipeline): each answer reaches its own caller, a failing command fails only its own.

@@ -90,3 +90,132 @@ describe('post group commit', () => {
     }
   });
 });
+
+describe('like batches', () => {
+  it('likes arriving while one like statement runs go out together, each answered as a lone like would be', async () => {
+    const driver = await createPgliteDriver({ schema: `fc_gc_${randomBytes(3).toString('hex')}` });
+    const statements: string[] = [];
+    // The real embedded database, with like statements held back so that one stays in flight for a while.
+    const slow: SqlDriver = {
+      kind: driver.kind,
+      poolStats: () => driver.poolStats(),
+      close: () => driver.close(),
+      async query<R>(text: string, params?: unknown[]): Promise<R[]> {
+        if (/INSERT INTO likes/.test(text)) {
+          statements.push(text.includes('jsonb_to_recordset(') ? `batch:${(JSON.parse(params![0] as string) as unknown[]).length}` : 'alone');
+          await new Promise((r) => setTimeout(r, 30));
+        }
+        return driver.query<R>(text, params);
+      },
+    };
+    const store = new SqlStore(slow);
+    try {
+      const author = await newAuthor(store);
+      const fans = await Promise.all(Array.from({ length: 12 }, () => newAuthor(store)));
+      const { post } = await store.createPost({ authorId: author.id, text: 'hot', lang: 'en', tags: [], media: [] });
+      const { post: other } = await store.createPost({ authorId: author.id, text: 'other', lang: 'en', tags: [], media: [] });
+      const { post: removed } = await store.createPost({ authorId: author.id, text: 'gone', lang: 'en', tags: [], media: [] });
+      await store.removePost(removed.id, 'test');
+      await store.like(other.id, fans[0].id); // liked before: a repeat is not created
+      const missing = '00000000-0000-4000-8000-000000000000';
+      const asked: Array<Promise<unknown>> = [];
+      for (const [i, fan] of fans.entries()) {
+        asked.push(store.like(post.id, fan.id));
+        if (i === 3) {
+          asked.push(store.like(post.id.toUpperCase(), fan.id)); // the same pair again (another spelling of the id)
+          asked.push(store.like(other.id, fans[0].id));
+          asked.push(store.like(missing, fan.id));
+          asked.push(store.like(removed.id, fan.id));
+        }
+        await new Promise((r) => setImmediate(r)); // one like per event-loop turn, as requests arrive
+      }
+      const settled = await Promise.allSettled(asked);
+      const value = (i: number) => (settled[i] as PromiseFulfilledResult<{ created: boolean; likeCount: number }>).value;
+      const reason = (i: number) => (settled[i] as PromiseRejectedResult).reason as { kind?: string };
+      // Indexes: fans 0..3 at 0..3, then the repeat (4), the old like (5), missing (6), removed (7), fans 4..11 at 8..15.
+      const fanResults = [0, 1, 2, 3, ...Array.from({ length: 8 }, (_, k) => 8 + k)].map(value);
+      expect(fanResults.every((r) => r.created)).toBe(true);
+      expect(value(4)).toMatchObject({ created: false });
+      expect(value(5)).toEqual({ created: false, likeCount: 1 });
+      expect(reason(6).kind).toBe('not_found');
+      expect(reason(7).kind).toBe('gone');
+      // Counts only grow along the batches, and the last answer is the post's count.
+      const counts = fanResults.map((r) => r.likeCount);
+      expect(counts).toEqual([...counts].sort((a, b) => a - b));
+      expect(Math.max(...counts)).toBe(12);
+      expect((await store.getPost(post.id))?.likeCount).toBe(12);
+      expect(value(4).likeCount).toBeGreaterThanOrEqual(4);
+      // Batched: far fewer statements than likes.
+      expect(statements.length).toBeLessThanOrEqual(8);
+      expect(statements.some((s) => s.startsWith('batch:'))).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('comment batches', () => {
+  it('comments arriving while one comment statement runs go out together, each answered with its stored row', async () => {
+    const driver = await createPgliteDriver({ schema: `fc_gc_${randomBytes(3).toString('hex')}` });
+    const statements: string[] = [];
+    const slow: SqlDriver = {
+      kind: driver.kind,
+      poolStats: () => driver.poolStats(),
+      close: () => driver.close(),
+      async query<R>(text: string, params?: unknown[]): Promise<R[]> {
+        if (/INSERT INTO comments/.test(text)) {
+          statements.push(text.includes('jsonb_to_recordset(') ? `batch:${(JSON.parse(params![0] as string) as unknown[]).length}` : 'alone');
+          await new Promise((r) => setTimeout(r, 30));
+        }
+        return driver.query<R>(text, params);
+      },
+    };
+    const store = new SqlStore(slow);
+    try {
+      const author = await newAuthor(store);
+      const { post: a } = await store.createPost({ authorId: author.id, text: 'a', lang: 'en', tags: [], media: [] });
+      const { post: b } = await store.createPost({ authorId: author.id, text: 'b', lang: 'en', tags: [], media: [] });
+      const { post: removed } = await store.createPost({ authorId: author.id, text: 'gone', lang: 'en', tags: [], media: [] });
+      await store.removePost(removed.id, 'test');
+      const missing = '00000000-0000-4000-8000-000000000000';
+      const asked: Array<Promise<unknown>> = [];
+      const targets: string[] = [];
+      for (let i = 0; i < 16; i++) {
+        const target = i === 5 ? missing : i === 9 ? removed.id : i % 3 === 0 ? b.id : a.id;
+        targets.push(target);
+        asked.push(store.addComment(target, author.id, `comment ${i} 第${i}`));
+        await new Promise((r) => setImmediate(r)); // one comment per event-loop turn, as requests arrive
+      }
+      const settled = await Promise.allSettled(asked);
+      expect((settled[5] as PromiseRejectedResult).reason.kind).toBe('not_found');
+      expect((settled[9] as PromiseRejectedResult).reason.kind).toBe('gone');
+      const made = settled
+        .map((r, i) => ({ r, i }))
+        .filter(({ i }) => i !== 5 && i !== 9)
+        .map(({ r, i }) => ({ i, c: (r as PromiseFulfilledResult<Awaited<ReturnType<SqlStore['addComment']>>>).value }));
+      for (const { i, c } of made) {
+        expect(c.text).toBe(`comment ${i} 第${i}`);
+        expect(c.postId).toBe(targets[i]);
+        expect(c.authorId).toBe(author.id);
+      }
+      // Stored in arrival order, each answer its stored row; counts per post only grow and end at the post's count.
+      for (const post of [a, b]) {
+        const mine = made.filter(({ i }) => targets[i] === post.id);
+        const listed = await store.listComments(post.id, 100);
+        expect(listed.items.map((c) => c.text)).toEqual(mine.map(({ i }) => `comment ${i} 第${i}`));
+        for (const { c } of mine) {
+          const { postCommentCount, ...stored } = c;
+          expect(listed.items.find((x) => x.id === c.id)).toEqual(stored);
+        }
+        const counts = mine.map(({ c }) => c.postCommentCount!);
+        expect(counts).toEqual([...counts].sort((x, y) => x - y));
+        expect(Math.max(...counts)).toBe(mine.length);
+        expect((await store.getPost(post.id))?.commentCount).toBe(mine.length);
+      }
+      expect(statements.length).toBeLessThanOrEqual(8);
+      expect(statements.some((s) => s.startsWith('batch:'))).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -2,13 +2,25 @@
 import { Redis } from 'ioredis';
 import type { Cache, CacheGuard, WindowHit } from './cache.ts';
 
-// SET key value EX ttl unless the key holds a larger integer (so out-of-order writers never lower a counter) or a
-// tombstone ('-': a removed post's counts stay removed whatever like or comment was still in flight).
-const SET_MAX = `
-local raw = redis.call('GET', KEYS[1])
-if raw == '-' then return 0 end
-local cur = tonumber(raw)
-if cur == nil or tonumber(ARGV[1]) > cur then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) end
+// For every setMaxMany call of a turn at once: SET key value EX ttl unless the key holds a larger integer (so
+// out-of-order writers never lower a counter) or a tombstone ('-': a removed post's counts stay removed whatever like
+// or comment was still in flight). ARGV[1] is the connection's key prefix, ARGV[2] the keys joined by NUL (unprefixed:
+// see PUSH_CAPPED_EXISTING_MANY), then each key's value and ttl in turn, applied in order. A turn's likes and
+// comments raise their posts' counts with one command instead of one each.
+const SET_MAX_MANY = `
+local prefix, keys = ARGV[1], ARGV[2]
+local i, a = 1, 3
+while i <= #keys do
+  local j = string.find(keys, '\0', i, true) or (#keys + 1)
+  local key = prefix .. string.sub(keys, i, j - 1)
+  local raw = redis.call('GET', key)
+  if raw ~= '-' then
+    local cur = tonumber(raw)
+    if cur == nil or tonumber(ARGV[a]) > cur then redis.call('SET', key, ARGV[a], 'EX', ARGV[a + 1]) end
+  end
+  i = j + 1
+  a = a + 2
+end
 return 0`;
 
 // LPUSH, LTRIM to ARGV[1] and (ARGV[2] > 0) EXPIRE in one command.
@@ -99,13 +111,13 @@ end
 return out`;
 
 type RedisWithSetMax = Redis & {
+  setMaxMany(prefix: string, keys: string, ...valuesAndTtls: Array<string | number>): Promise<number>;
   setMany(prefix: string, nx: string, keys: string, ...valuesAndTtls: Array<string | number>): Promise<number>;
   offerBounded(key: string, cap: number, ...values: string[]): Promise<number[]>;
   incrWindow(key: string, by: number, ttlSec: number): Promise<[number, number]>;
   pushCapped(key: string, cap: number, ttlSec: number, ...values: string[]): Promise<number>;
   pushCappedExistingMany(prefix: string, ...groups: Array<string | number>): Promise<number[]>;
   touchList(key: string, marker: string, ttlSec: number): Promise<number>;
-  setmax(key: string, value: number, ttlSec: number): Promise<number>;
 };
 
 export interface RedisCacheOptions {
@@ -117,7 +129,7 @@ export interface RedisCacheOptions {
 }
 
 type Pipeline = ReturnType<Redis['pipeline']> &
-  Pick<RedisWithSetMax, 'setmax' | 'setMany' | 'offerBounded' | 'incrWindow' | 'pushCapped' | 'pushCappedExistingMany' | 'touchList'>;
+  Pick<RedisWithSetMax, 'setMaxMany' | 'setMany' | 'offerBounded' | 'incrWindow' | 'pushCapped' | 'pushCappedExistingMany' | 'touchList'>;
 
 /**
  * Calls of one kind made during an event-loop turn, sent as ONE command when the cache flushes the turn (at its end,
@@ -213,8 +225,24 @@ export class RedisCache implements Cache {
     },
   );
 
+  /** A turn's setMaxMany calls as one script call, applied in call order. */
+  private readonly maxes = new TurnGroup<{ entries: Array<[string, number]>; ttl: number }, void>(
+    (fn) => this.atFlush(fn),
+    (calls) => {
+      const keys: string[] = [];
+      const args: Array<string | number> = [];
+      for (const c of calls) {
+        for (const [k, v] of c.entries) {
+          keys.push(k);
+          args.push(v, c.ttl);
+        }
+      }
+      return this.batched((p) => p.setMaxMany(this.keyPrefix, keys.join('\0'), ...args)).then(() => calls.map(() => undefined));
+    },
+  );
+
   private constructor(redis: Redis) {
-    redis.defineCommand('setmax', { numberOfKeys: 1, lua: SET_MAX });
+    redis.defineCommand('setMaxMany', { numberOfKeys: 0, lua: SET_MAX_MANY });
     redis.defineCommand('pushCapped', { numberOfKeys: 1, lua: PUSH_CAPPED });
     redis.defineCommand('pushCappedExistingMany', { numberOfKeys: 0, lua: PUSH_CAPPED_EXISTING_MANY });
     redis.defineCommand('touchList', { numberOfKeys: 1, lua: TOUCH_LIST });
@@ -350,8 +378,8 @@ export class RedisCache implements Cache {
 
   async setMaxMany(entries: Array<[string, number]>, ttlSec: number): Promise<void> {
     if (entries.length === 0) return;
-    const ttl = Math.max(1, Math.ceil(ttlSec));
-    await Promise.all(entries.map(([k, v]) => this.batched((p) => p.setmax(k, v, ttl))));
+    if (entries.some(([k]) => k.includes('\0'))) throw new Error('setMaxMany: a key holds NUL, which separates keys');
+    return this.maxes.add({ entries, ttl: Math.max(1, Math.ceil(ttlSec)) });
   }
 
   async pushCapped(key: string, values: string[], cap: number, ttlSec?: number): Promise<void> {

@@ -155,6 +155,57 @@ interface PendingPost {
   reject(err: unknown): void;
 }
 
+/**
+ * Items gathered while one statement for earlier ones runs, sent together when it returns (one in flight): the
+ * scheduling of the like and comment batches (see SqlStore.like). An unexpected failure of flush fails its items.
+ */
+class OneInFlight<T extends { reject(err: unknown): void }> {
+  private items: T[] = [];
+  private inFlight = false;
+  private scheduled = false;
+
+  constructor(private readonly flush: (items: T[]) => Promise<void>) {}
+
+  push(item: T): void {
+    this.items.push(item);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.inFlight || this.items.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      const items = this.items;
+      this.items = [];
+      this.inFlight = true;
+      this.flush(items)
+        .catch((err: unknown) => items.forEach((i) => i.reject(err)))
+        .finally(() => {
+          this.inFlight = false;
+          this.schedule();
+        });
+    });
+  }
+}
+
+/** A comment waiting for its batch (see SqlStore.addComment). */
+interface PendingComment {
+  postId: string;
+  authorId: string;
+  text: string;
+  resolve(comment: CommentRecord): void;
+  reject(err: unknown): void;
+}
+
+/** A like waiting for its batch (see SqlStore.like). */
+interface PendingLike {
+  postId: string;
+  userId: string;
+  resolve(result: LikeResult): void;
+  reject(err: unknown): void;
+}
+
 export class SqlStore implements Store {
   readonly kind: 'pg' | 'pglite';
   private readonly driver: SqlDriver;
@@ -472,7 +523,61 @@ export class SqlStore implements Store {
     return new StoreError('not_found', `post ${postId} not found`, 'postId');
   }
 
-  async addComment(postId: string, authorId: string, text: string): Promise<CommentRecord> {
+  /**
+   * Comments are grouped like likes (see like): one statement, one commit for the comments that arrived while the
+   * previous one ran, the posts' rows locked in id order, each caller answered after the commit. A batch that fails on
+   * bad input is retried one comment at a time; comments of a batch on one post all answer the post's count after
+   * the batch (postCommentCount: this comment included, as before).
+   */
+  addComment(postId: string, authorId: string, text: string): Promise<CommentRecord> {
+    return new Promise<CommentRecord>((resolve, reject) => this.comments.push({ postId, authorId, text, resolve, reject }));
+  }
+
+  private readonly comments = new OneInFlight<PendingComment>((batch) => this.flushComments(batch));
+
+  private async flushComments(batch: PendingComment[]): Promise<void> {
+    const alone = (c: PendingComment) => this.addCommentAlone(c.postId, c.authorId, c.text).then(c.resolve, c.reject);
+    if (batch.length === 1) return alone(batch[0]);
+    const ids = batch.map(() => randomUUID());
+    const req = batch.map((c, i) => ({ i, id: ids[i], post_id: c.postId, author_id: c.authorId, text: c.text }));
+    let rows: Array<Partial<CommentRow> & { i: number; post_comment_count: number | string | null }>;
+    try {
+      rows = await this.run(
+        'add_comments',
+        `WITH req AS (
+           SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(i int, id uuid, post_id uuid, author_id uuid, text text)
+         ), locked AS (
+           SELECT id FROM posts WHERE id IN (SELECT post_id FROM req) AND removed_at IS NULL ORDER BY id FOR UPDATE
+         ), n AS (
+           SELECT locked.id, count(*)::int AS n FROM locked JOIN req ON req.post_id = locked.id GROUP BY locked.id
+         ), p AS (
+           UPDATE posts SET comment_count = posts.comment_count + n.n FROM n WHERE posts.id = n.id RETURNING posts.id, posts.comment_count
+         ), ins AS (
+           INSERT INTO comments (id, post_id, author_id, text)
+           SELECT req.id, req.post_id, req.author_id, req.text FROM req JOIN p ON p.id = req.post_id ORDER BY req.i
+           RETURNING ${COMMENT_COLUMNS}
+         )
+         SELECT req.i, ins.id, ins.seq, ins.post_id, ins.author_id, ins.text, ins.created_at, p.comment_count AS post_comment_count
+         FROM req LEFT JOIN ins ON ins.id = req.id LEFT JOIN p ON p.id = req.post_id`,
+        [JSON.stringify(req)],
+      );
+    } catch (err) {
+      if (err instanceof StoreError) await Promise.all(batch.map(alone));
+      else for (const c of batch) c.reject(err);
+      return;
+    }
+    const answered = new Array<boolean>(batch.length).fill(false);
+    const missing: Array<Promise<void>> = [];
+    for (const r of rows) {
+      const c = batch[r.i];
+      answered[r.i] = true;
+      if (r.id == null) missing.push(this.missingOrGone(c.postId).then(c.reject, c.reject));
+      else c.resolve({ ...toComment(r as CommentRow), postCommentCount: Number(r.post_comment_count) });
+    }
+    await Promise.all([...missing, ...batch.filter((_, i) => !answered[i]).map(alone)]);
+  }
+
+  private async addCommentAlone(postId: string, authorId: string, text: string): Promise<CommentRecord> {
     const rows = await this.run<CommentRow & { post_comment_count: number }>(
       'add_comment',
       `WITH p AS (
@@ -497,7 +602,80 @@ export class SqlStore implements Store {
     return page(rows, limit, toComment);
   }
 
-  async like(postId: string, userId: string): Promise<LikeResult> {
+  /**
+   * Likes are grouped like posts (see createPost): likes arriving while one like statement runs wait and go out
+   * together as one statement (one transaction, one commit), each caller answered only after it has committed. On a
+   * post many people like at once (the surge's hot row) every like statement waited for the previous one's commit to
+   * release the post's row; a batch takes the row once (posts locked in id order, so batches never deadlock) for all
+   * its likes. A batch holds each (post, user) pair once; a repeat waits for the next statement. A batch that fails on
+   * bad input (a StoreError) is retried one like at a time, so each caller gets exactly the answer a lone like gives;
+   * likes of a batch on one post all answer the post's count after the batch.
+   */
+  like(postId: string, userId: string): Promise<LikeResult> {
+    return new Promise<LikeResult>((resolve, reject) => this.likes.push({ postId, userId, resolve, reject }));
+  }
+
+  private readonly likes = new OneInFlight<PendingLike>((batch) => this.flushLikes(batch));
+
+  private async flushLikes(batch: PendingLike[]): Promise<void> {
+    const alone = (l: PendingLike) => this.likeAlone(l.postId, l.userId).then(l.resolve, l.reject);
+    if (batch.length === 1) return alone(batch[0]);
+    const now: PendingLike[] = [];
+    const later: PendingLike[] = [];
+    const pairs = new Set<string>();
+    for (const l of batch) {
+      const pair = `${l.postId.toLowerCase()} ${l.userId.toLowerCase()}`;
+      if (pairs.has(pair)) later.push(l);
+      else {
+        pairs.add(pair);
+        now.push(l);
+      }
+    }
+    const req: Array<{ i: number; post_id: string; user_id: string }> = new Array(now.length);
+    for (let i = 0; i < now.length; i++) req[i] = { i, post_id: now[i].postId, user_id: now[i].userId };
+    let rows: Array<{ i: number; found: boolean; created: boolean; like_count: number | string | null }>;
+    try {
+      rows = await this.run(
+        'like_batch',
+        `WITH req AS (
+           SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(i int, post_id uuid, user_id uuid)
+         ), p AS (
+           SELECT id, like_count FROM posts WHERE id IN (SELECT post_id FROM req) AND removed_at IS NULL ORDER BY id FOR UPDATE
+         ), ins AS (
+           INSERT INTO likes (post_id, user_id) SELECT req.post_id, req.user_id FROM req JOIN p ON p.id = req.post_id ORDER BY req.i
+           ON CONFLICT DO NOTHING RETURNING post_id, user_id
+         ), n AS (
+           SELECT post_id, count(*)::int AS n FROM ins GROUP BY post_id
+         ), upd AS (
+           UPDATE posts SET like_count = posts.like_count + n.n FROM n WHERE posts.id = n.post_id RETURNING posts.id, posts.like_count
+         )
+         SELECT req.i, p.id IS NOT NULL AS found, ins.user_id IS NOT NULL AS created, COALESCE(upd.like_count, p.like_count) AS like_count
+         FROM req
+           LEFT JOIN p ON p.id = req.post_id
+           LEFT JOIN ins ON ins.post_id = req.post_id AND ins.user_id = req.user_id
+           LEFT JOIN upd ON upd.id = req.post_id`,
+        [JSON.stringify(req)],
+      );
+    } catch (err) {
+      if (err instanceof StoreError) await Promise.all([...now, ...later].map(alone));
+      else for (const l of [...now, ...later]) l.reject(err);
+      return;
+    }
+    const missing: Array<Promise<void>> = [];
+    const answered = new Array<boolean>(now.length).fill(false);
+    for (const r of rows) {
+      const l = now[r.i];
+      answered[r.i] = true;
+      if (!r.found) missing.push(this.missingOrGone(l.postId).then(l.reject, l.reject));
+      else l.resolve({ created: r.created, likeCount: Number(r.like_count ?? 0) });
+    }
+    // Every request has its row (req is the left side of every join); should one not, it is asked again alone.
+    const retry = [...later];
+    for (let i = 0; i < now.length; i++) if (!answered[i]) retry.push(now[i]);
+    await Promise.all([...missing, ...retry.map(alone)]);
+  }
+
+  private async likeAlone(postId: string, userId: string): Promise<LikeResult> {
     const rows = await this.run<{ found: number; created: number; like_count: number | null }>(
       'like',
       `WITH p AS (
