@@ -171,6 +171,17 @@ for (const [name, make] of makers) {
       expect([q1, q2, q3, q4]).toEqual([1, -1, 1, -1]);
       expect(await cache.range('tl:t1', 0, 0)).toEqual(['g1']);
       expect(await cache.range('tl:t2', 0, 0)).toEqual(['g3']);
+      // A frozen array of keys (fan-out's keys of a follower page, used for every post of its author) answers the same.
+      const frozen = Object.freeze(['tl:t1', 'tl:tnone', 'tl:t2']) as string[];
+      expect(await cache.pushCappedExisting(frozen, ['f1'], 5)).toBe(2);
+      expect(await cache.pushCappedExisting(frozen, ['f2'], 5)).toBe(2);
+      expect(await cache.range('tl:t1', 0, 1)).toEqual(['f2', 'f1']);
+      expect(await cache.range('tl:t2', 0, 1)).toEqual(['f2', 'f1']);
+      if (name === 'redis') {
+        const bad = Object.freeze(['tl:t1\0tl:t2']) as string[];
+        await expect(cache.pushCappedExisting(bad, ['z'], 5)).rejects.toThrow(/NUL/);
+        await expect(cache.pushCappedExisting(bad, ['z'], 5)).rejects.toThrow(/NUL/);
+      }
       // Redis sends a call's keys joined by NUL: a key holding one is refused, not split.
       if (name === 'redis') {
         await expect(cache.pushCappedExisting(['tl:t1\0tl:t2'], ['z'], 5)).rejects.toThrow(/NUL/);

@@ -170,10 +170,24 @@ class TurnGroup<I, R> {
 }
 
 interface PushGroup {
-  keys: string[];
+  /** The lists' keys joined by NUL (see joinedKeys). */
+  keys: string;
   values: string[];
   cap: number;
   guard?: CacheGuard;
+}
+
+/** Keys joined by NUL, as the scripts take them, remembered for frozen arrays (fan-out's keys of a follower page). */
+const frozenJoined = new WeakMap<readonly string[], string>();
+
+function joinedKeys(keys: readonly string[], what: string): string {
+  const frozen = Object.isFrozen(keys);
+  const known = frozen ? frozenJoined.get(keys) : undefined;
+  if (known !== undefined) return known;
+  if (keys.some((k) => k.includes('\0'))) throw new Error(`${what}: a key holds NUL, which separates keys`);
+  const joined = keys.join('\0');
+  if (frozen) frozenJoined.set(keys, joined);
+  return joined;
 }
 
 /** A single command waiting for the next batch (see RedisCache.batched): how to add it to a pipeline, who waits. */
@@ -203,7 +217,7 @@ export class RedisCache implements Cache {
     (groups) => {
       const args: Array<string | number> = [];
       for (const g of groups) {
-        args.push(g.keys.join('\0'), g.cap, g.values.length, g.guard?.key ?? '', g.guard?.value ?? '');
+        args.push(g.keys, g.cap, g.values.length, g.guard?.key ?? '', g.guard?.value ?? '');
         for (const v of g.values) args.push(v);
       }
       return this.batched<number[]>((p) => p.pushCappedExistingMany(this.keyPrefix, ...args));
@@ -391,8 +405,7 @@ export class RedisCache implements Cache {
 
   async pushCappedExisting(keys: string[], values: string[], cap: number, guard?: CacheGuard): Promise<number> {
     if (keys.length === 0 || values.length === 0) return 0;
-    if (keys.some((k) => k.includes('\0'))) throw new Error('pushCappedExisting: a key holds NUL, which separates keys');
-    return Number(await this.pushes.add({ keys, values, cap: Math.max(0, cap), guard }));
+    return Number(await this.pushes.add({ keys: joinedKeys(keys, 'pushCappedExisting'), values, cap: Math.max(0, cap), guard }));
   }
 
   async touchList(key: string, marker: string, ttlSec: number): Promise<boolean> {

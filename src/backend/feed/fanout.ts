@@ -398,7 +398,7 @@ export class TimelineFanout implements FanoutService {
           ? await this.store.listFollowersGuarded(authorId, this.opts.followerPageSize, before)
           : await this.store.listFollowers(authorId, this.opts.followerPageSize, before);
       if (page.items.length) {
-        const pushed = await this.cache.pushCappedExisting(page.items.map(timelineKey), entries, this.opts.timelineCap, page.guard);
+        const pushed = await this.cache.pushCappedExisting(this.timelineKeys(page.items), entries, this.opts.timelineCap, page.guard);
         if (pushed < 0) {
           page.guard?.stale();
           staleCopies++;
@@ -411,6 +411,19 @@ export class TimelineFanout implements FanoutService {
     }
     const now = Date.now();
     for (const job of jobs) this.lag.observe((now - job.enqueuedAt) / 1000);
+  }
+
+  /**
+   * The timeline keys of a page of followers, per ids array: a per-process copy of the page (store/cached-followers.ts)
+   * answers the same array for every post of its author, so the keys are built once, not per post. Frozen: the cache
+   * layers below remember what they derive from a frozen array (the readers it names, its keys joined for Redis).
+   */
+  private readonly keysOf = new WeakMap<readonly string[], readonly string[]>();
+
+  private timelineKeys(ids: string[]): string[] {
+    let keys = this.keysOf.get(ids);
+    if (!keys) this.keysOf.set(ids, (keys = Object.freeze(ids.map(timelineKey))));
+    return keys as string[];
   }
 
   async close(): Promise<void> {

@@ -163,10 +163,10 @@ export class FollowingPages {
 
   private mark(marks: Map<string, Mark>, ids: Iterable<string>): void {
     const now = this.now();
-    const seq = ++this.clock;
+    const mark: Mark = { seq: ++this.clock, at: now }; // one (never changed) for every id of this change
     for (const id of ids) {
       marks.delete(id); // re-inserted at the end: the map stays in clock order
-      marks.set(id, { seq, at: now });
+      marks.set(id, mark);
     }
     for (const [id, m] of marks) {
       if (now - m.at >= this.opts.maxAgeMs) {

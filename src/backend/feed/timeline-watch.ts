@@ -13,7 +13,19 @@ export const PULL_AUTHORS_KEY = 'fanout:pull-authors';
 /** Writes whose first argument is the key (or keys) written. */
 const WRITES = new Set(['pushCapped', 'pushCappedMany', 'pushCappedExisting', 'removeFromList', 'del', 'set', 'setMany']);
 
+/** Readers named by a frozen array of keys (fan-out's keys of a follower page, reused for every post of its author). */
+const frozenReaders = new WeakMap<readonly unknown[], string[]>();
+
 function readersOf(arg: unknown): string[] {
+  if (Array.isArray(arg) && Object.isFrozen(arg)) {
+    let readers = frozenReaders.get(arg);
+    if (!readers) frozenReaders.set(arg, (readers = readersIn(arg)));
+    return readers;
+  }
+  return readersIn(arg);
+}
+
+function readersIn(arg: unknown): string[] {
   const keys = typeof arg === 'string' ? [arg] : Array.isArray(arg) ? arg : [];
   const out: string[] = [];
   for (const k of keys) {
