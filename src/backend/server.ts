@@ -1,6 +1,6 @@
 // Assembles the backend: metrics, store, cache and services are created here, decorated onto one Fastify
 // instance, and closed by its onClose hook (so `app.close()` ends everything). Routes live in ./api.
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Ajv } from 'ajv';
 import { verifyToken, type TokenClaims } from './auth/tokens.ts';
 import { resolveTokenSecret } from './auth/token-secret.ts';
@@ -79,6 +79,69 @@ class VerifiedTokens {
   }
 }
 
+type LogArgs = [unknown, ...unknown[]];
+type Bindings = Parameters<FastifyBaseLogger['child']>[0];
+type ChildOptions = Parameters<FastifyBaseLogger['child']>[1];
+
+/**
+ * A request's logger, made on first use: Fastify makes a pino child per request (its bindings serialised at once, a
+ * new logger object), and nearly every request logs nothing. The child is made, with the same bindings and options,
+ * when the request first logs, asks for a child or changes its level.
+ */
+class LazyRequestLogger {
+  private made: FastifyBaseLogger | undefined;
+
+  constructor(
+    private readonly parent: FastifyBaseLogger,
+    private readonly bindings: Bindings,
+    private readonly options: ChildOptions,
+  ) {}
+
+  private get log(): FastifyBaseLogger {
+    return (this.made ??= this.parent.child(this.bindings, this.options));
+  }
+
+  get level(): string {
+    return this.made?.level ?? this.options?.level ?? this.parent.level;
+  }
+
+  set level(level: string) {
+    this.log.level = level;
+  }
+
+  fatal(...args: LogArgs): void {
+    (this.log.fatal as (...a: LogArgs) => void)(...args);
+  }
+
+  error(...args: LogArgs): void {
+    (this.log.error as (...a: LogArgs) => void)(...args);
+  }
+
+  warn(...args: LogArgs): void {
+    (this.log.warn as (...a: LogArgs) => void)(...args);
+  }
+
+  info(...args: LogArgs): void {
+    (this.log.info as (...a: LogArgs) => void)(...args);
+  }
+
+  debug(...args: LogArgs): void {
+    (this.log.debug as (...a: LogArgs) => void)(...args);
+  }
+
+  trace(...args: LogArgs): void {
+    (this.log.trace as (...a: LogArgs) => void)(...args);
+  }
+
+  silent(...args: LogArgs): void {
+    (this.log.silent as (...a: LogArgs) => void)(...args);
+  }
+
+  child(bindings: Bindings, options?: ChildOptions): FastifyBaseLogger {
+    return this.log.child(bindings, options);
+  }
+}
+
 export interface BuildOptions {
   /** Where logs go (default stderr); tests capture them here. */
   logStream?: NodeJS.WritableStream;
@@ -96,6 +159,7 @@ export async function buildServer(config: BackendConfig, options: BuildOptions =
     forceCloseConnections: 'idle',
     // Errors raised before routing (a malformed %-escape in the path) get the same JSON error shape.
     frameworkErrors: (err, _req, reply) => sendError(reply, mapError(err)),
+    childLoggerFactory: (logger, bindings, options) => new LazyRequestLogger(logger, bindings, options) as unknown as FastifyBaseLogger,
   });
   app.setValidatorCompiler(validators());
   installErrorHandling(app, config.bodyLimitBytes);

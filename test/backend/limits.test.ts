@@ -63,5 +63,13 @@ describe('rate limits and log hygiene', () => {
     expect(text).toContain('/v1/feed/following'); // request logging is on, so the check below means something
     expect(text).not.toContain('very-secret-password-42');
     expect(text).not.toContain(r.body.token.split('.')[2]);
+    // Request loggers are made on first use: a request's lines still carry its id, one id per request.
+    const lines = logs.flatMap((l) => l.split('\n')).filter(Boolean).map((l) => JSON.parse(l) as { reqId?: string; msg?: string });
+    const incoming = lines.filter((l) => l.msg === 'incoming request');
+    expect(incoming.length).toBeGreaterThanOrEqual(3);
+    expect(incoming.every((l) => typeof l.reqId === 'string' && l.reqId.length > 0)).toBe(true);
+    expect(new Set(incoming.map((l) => l.reqId)).size).toBe(incoming.length);
+    const completed = lines.filter((l) => l.msg === 'request completed');
+    expect(completed.map((l) => l.reqId).sort()).toEqual(incoming.map((l) => l.reqId).sort());
   });
 });
