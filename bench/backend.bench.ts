@@ -29,6 +29,9 @@ const CONNECTIONS = 16;
 const USERS = 60;
 const FOLLOWS_PER_USER = 15;
 const SEED_POSTS = 300;
+// Posts made just before the likes row so that every like of a 5 s row can be a new (user, post) pair: 60 users x
+// 300 seeded posts is 18,000 pairs, which a backend that groups likes exhausts in under 5 s (repeats are cheaper).
+const LIKE_POSTS = 1_500;
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SETUPS = (process.env.BENCH_SETUPS ?? 'postgres+redis,embedded').split(',').map((x) => x.trim());
@@ -46,6 +49,8 @@ interface Measure {
   requests: number;
   non2xx: number;
   errors: number;
+  /** Responses by status code (autocannon's statusCodeStats): the likes row's 201 (new) against 200 (repeat). */
+  statuses?: Record<string, number>;
   /** Following rows: how the backend's rendered page cache answered during the row (social_feed_page_cache_total). */
   pageCache?: Record<string, number>;
 }
@@ -153,7 +158,20 @@ async function measure(opts: autocannon.Options, pid?: number): Promise<Measure>
     requests: r.requests.total,
     non2xx: r.non2xx,
     errors: r.errors,
+    statuses: Object.fromEntries(Object.entries(r.statusCodeStats ?? {}).map(([code, v]) => [code, (v as { count: number }).count])),
   };
+}
+
+/** More posts by the seeded users, 16 at a time (for the likes row: see LIKE_POSTS). */
+async function morePosts(url: string, tokens: string[], count: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i += 16) {
+    const batch = Array.from({ length: Math.min(16, count - i) }, (_, j) =>
+      json(`${url}/v1/posts`, 'POST', { text: `post to like ${i + j}: sunset over the river`, tags: [], media: [] }, tokens[(i + j) % tokens.length]),
+    );
+    for (const post of await Promise.all(batch)) ids.push(post.id);
+  }
+  return ids;
 }
 
 /** social_feed_page_cache_total by result, from the backend's /metrics. */
@@ -221,8 +239,10 @@ async function benchBackend(label: string, args: string[], only?: string[]): Pro
     ));
     // Every (user, post) pair once before any repeats, so nearly every like is a new one (201), not a 200 replay.
     let l = 0;
-    const likes = await row('likes', () =>
-      measure(
+    let likeTargets = postIds;
+    const likes = await row('likes', async () => {
+      likeTargets = [...postIds, ...(await morePosts(server.url, tokens, LIKE_POSTS))];
+      return measure(
       {
         url: server.url,
       requests: [
@@ -232,7 +252,7 @@ async function benchBackend(label: string, args: string[], only?: string[]): Pro
             const i = l++;
             return {
               ...req,
-              path: `/v1/posts/${postIds[Math.floor(i / tokens.length) % postIds.length]}/likes`,
+              path: `/v1/posts/${likeTargets[Math.floor(i / tokens.length) % likeTargets.length]}/likes`,
               headers: { authorization: `Bearer ${tokens[i % tokens.length]}` },
             };
           },
@@ -240,7 +260,8 @@ async function benchBackend(label: string, args: string[], only?: string[]): Pro
       ],
       },
       server.pid,
-    ));
+    );
+    });
     let p = 0;
     const posts = await row('posts', () =>
       measure(
@@ -285,6 +306,14 @@ async function benchBackend(label: string, args: string[], only?: string[]): Pro
   } finally {
     await server.stop();
   }
+}
+
+/** How many of each likes row's answers were new likes (201) rather than repeats (200). */
+function likesNote(results: Record<string, Record<string, Measure>>): string {
+  const parts = Object.entries(results)
+    .filter(([, byEndpoint]) => byEndpoint.likes?.statuses)
+    .map(([setup, byEndpoint]) => `${setup} ${byEndpoint.likes.statuses!['201'] ?? 0} new of ${byEndpoint.likes.requests}`);
+  return parts.length ? `new likes: ${parts.join(', ')}` : 'no likes row in this run';
 }
 
 async function benchCeiling(): Promise<Measure> {
@@ -492,7 +521,8 @@ ${rows.join('\n')}
   ${pageCacheNote(results)}); \`following, pages off\`: a second backend with \`surge.followingPages.maxPages: 0\`, every read built.
 - \`discover\`: GET /v1/feed/discover?limit=20 (candidate pool, ranking by language, engagement and recency; admission and the overload signal in the path).
 - \`posts\`: POST /v1/posts (language detection, fan-out enqueue, moderation classification).
-- \`comments\`: POST /v1/posts/:id/comments on the seeded posts; \`likes\`: POST /v1/posts/:id/likes, every (user, post) pair once.
+- \`comments\`: POST /v1/posts/:id/comments on the seeded posts; \`likes\`: POST /v1/posts/:id/likes, every (user, post) pair once
+  over the seeded posts and ${LIKE_POSTS} more made before the row (${likesNote(results)}).
 - \`signups\`: POST /v1/users (scrypt dominates: the surge's CPU cost per newcomer).
 - ceiling: a bare Fastify route returning \`{ok:true}\` — the most this machine serves through Node's HTTP stack.
 - server CPU µs/request: the backend process's user + system CPU during the row, per request (its own work only: Postgres
