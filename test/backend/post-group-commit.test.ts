@@ -91,23 +91,33 @@ describe('post group commit', () => {
   });
 });
 
+/**
+ * The real embedded database, with each INSERT INTO `table` held back 30 ms so that one statement stays in flight
+ * while more arrive; `statements` records each as `batch:<rows>` or `alone`.
+ */
+async function heldBackInserts(table: 'likes' | 'comments'): Promise<{ slow: SqlDriver; statements: string[] }> {
+  const driver = await createPgliteDriver({ schema: `fc_gc_${randomBytes(3).toString('hex')}` });
+  const statements: string[] = [];
+  const insert = new RegExp(`INSERT INTO ${table}`);
+  const slow: SqlDriver = {
+    kind: driver.kind,
+    poolStats: () => driver.poolStats(),
+    close: () => driver.close(),
+    async query<R>(text: string, params?: unknown[]): Promise<R[]> {
+      if (insert.test(text)) {
+        statements.push(text.includes('jsonb_to_recordset(') ? `batch:${(JSON.parse(params![0] as string) as unknown[]).length}` : 'alone');
+        await new Promise((r) => setTimeout(r, 30));
+      }
+      return driver.query<R>(text, params);
+    },
+  };
+  return { slow, statements };
+}
+
 describe('like batches', () => {
   it('likes arriving while one like statement runs go out together, each answered as a lone like would be', async () => {
-    const driver = await createPgliteDriver({ schema: `fc_gc_${randomBytes(3).toString('hex')}` });
-    const statements: string[] = [];
     // The real embedded database, with like statements held back so that one stays in flight for a while.
-    const slow: SqlDriver = {
-      kind: driver.kind,
-      poolStats: () => driver.poolStats(),
-      close: () => driver.close(),
-      async query<R>(text: string, params?: unknown[]): Promise<R[]> {
-        if (/INSERT INTO likes/.test(text)) {
-          statements.push(text.includes('jsonb_to_recordset(') ? `batch:${(JSON.parse(params![0] as string) as unknown[]).length}` : 'alone');
-          await new Promise((r) => setTimeout(r, 30));
-        }
-        return driver.query<R>(text, params);
-      },
-    };
+    const { slow, statements } = await heldBackInserts('likes');
     const store = new SqlStore(slow);
     try {
       const author = await newAuthor(store);
@@ -156,20 +166,7 @@ describe('like batches', () => {
 
 describe('comment batches', () => {
   it('comments arriving while one comment statement runs go out together, each answered with its stored row', async () => {
-    const driver = await createPgliteDriver({ schema: `fc_gc_${randomBytes(3).toString('hex')}` });
-    const statements: string[] = [];
-    const slow: SqlDriver = {
-      kind: driver.kind,
-      poolStats: () => driver.poolStats(),
-      close: () => driver.close(),
-      async query<R>(text: string, params?: unknown[]): Promise<R[]> {
-        if (/INSERT INTO comments/.test(text)) {
-          statements.push(text.includes('jsonb_to_recordset(') ? `batch:${(JSON.parse(params![0] as string) as unknown[]).length}` : 'alone');
-          await new Promise((r) => setTimeout(r, 30));
-        }
-        return driver.query<R>(text, params);
-      },
-    };
+    const { slow, statements } = await heldBackInserts('comments');
     const store = new SqlStore(slow);
     try {
       const author = await newAuthor(store);
