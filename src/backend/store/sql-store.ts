@@ -20,9 +20,6 @@ import type {
   UserWithSecret,
 } from './store.ts';
 
-/** Post inserts running at once (see SqlStore.schedulePostFlush). */
-const MAX_POST_BATCHES_IN_FLIGHT = 1;
-
 /** Larger than any seq: "before the end". */
 const NO_UPPER_BOUND = Number.MAX_SAFE_INTEGER;
 
@@ -157,7 +154,8 @@ interface PendingPost {
 
 /**
  * Items gathered while one statement for earlier ones runs, sent together when it returns (one in flight): the
- * scheduling of the like and comment batches (see SqlStore.like). An unexpected failure of flush fails its items.
+ * scheduling of the post, like and comment batches (see SqlStore.createPost). An unexpected failure of flush fails its
+ * items (a settled one ignores it) rather than leaving them waiting.
  */
 class OneInFlight<T extends { reject(err: unknown): void }> {
   private items: T[] = [];
@@ -187,6 +185,26 @@ class OneInFlight<T extends { reject(err: unknown): void }> {
         });
     });
   }
+}
+
+/**
+ * A batch split so that it holds each key at most once: `now` has the first item of each key (and every item without
+ * one), `later` the repeats, which wait for the next statement or go alone.
+ */
+function firstOfEachKey<T>(batch: T[], keyOf: (item: T) => string | undefined): { now: T[]; later: T[] } {
+  const now: T[] = [];
+  const later: T[] = [];
+  const seen = new Set<string>();
+  for (const item of batch) {
+    const key = keyOf(item);
+    if (key === undefined) now.push(item);
+    else if (seen.has(key)) later.push(item);
+    else {
+      seen.add(key);
+      now.push(item);
+    }
+  }
+  return { now, later };
 }
 
 /** A comment waiting for its batch (see SqlStore.addComment). */
@@ -347,58 +365,25 @@ export class SqlStore implements Store {
    * timeout) fails the whole batch, as it would have failed each insert: the client retries with its key.
    */
   createPost(post: NewPost): Promise<CreatedPost> {
-    return new Promise<CreatedPost>((resolve, reject) => {
-      this.postBatch.push({ post, resolve, reject });
-      this.schedulePostFlush();
-    });
+    return new Promise<CreatedPost>((resolve, reject) => this.posts.push({ post, resolve, reject }));
   }
-
-  private postBatch: PendingPost[] = [];
-  private postBatchesInFlight = 0;
-  private postFlushScheduled = false;
 
   /**
-   * At most MAX_POST_BATCHES_IN_FLIGHT inserts at once: while they run, new posts wait and go out together when one
-   * returns. Without the bound every event-loop turn sent its own small statement (about two posts each at 16
-   * connections), and each statement costs a round trip, a commit and the syscalls on both sides. One in flight, not
-   * two: the batches are twice as large, and so is everything done per batch after the commit (one Redis pipeline for
-   * the batch's cache fills, own-timeline pushes, fan-out offers and page invalidation, one fan-out take): paired
-   * A/B at 16 connections, 0.93x the backend CPU per post and 1.13x the posts/s, p99 no higher.
+   * One insert in flight: while it runs, new posts wait and go out together when it returns. Without the bound every
+   * event-loop turn sent its own small statement (about two posts each at 16 connections), and each statement costs a
+   * round trip, a commit and the syscalls on both sides. One in flight, not two: the batches are twice as large, and
+   * so is everything done per batch after the commit (one Redis pipeline for the batch's cache fills, own-timeline
+   * pushes, fan-out offers and page invalidation, one fan-out take): paired A/B at 16 connections, 0.93x the backend
+   * CPU per post and 1.13x the posts/s, p99 no higher.
    */
-  private schedulePostFlush(): void {
-    if (this.postFlushScheduled || this.postBatch.length === 0) return;
-    if (this.postBatchesInFlight >= MAX_POST_BATCHES_IN_FLIGHT) return;
-    this.postFlushScheduled = true;
-    setImmediate(() => {
-      this.postFlushScheduled = false;
-      const batch = this.postBatch;
-      this.postBatch = [];
-      this.postBatchesInFlight++;
-      this.flushPosts(batch)
-        // Anything unexpected fails the batch's callers (a settled one ignores it) rather than leaving them waiting.
-        .catch((err: unknown) => batch.forEach((p) => p.reject(err)))
-        .finally(() => {
-          this.postBatchesInFlight--;
-          this.schedulePostFlush();
-        });
-    });
-  }
+  private readonly posts = new OneInFlight<PendingPost>((batch) => this.flushPosts(batch));
 
   private async flushPosts(batch: PendingPost[]): Promise<void> {
     const alone = (p: PendingPost) => this.createPostAlone(p.post).then(p.resolve, p.reject);
     if (batch.length === 1) return alone(batch[0]);
-    const now: PendingPost[] = [];
-    const later: PendingPost[] = [];
-    const keys = new Set<string>();
-    for (const p of batch) {
-      const key = p.post.idempotencyKey === undefined ? undefined : `${p.post.authorId} ${p.post.idempotencyKey}`;
-      if (key !== undefined && keys.has(key)) {
-        later.push(p);
-        continue;
-      }
-      if (key !== undefined) keys.add(key);
-      now.push(p);
-    }
+    const { now, later } = firstOfEachKey(batch, (p) =>
+      p.post.idempotencyKey === undefined ? undefined : `${p.post.authorId} ${p.post.idempotencyKey}`,
+    );
     const ids = now.map(() => randomUUID());
     let rows: CreatedPostRow[];
     try {
@@ -620,17 +605,7 @@ export class SqlStore implements Store {
   private async flushLikes(batch: PendingLike[]): Promise<void> {
     const alone = (l: PendingLike) => this.likeAlone(l.postId, l.userId).then(l.resolve, l.reject);
     if (batch.length === 1) return alone(batch[0]);
-    const now: PendingLike[] = [];
-    const later: PendingLike[] = [];
-    const pairs = new Set<string>();
-    for (const l of batch) {
-      const pair = `${l.postId.toLowerCase()} ${l.userId.toLowerCase()}`;
-      if (pairs.has(pair)) later.push(l);
-      else {
-        pairs.add(pair);
-        now.push(l);
-      }
-    }
+    const { now, later } = firstOfEachKey(batch, (l) => `${l.postId.toLowerCase()} ${l.userId.toLowerCase()}`);
     const req: Array<{ i: number; post_id: string; user_id: string }> = new Array(now.length);
     for (let i = 0; i < now.length; i++) req[i] = { i, post_id: now[i].postId, user_id: now[i].userId };
     let rows: Array<{ i: number; found: boolean; created: boolean; like_count: number | string | null }>;
