@@ -9,10 +9,11 @@
 // measure, default all: following, discover, comments, likes, posts, signups), BENCH_DETECTORS=0 (skip the detectors).
 // Each setup also runs a second backend keeping no rendered following pages (surge.followingPages.maxPages 0), for the
 // `following, pages off` row: what a following read costs when every one is built.
-// Results: bench/results/backend.json and bench/results/backend.md.
+// Results: bench/results/backend.json and bench/results/backend.md; an existing .md's sections from its first
+// "## Hand-kept" heading on are carried over into the new one.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +45,14 @@ interface Measure {
   rps: number;
   /** Server CPU (user + system, from /proc) per request: robust to a loaded machine where req/s is not. */
   cpuUsPerRequest?: number;
+  /**
+   * CPU per request of the other processes serving or driving the row, from /proc: every `postgres` process, every
+   * `redis-server`, and this process (autocannon, the load generator). With the backend's, the whole machine's cost of
+   * a request: two cores can serve at most 2 s / that many requests a second, whatever the backend does.
+   */
+  postgresCpuUsPerRequest?: number;
+  redisCpuUsPerRequest?: number;
+  clientCpuUsPerRequest?: number;
   p50Ms: number;
   p99Ms: number;
   requests: number;
@@ -146,13 +155,57 @@ function cpuUs(pid: number): number | undefined {
   }
 }
 
+/**
+ * utime + stime in µs of all processes named `postgres` and of all named `redis-server` (Linux /proc; undefined
+ * elsewhere). A process that exits during a row takes its CPU with it; Postgres keeps the backend's pooled
+ * connections for the whole run, so that is only the odd autovacuum worker.
+ */
+function serviceCpuUs(): { postgres?: number; redis?: number } {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return {};
+  }
+  let postgres = 0;
+  let redis = 0;
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // gone since the listing
+    }
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    if (comm !== 'postgres' && comm !== 'redis-server') continue;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const us = ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
+    if (comm === 'postgres') postgres += us;
+    else redis += us;
+  }
+  return { postgres, redis };
+}
+
+function perRequest(before: number | undefined, after: number | undefined, requests: number): number | undefined {
+  return before !== undefined && after !== undefined && requests > 0 ? Math.round((after - before) / requests) : undefined;
+}
+
 async function measure(opts: autocannon.Options, pid?: number): Promise<Measure> {
   const cpu0 = pid === undefined ? undefined : cpuUs(pid);
+  const services0 = serviceCpuUs();
+  const client0 = process.cpuUsage();
   const r = await autocannon({ connections: CONNECTIONS, duration: SECONDS, ...opts });
+  const client = process.cpuUsage(client0);
+  const services1 = serviceCpuUs();
   const cpu1 = pid === undefined ? undefined : cpuUs(pid);
+  const total = r.requests.total;
   return {
     rps: Math.round(r.requests.average),
-    cpuUsPerRequest: cpu0 !== undefined && cpu1 !== undefined && r.requests.total > 0 ? Math.round((cpu1 - cpu0) / r.requests.total) : undefined,
+    cpuUsPerRequest: perRequest(cpu0, cpu1, total),
+    postgresCpuUsPerRequest: perRequest(services0.postgres, services1.postgres, total),
+    redisCpuUsPerRequest: perRequest(services0.redis, services1.redis, total),
+    clientCpuUsPerRequest: perRequest(0, client.user + client.system, total),
     p50Ms: r.latency.p50,
     p99Ms: r.latency.p99,
     requests: r.requests.total,
@@ -160,6 +213,28 @@ async function measure(opts: autocannon.Options, pid?: number): Promise<Measure>
     errors: r.errors,
     statuses: Object.fromEntries(Object.entries(r.statusCodeStats ?? {}).map(([code, v]) => [code, (v as { count: number }).count])),
   };
+}
+
+/**
+ * "pg + redis + client = all (n cores busy)" for the results table ('' where the server's own CPU is unknown). A row
+ * with cores to spare is bound by latency (16 connections, each waiting for its answer), not by CPU.
+ */
+function machineCpu(m: Measure): string {
+  const { cpuUsPerRequest: server, postgresCpuUsPerRequest: pg, redisCpuUsPerRequest: redis, clientCpuUsPerRequest: client } = m;
+  if (server === undefined || pg === undefined || redis === undefined || client === undefined) return '';
+  const all = server + pg + redis + client;
+  return `${pg} + ${redis} + ${client} = ${all} (${((all * m.rps) / 1e6).toFixed(2)} cores busy)`;
+}
+
+/**
+ * Sections of an earlier results file kept by hand (from its first "## Hand-kept" heading on): notes on a record
+ * and its spread that a new run must not wipe.
+ */
+function handKept(file: string): string {
+  if (!existsSync(file)) return '';
+  const text = readFileSync(file, 'utf8');
+  const at = text.search(/^## Hand-kept/m);
+  return at < 0 ? '' : `\n${text.slice(at)}`;
 }
 
 /** More posts by the seeded users, 16 at a time (for the likes row: see LIKE_POSTS). */
@@ -192,7 +267,7 @@ async function benchBackend(label: string, args: string[], only?: string[]): Pro
     const row = async (name: string, run: () => Promise<Measure>): Promise<Measure | undefined> => {
       if ((ENDPOINTS && !ENDPOINTS.includes(name)) || (only && !only.includes(name))) return undefined;
       const m = await run();
-      process.stdout.write(`${label}: ${name} ${m.rps}/s, ${m.cpuUsPerRequest} µs CPU/request, p99 ${m.p99Ms} ms\n`);
+      process.stdout.write(`${label}: ${name} ${m.rps}/s, ${m.cpuUsPerRequest} µs CPU/request (with Postgres, Redis, load generator: ${machineCpu(m)}), p99 ${m.p99Ms} ms\n`);
       return m;
     };
     let n = 0;
@@ -495,7 +570,9 @@ async function main(): Promise<void> {
       const beforeCols = baseline
         ? ` ${before ? `${before.rps} (${ratio(before.rps, baseCeiling)}x), p99 ${before.p99Ms}${before.cpuUsPerRequest ? `, ${before.cpuUsPerRequest} µs` : ''}` : '—'} |`
         : '';
-      rows.push(`| ${setup} | ${endpoint} | ${m.rps} | ${setup === 'ceiling' ? '' : `${ratio(m.rps, ceiling)}x`} | ${m.cpuUsPerRequest ?? ''} | ${m.p50Ms} | ${m.p99Ms} | ${m.non2xx} | ${m.errors} |${beforeCols}`);
+      rows.push(
+        `| ${setup} | ${endpoint} | ${m.rps} | ${setup === 'ceiling' ? '' : `${ratio(m.rps, ceiling)}x`} | ${m.cpuUsPerRequest ?? ''} | ${machineCpu(m)} | ${m.p50Ms} | ${m.p99Ms} | ${m.non2xx} | ${m.errors} |${beforeCols}`,
+      );
     }
   }
   const beforeHead = baseline ? ' before: req/s (ratio), p99 ms, CPU µs |' : '';
@@ -512,8 +589,8 @@ Each server is one process (\`flashcrowd backend\`, default knobs, scrypt N=1638
 ${SECONDS} s per row, from the benchmark process on the same machine (Postgres and Redis share it too). Seed: ${USERS} users, each following ${FOLLOWS_PER_USER}, ${SEED_POSTS} posts
 (a quarter in Chinese). The ceiling is measured before and after the backends; ratios are to their mean (${Math.round(ceiling)}/s).
 ${beforeNote}
-| setup | endpoint | requests/s | ratio to ceiling | server CPU µs/request | p50 ms | p99 ms | non-2xx | errors |${beforeHead}
-|---|---|---|---|---|---|---|---|---|${beforeRule}
+| setup | endpoint | requests/s | ratio to ceiling | server CPU µs/request | Postgres + Redis + load generator = all, µs/request | p50 ms | p99 ms | non-2xx | errors |${beforeHead}
+|---|---|---|---|---|---|---|---|---|---|${beforeRule}
 ${rows.join('\n')}
 
 - \`following\`: GET /v1/feed/following?limit=20, tokens rotating over the seeded users (fan-out timelines + read-time merge),
@@ -527,6 +604,10 @@ ${rows.join('\n')}
 - ceiling: a bare Fastify route returning \`{ok:true}\` — the most this machine serves through Node's HTTP stack.
 - server CPU µs/request: the backend process's user + system CPU during the row, per request (its own work only: Postgres
   and Redis run in their own processes). On a loaded machine requests/s swings with the neighbours; this does much less.
+- Postgres + Redis + load generator = all: the same for every \`postgres\` and \`redis-server\` process and for this
+  benchmark's process (autocannon), then the sum with the server's. With ${machine.cpus} cores, a row cannot pass
+  ${machine.cpus} s / "all" requests a second: a ratio r to the ceiling needs "all" at most ${machine.cpus}e6 / (r × ceiling) µs.
+  "cores busy" is all × requests/s: below ${machine.cpus}, the row waited on latency (commits, round trips), not on CPU.
 ${
   detectors.length
     ? `
@@ -538,7 +619,7 @@ ${detectors.map((d) => `| ${d.detector} | ${d.correct}/${d.of} | ${d.detectionsP
 `
     : ''
 }`;
-  writeFileSync(`${out}.md`, md);
+  writeFileSync(`${out}.md`, md + handKept(`${out}.md`));
   process.stdout.write(md);
 }
 
