@@ -606,8 +606,8 @@ ${rows.join('\n')}
   and Redis run in their own processes). On a loaded machine requests/s swings with the neighbours; this does much less.
 - Postgres + Redis + load generator = all: the same for every \`postgres\` and \`redis-server\` process and for this
   benchmark's process (autocannon), then the sum with the server's. With ${machine.cpus} cores, a row cannot pass
-  ${machine.cpus} s / "all" requests a second: a ratio r to the ceiling needs "all" at most ${machine.cpus}e6 / (r × ceiling) µs.
-  "cores busy" is all × requests/s: below ${machine.cpus}, the row waited on latency (commits, round trips), not on CPU.
+  ${machine.cpus}e6 / "all" requests a second, so a ratio r to the ceiling needs "all" at most ${machine.cpus}e6 / (r × ceiling) µs.
+  "cores busy" is "all" × requests/s: below ${machine.cpus} cores, the row waited on latency (commits, round trips), not on CPU.
 ${
   detectors.length
     ? `
