@@ -144,12 +144,16 @@ async function seed(url: string): Promise<Seeded> {
   return { tokens: users.map((u) => u.token), postIds };
 }
 
+/** utime + stime in µs from the text of a /proc/<pid>/stat file (the command name may hold spaces and parentheses). */
+function statCpuUs(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // utime, stime (fields 14 and 15); USER_HZ is 100 on Linux
+}
+
 /** utime + stime of a process in µs (Linux /proc; undefined elsewhere). */
 function cpuUs(pid: number): number | undefined {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
-    return (ticks * 1e6) / 100; // USER_HZ is 100 on Linux
+    return statCpuUs(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return undefined;
   }
@@ -179,10 +183,8 @@ function serviceCpuUs(): { postgres?: number; redis?: number } {
     }
     const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
     if (comm !== 'postgres' && comm !== 'redis-server') continue;
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const us = ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
-    if (comm === 'postgres') postgres += us;
-    else redis += us;
+    if (comm === 'postgres') postgres += statCpuUs(stat);
+    else redis += statCpuUs(stat);
   }
   return { postgres, redis };
 }
